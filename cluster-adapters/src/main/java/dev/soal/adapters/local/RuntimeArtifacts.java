@@ -1,0 +1,58 @@
+package dev.soal.adapters.local;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the embedded stack runs: the runner jar and a SPARK_HOME made of Spark's Maven jars, both built
+ * by the {@code lambda-runtime} module ({@code target/soal-runner.jar}, {@code target/spark-home}).
+ */
+public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
+
+    /** Spark 3.5 on Java 17 needs these module options in every JVM that runs Spark. */
+    public static final List<String> SPARK_JAVA_OPTIONS = List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+            "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
+
+    public RuntimeArtifacts {
+        if (!Files.isRegularFile(runnerJar)) {
+            throw new IllegalStateException("runner jar not found at " + runnerJar
+                    + "; build it with: mvn -DskipTests package");
+        }
+        if (!Files.isDirectory(sparkHome.resolve("jars"))) {
+            throw new IllegalStateException("SPARK_HOME not found at " + sparkHome
+                    + " (expected a jars/ folder); build it with: mvn -DskipTests package");
+        }
+    }
+
+    /** The artifacts under a source checkout: {@code <root>/lambda-runtime/target/...}. */
+    public static RuntimeArtifacts inCheckout(Path root) {
+        Path target = root.resolve("lambda-runtime").resolve("target");
+        return new RuntimeArtifacts(target.resolve("soal-runner.jar"), target.resolve("spark-home"));
+    }
+
+    /** Classpath of Spark's own jars plus its conf folder (log4j2.properties). */
+    public String sparkClasspath() {
+        return sparkHome.resolve("conf") + java.io.File.pathSeparator + sparkHome.resolve("jars") + java.io.File.separator + "*";
+    }
+
+    public static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    public String sparkJavaOptionsLine() {
+        return String.join(" ", SPARK_JAVA_OPTIONS);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.soal.core;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runner's command line, written by the router and read by the runner, the same on every cluster
+ * path (spark-submit, EMR Serverless {@code entryPointArguments}, Glue {@code Arguments}). Every flag
+ * takes exactly one value, because Glue passes a map: inputs are a JSON array and arguments a JSON
+ * object. Flags the runner does not know ({@code --JOB_NAME}, {@code --TempDir}, ...) are skipped with
+ * their value.
+ *
+ * @param jobStore where to report state ({@code s3://bucket/prefix/}); null to report nowhere
+ */
+public record RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass,
+                         List<String> inputUris, String outputUri, Map<String, String> arguments, String eventJson) {
+
+    public RunnerArgs {
+        if (jobId == null || jobId.isBlank()) {
+            throw new IllegalArgumentException("--job-id must be set");
+        }
+        if (scriptUri == null || scriptUri.isBlank()) {
+            throw new IllegalArgumentException("--script must be set");
+        }
+        inputUris = inputUris == null ? List.of() : List.copyOf(inputUris);
+        arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+    }
+
+    public static RunnerArgs of(JobRecord job, String jobStore) {
+        JobRequest r = job.request();
+        return new RunnerArgs(job.id(), jobStore, r.scriptUri(), r.mainClass(), r.inputUris(), r.outputUri(),
+                r.arguments(), r.eventJson());
+    }
+
+    public List<String> toArgs() {
+        Map<String, String> m = toMap();
+        List<String> out = new ArrayList<>();
+        m.forEach((k, v) -> {
+            out.add(k);
+            out.add(v);
+        });
+        return out;
+    }
+
+    /** The flags as a map, the shape Glue's {@code Arguments} takes. */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("--job-id", jobId);
+        if (jobStore != null) {
+            m.put("--job-store", jobStore);
+        }
+        m.put("--script", scriptUri);
+        if (mainClass != null) {
+            m.put("--main-class", mainClass);
+        }
+        m.put("--inputs", Json.write(inputUris));
+        if (outputUri != null) {
+            m.put("--output", outputUri);
+        }
+        if (!arguments.isEmpty()) {
+            m.put("--args", Json.write(arguments));
+        }
+        if (eventJson != null) {
+            m.put("--event", eventJson);
+        }
+        return m;
+    }
+
+    public static RunnerArgs parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (!flag.startsWith("--")) {
+                throw new IllegalArgumentException("expected a --flag at position " + i + ", but was '" + flag + "'");
+            }
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null) {
+                throw new IllegalArgumentException("flag " + flag + " needs a value");
+            }
+            m.put(flag, value);
+            i++;
+        }
+        try {
+            List<String> inputs = m.containsKey("--inputs")
+                    ? Json.mapper().readValue(m.get("--inputs"), new TypeReference<List<String>>() { })
+                    : List.of();
+            Map<String, String> arguments = m.containsKey("--args")
+                    ? Json.mapper().readValue(m.get("--args"), new TypeReference<Map<String, String>>() { })
+                    : Map.of();
+            return new RunnerArgs(m.get("--job-id"), m.get("--job-store"), m.get("--script"), m.get("--main-class"),
+                    inputs, m.get("--output"), arguments, m.get("--event"));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("--inputs must be a JSON array and --args a JSON object: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+}

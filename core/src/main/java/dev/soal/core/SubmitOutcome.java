@@ -1,0 +1,18 @@
+package dev.soal.core;
+
+import java.time.Duration;
+
+/** The expected outcomes of a submission, as types rather than exceptions. */
+public sealed interface SubmitOutcome {
+    /** The backend took the job; {@code handle} finds the run again. */
+    record Accepted(String handle, String nativeState) implements SubmitOutcome {
+    }
+
+    /** The backend refused the job for good (bad configuration, validation); do not retry. */
+    record Rejected(String reason) implements SubmitOutcome {
+    }
+
+    /** The backend is busy; try again after {@code retryAfter}. */
+    record Throttled(Duration retryAfter, String reason) implements SubmitOutcome {
+    }
+}

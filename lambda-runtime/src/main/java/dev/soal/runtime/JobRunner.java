@@ -1,0 +1,165 @@
+package dev.soal.runtime;
+
+import dev.soal.core.RunnerArgs;
+import dev.soal.core.S3Uri;
+import dev.soal.core.SoalException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one runner: executes a job's script with the {@link SparkSession} it is given, the same way on
+ * Lambda, a standalone cluster, EMR Serverless and Glue.
+ *
+ * <ul>
+ *   <li>A {@code .sql} script is fetched from S3, split into statements ({@link SqlScript}), and each is run
+ *   with {@code ${input}}, {@code ${inputs}}, {@code ${output}}, {@code ${event}} and {@code ${NAME}} for every
+ *   argument substituted. The last statement's first rows are printed when it is a query.</li>
+ *   <li>A {@code .jar} is fetched, and its main class is called with {@code --input URI} (each),
+ *   {@code --output URI}, {@code --event JSON} and {@code --NAME value}; it finds the session with
+ *   {@code SparkSession.active()}.</li>
+ * </ul>
+ */
+public final class JobRunner {
+    /** Rows of the last query that are printed. */
+    public static final int PRINTED_ROWS = 20;
+
+    private final S3Client s3;
+
+    public JobRunner(S3Client s3) {
+        this.s3 = s3;
+    }
+
+    /** The outcome of a successful run: what was printed of the last query (empty if none). */
+    public record Result(String printed, int statements) {
+    }
+
+    public Result run(SparkSession spark, RunnerArgs job, Path scratch) {
+        S3Uri script = S3Uri.parse(job.scriptUri());
+        if (script.key().endsWith(".jar")) {
+            return runJar(spark, job, fetchToFile(script, scratch));
+        }
+        return runSql(spark, job, new String(fetch(script), StandardCharsets.UTF_8));
+    }
+
+    public Result runSql(SparkSession spark, RunnerArgs job, String sql) {
+        List<SqlScript.Statement> statements = SqlScript.split(sql);
+        if (statements.isEmpty()) {
+            throw new SoalException("script " + job.scriptUri() + " holds no SQL statement", false);
+        }
+        Map<String, String> vars = variables(job);
+        String printed = "";
+        for (int i = 0; i < statements.size(); i++) {
+            SqlScript.Statement st = statements.get(i);
+            String text = SqlScript.substitute(st, vars);
+            Dataset<Row> df;
+            long t0 = System.nanoTime();
+            try {
+                df = spark.sql(text);
+            } catch (RuntimeException e) {
+                throw new SoalException("statement " + (i + 1) + " (line " + st.line() + ") failed: "
+                        + firstLine(e.getMessage()), e, false);
+            }
+            if (i == statements.size() - 1 && st.isQuery()) {
+                printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
+            }
+            System.out.printf("statement %d/%d (line %d, %s): %d ms%n", i + 1, statements.size(), st.line(),
+                    st.keyword(), (System.nanoTime() - t0) / 1_000_000);
+        }
+        return new Result(printed, statements.size());
+    }
+
+    static Map<String, String> variables(RunnerArgs job) {
+        Map<String, String> vars = new LinkedHashMap<>(job.arguments());
+        vars.put("input", job.inputUris().isEmpty() ? "" : job.inputUris().get(0));
+        vars.put("inputs", String.join(",", job.inputUris()));
+        vars.put("output", job.outputUri() == null ? "" : job.outputUri());
+        vars.put("event", job.eventJson() == null ? "{}" : job.eventJson());
+        return vars;
+    }
+
+    private Result runJar(SparkSession spark, RunnerArgs job, Path jar) {
+        List<String> args = new ArrayList<>();
+        job.inputUris().forEach(u -> {
+            args.add("--input");
+            args.add(u);
+        });
+        if (job.outputUri() != null) {
+            args.add("--output");
+            args.add(job.outputUri());
+        }
+        if (job.eventJson() != null) {
+            args.add("--event");
+            args.add(job.eventJson());
+        }
+        job.arguments().forEach((k, v) -> {
+            args.add("--" + k);
+            args.add(v);
+        });
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        try (URLClassLoader loader = new URLClassLoader(new URL[]{jar.toUri().toURL()}, getClass().getClassLoader())) {
+            Thread.currentThread().setContextClassLoader(loader);
+            SparkSession.setActiveSession(spark);
+            Class<?> main = Class.forName(job.mainClass(), true, loader);
+            Method m = main.getMethod("main", String[].class);
+            if (!Modifier.isStatic(m.getModifiers())) {
+                throw new SoalException("main class " + job.mainClass() + " has no static main(String[])", false);
+            }
+            m.invoke(null, (Object) args.toArray(String[]::new));
+            return new Result("", 0);
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            throw new SoalException("jar " + job.scriptUri() + " has no main class " + job.mainClass()
+                    + " with main(String[])", e, false);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw new SoalException(job.mainClass() + ".main failed: " + cause, cause, false);
+        } catch (IllegalAccessException | IOException e) {
+            throw new SoalException("cannot run " + job.mainClass() + ": " + e.getMessage(), e, false);
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    private byte[] fetch(S3Uri uri) {
+        try {
+            return s3.getObjectAsBytes(r -> r.bucket(uri.bucket()).key(uri.key())).asByteArray();
+        } catch (SdkException e) {
+            throw new SoalException("cannot fetch script " + uri + ": " + firstLine(e.getMessage()), e, false);
+        }
+    }
+
+    private Path fetchToFile(S3Uri uri, Path scratch) {
+        try {
+            Files.createDirectories(scratch);
+            Path file = scratch.resolve("script.jar");
+            Files.write(file, fetch(uri));
+            return file;
+        } catch (IOException e) {
+            throw new SoalException("cannot store script " + uri + " under " + scratch + ": " + e.getMessage(), e, false);
+        }
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

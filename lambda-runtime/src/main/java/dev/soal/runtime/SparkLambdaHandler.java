@@ -1,0 +1,127 @@
+package dev.soal.runtime;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.soal.adapters.s3.S3Clients;
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobState;
+import dev.soal.core.JobStore;
+import dev.soal.core.Json;
+import dev.soal.core.RunnerArgs;
+import org.apache.spark.sql.SparkSession;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The Lambda entry point of the small path. The payload is {@code {"job": <JobRecord JSON>}}; the job's
+ * script runs in this JVM on a local-mode {@link SparkSession} that stays warm across invocations of the
+ * container, each job in its own {@code newSession()} (its own temp views and SQL settings).
+ * State goes to the job store: RUNNING, then SUCCEEDED or FAILED with the message and duration. A job
+ * that is already terminal (Lambda retried an async delivery) is not run again.
+ *
+ * <p>Environment: {@code SOAL_JOB_STORE} (required), {@code SOAL_TMP_DIR} (default /tmp),
+ * {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} (set by Lambda), {@code SOAL_S3_ENDPOINT} (embedded stack only).
+ */
+public final class SparkLambdaHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private static SparkSession warm;
+
+    private final RuntimeConfig config;
+    private final JobStore store;
+    private final JobRunner runner;
+    private final Clock clock;
+
+    public SparkLambdaHandler() {
+        this(RuntimeConfig.fromEnvironment(System.getenv()), Clock.systemUTC());
+    }
+
+    SparkLambdaHandler(RuntimeConfig config, Clock clock) {
+        if (config.jobStore() == null) {
+            throw new IllegalStateException(RuntimeConfig.JOB_STORE_ENV + " must name the job store, e.g. s3://my-soal-jobs/");
+        }
+        S3Client s3 = S3Clients.create(config.s3());
+        this.config = config;
+        this.store = new S3JobStore(s3, config.jobStore());
+        this.runner = new JobRunner(s3);
+        this.clock = clock;
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Object jobNode = event == null ? null : event.get("job");
+        if (jobNode == null) {
+            throw new IllegalArgumentException("the payload must be {\"job\": <job record>}, but had keys "
+                    + (event == null ? "none" : event.keySet()));
+        }
+        JobRecord job = Json.mapper().convertValue(jobNode, JobRecord.class);
+        long start = clock.millis();
+        JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock);
+        String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
+        if (!reporter.running(where)) {
+            return result(job.id(), store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED), 0, "already ended");
+        }
+        Path scratch = config.tmp().resolve("soal-job-" + job.id());
+        try {
+            SparkSession session = session().newSession();
+            JobRunner.Result r = runner.run(session, RunnerArgs.of(job, null), scratch);
+            long took = clock.millis() - start;
+            if (!r.printed().isEmpty()) {
+                System.out.print(r.printed());
+            }
+            String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
+            reporter.succeeded(took, message);
+            return result(job.id(), JobState.SUCCEEDED, took, message);
+        } catch (RuntimeException | LinkageError e) {
+            long took = clock.millis() - start;
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            System.err.println("job " + job.id() + " failed: " + message);
+            reporter.failed(took, message);
+            return result(job.id(), JobState.FAILED, took, message);
+        } finally {
+            deleteTree(scratch);
+        }
+    }
+
+    /** The container's session, started on first use with the Lambda-safe settings. */
+    private synchronized SparkSession session() {
+        if (warm == null) {
+            long t0 = System.nanoTime();
+            int cores = SparkSettings.coresFor(config.memoryMb(), Runtime.getRuntime().availableProcessors());
+            SparkSession.Builder b = SparkSession.builder();
+            SparkSettings.lambda(cores, config.tmp()).forEach(b::config);
+            SparkSettings.s3a(config.s3()).forEach(b::config);
+            warm = b.getOrCreate();
+            System.out.printf("spark session local[%d] started in %d ms (cold start)%n", cores, (System.nanoTime() - t0) / 1_000_000);
+        }
+        return warm;
+    }
+
+    private static Map<String, Object> result(String jobId, JobState state, long millis, String message) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("jobId", jobId);
+        out.put("state", state.name());
+        out.put("durationMillis", millis);
+        out.put("message", message);
+        return out;
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not clean " + dir + ": " + e.getMessage());
+        }
+    }
+}

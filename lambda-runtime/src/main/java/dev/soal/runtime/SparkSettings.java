@@ -1,0 +1,75 @@
+package dev.soal.runtime;
+
+import dev.soal.adapters.s3.S3Settings;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Spark settings SoAL runs with: Lambda-safe ones for the in-process local session, and the
+ * s3a ones every path needs ({@code s3://} is read through S3A outside EMR and Glue).
+ */
+public final class SparkSettings {
+    /** Lambda gives one vCPU per 1,769 MB of memory, up to 6. */
+    public static final int MB_PER_VCPU = 1769;
+
+    private SparkSettings() {
+    }
+
+    /** Local cores for a Lambda of {@code memoryMb}, never more than this machine has. */
+    public static int coresFor(int memoryMb, int availableProcessors) {
+        int lambdaCores = Math.max(1, Math.min(6, Math.round(memoryMb / (float) MB_PER_VCPU)));
+        return Math.max(1, Math.min(lambdaCores, availableProcessors));
+    }
+
+    /**
+     * A local session that fits Lambda: writable dirs only under {@code tmp}, no UI, loopback only,
+     * few shuffle partitions (2-4x cores, not 200), adaptive execution on.
+     */
+    public static Map<String, String> lambda(int cores, Path tmp) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("spark.master", "local[" + cores + "]");
+        c.put("spark.app.name", "soal-lambda");
+        c.put("spark.ui.enabled", "false");
+        c.put("spark.ui.showConsoleProgress", "false");
+        c.put("spark.driver.host", "127.0.0.1");
+        c.put("spark.driver.bindAddress", "127.0.0.1");
+        c.put("spark.local.dir", tmp.resolve("spark-local").toString());
+        c.put("spark.sql.warehouse.dir", tmp.resolve("spark-warehouse").toString());
+        c.put("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, 3 * cores)));
+        c.put("spark.default.parallelism", String.valueOf(Math.max(2, 3 * cores)));
+        c.put("spark.sql.adaptive.enabled", "true");
+        c.put("spark.sql.adaptive.coalescePartitions.enabled", "true");
+        c.put("spark.hadoop.fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
+        c.put("spark.sql.catalogImplementation", "in-memory");
+        return c;
+    }
+
+    /**
+     * S3A for {@code s3://} and {@code s3a://}. With an endpoint (the embedded S3 server): path-style,
+     * plain HTTP, static credentials, no multi-object delete and kept directory markers, which S3Proxy
+     * needs. Without one, S3A's default credential chain (Lambda role, instance profile, env) applies.
+     */
+    public static Map<String, String> s3a(S3Settings s3) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+        c.put("spark.hadoop.fs.s3a.endpoint.region", s3.region());
+        c.put("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
+        if (s3.endpoint() != null) {
+            c.put("spark.hadoop.fs.s3a.endpoint", s3.endpoint().toString());
+            c.put("spark.hadoop.fs.s3a.path.style.access", "true");
+            c.put("spark.hadoop.fs.s3a.connection.ssl.enabled", String.valueOf("https".equals(s3.endpoint().getScheme())));
+            c.put("spark.hadoop.fs.s3a.multiobjectdelete.enable", "false");
+            c.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
+            c.put("spark.hadoop.fs.s3a.attempts.maximum", "3");
+            c.put("spark.hadoop.fs.s3a.retry.limit", "3");
+        }
+        if (s3.accessKey() != null) {
+            c.put("spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+            c.put("spark.hadoop.fs.s3a.access.key", s3.accessKey());
+            c.put("spark.hadoop.fs.s3a.secret.key", s3.secretKey());
+        }
+        return c;
+    }
+}

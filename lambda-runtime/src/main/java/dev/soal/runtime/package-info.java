@@ -1,0 +1,11 @@
+/**
+ * The runner, the same on every path, and its entry points: {@link dev.soal.runtime.SparkLambdaHandler}
+ * (Lambda, warm in-process session), {@link dev.soal.runtime.RunnerMain} (spark-submit, EMR Serverless,
+ * Glue) and {@link dev.soal.runtime.LocalLambdaMain} (the embedded stand-in for the Lambda service).
+ *
+ * <pre>{@code
+ * JobRunner runner = new JobRunner(s3);
+ * JobRunner.Result r = runner.run(spark, RunnerArgs.of(job, null), Path.of("/tmp/soal-job-1"));
+ * }</pre>
+ */
+package dev.soal.runtime;

@@ -1,0 +1,270 @@
+package dev.soal.policies;
+
+import dev.soal.core.Backend;
+import dev.soal.core.Sizes;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads and validates the policies YAML. Every error names the file, the line, the field and the
+ * bad value: {@code policies.yaml:4: lambda.maxInputBytes: expected a size such as 400MB or 1.5GB, but was 'lots'}.
+ */
+public final class PolicyLoader {
+
+    private PolicyLoader() {
+    }
+
+    public static Policies load(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new PolicyException("policies file not found: " + file);
+        } catch (IOException e) {
+            throw new PolicyException("cannot read policies file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The built-in defaults: the documented example {@code policies/policies.yaml}, packaged as a resource. */
+    public static Policies defaults() {
+        try (InputStream in = PolicyLoader.class.getResourceAsStream("policies.yaml")) {
+            return parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "policies.yaml");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Policies parse(String yaml, String source) {
+        Node root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new java.io.StringReader(yaml));
+        } catch (MarkedYAMLException e) {
+            throw new PolicyException(source + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: " + e.getProblem());
+        }
+        if (root == null) {
+            throw new PolicyException(source + ": the policies file is empty");
+        }
+        return new Reader(source).policies(root);
+    }
+
+    /** Walks the node tree; {@code path} is the dotted field name used in messages. */
+    private record Reader(String source) {
+
+        Policies policies(Node root) {
+            Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists"));
+            Node version = top.get("version");
+            if (version != null && !"1".equals(scalar(version, "version"))) {
+                throw error(version, "version", "only version 1 is known, but was '" + scalar(version, "version") + "'");
+            }
+            Policies.LambdaPolicy lambda = lambda(require(top, "lambda", root), "lambda");
+            List<Backend> order = clusters(require(top, "clusters", root), "clusters");
+            List<Policies.Rule> rules = top.containsKey("rules") ? rules(top.get("rules"), "rules") : List.of();
+            Policies.Allowlists allow = allowlists(require(top, "allowlists", root), "allowlists");
+            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow));
+        }
+
+        Policies.LambdaPolicy lambda(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("maxInputBytes", "memory"));
+            long max = m.containsKey("maxInputBytes")
+                    ? size(m.get("maxInputBytes"), path + ".maxInputBytes")
+                    : Policies.DEFAULT_MAX_INPUT_BYTES;
+            List<Policies.MemoryTier> tiers = new ArrayList<>();
+            List<Node> items = sequence(require(m, "memory", node), path + ".memory");
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String p = path + ".memory[" + i + "]";
+                Map<String, Node> t = mapping(item, p, Set.of("upTo", "memoryMb"));
+                long upTo = size(require(t, "upTo", item), p + ".upTo");
+                int mb = integer(require(t, "memoryMb", item), p + ".memoryMb");
+                tiers.add(build(t.get("memoryMb"), p + ".memoryMb", () -> new Policies.MemoryTier(upTo, mb)));
+            }
+            return build(node, path, () -> new Policies.LambdaPolicy(max, tiers));
+        }
+
+        List<Backend> clusters(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("order"));
+            List<Node> items = sequence(require(m, "order", node), path + ".order");
+            List<Backend> order = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                Backend b = backend(items.get(i), path + ".order[" + i + "]");
+                if (!b.isCluster()) {
+                    throw error(items.get(i), path + ".order[" + i + "]", "must be a cluster backend (standalone, emr-serverless, glue), but was 'lambda'");
+                }
+                if (order.contains(b)) {
+                    throw error(items.get(i), path + ".order[" + i + "]", "lists '" + b + "' twice");
+                }
+                order.add(b);
+            }
+            return build(node, path + ".order", () -> {
+                if (order.isEmpty()) {
+                    throw new IllegalArgumentException("must name at least one cluster backend");
+                }
+                return order;
+            });
+        }
+
+        List<Policies.Rule> rules(Node node, String path) {
+            List<Node> items = sequence(node, path);
+            List<Policies.Rule> rules = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String p = path + "[" + i + "]";
+                Map<String, Node> r = mapping(item, p, Set.of("name", "match", "backend"));
+                String name = r.containsKey("name") ? scalar(r.get("name"), p + ".name") : "#" + (i + 1);
+                Map<String, Node> match = mapping(require(r, "match", item), p + ".match", Set.of("inputPrefix", "tags"));
+                String prefix = null;
+                if (match.containsKey("inputPrefix")) {
+                    prefix = scalar(match.get("inputPrefix"), p + ".match.inputPrefix");
+                    String pp = prefix;
+                    build(match.get("inputPrefix"), p + ".match.inputPrefix", () -> dev.soal.core.S3Uri.parse(pp));
+                }
+                Map<String, String> tags = new LinkedHashMap<>();
+                if (match.containsKey("tags")) {
+                    Node tagsNode = match.get("tags");
+                    if (!(tagsNode instanceof MappingNode tm)) {
+                        throw error(tagsNode, p + ".match.tags", "expected a mapping of tag: value");
+                    }
+                    for (NodeTuple t : tm.getValue()) {
+                        String k = scalar(t.getKeyNode(), p + ".match.tags");
+                        tags.put(k, scalar(t.getValueNode(), p + ".match.tags." + k));
+                    }
+                }
+                Backend backend = backend(require(r, "backend", item), p + ".backend");
+                String prefixFinal = prefix;
+                rules.add(build(item, p, () -> new Policies.Rule(name, prefixFinal, tags, backend)));
+            }
+            return rules;
+        }
+
+        Policies.Allowlists allowlists(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("scriptBuckets", "inputBuckets", "outputBuckets"));
+            return new Policies.Allowlists(
+                    buckets(require(m, "scriptBuckets", node), path + ".scriptBuckets"),
+                    buckets(require(m, "inputBuckets", node), path + ".inputBuckets"),
+                    buckets(require(m, "outputBuckets", node), path + ".outputBuckets"));
+        }
+
+        List<String> buckets(Node node, String path) {
+            List<Node> items = sequence(node, path);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                String b = scalar(items.get(i), path + "[" + i + "]");
+                if (!b.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                    throw error(items.get(i), path + "[" + i + "]", "must be an S3 bucket name, but was '" + b + "'");
+                }
+                out.add(b);
+            }
+            if (out.isEmpty()) {
+                throw error(node, path, "must list at least one bucket");
+            }
+            return out;
+        }
+
+        Backend backend(Node node, String path) {
+            String id = scalar(node, path);
+            return build(node, path, () -> Backend.fromId(id));
+        }
+
+        long size(Node node, String path) {
+            String text = scalar(node, path);
+            long bytes = build(node, path, () -> Sizes.parse(text));
+            if (bytes <= 0) {
+                throw error(node, path, "must be > 0, but was '" + text + "'");
+            }
+            return bytes;
+        }
+
+        int integer(Node node, String path) {
+            String text = scalar(node, path);
+            try {
+                return Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                throw error(node, path, "expected a whole number, but was '" + text + "'");
+            }
+        }
+
+        String scalar(Node node, String path) {
+            if (!(node instanceof ScalarNode s)) {
+                throw error(node, path, "expected a single value, but was a " + kind(node));
+            }
+            return s.getValue();
+        }
+
+        List<Node> sequence(Node node, String path) {
+            if (!(node instanceof SequenceNode s)) {
+                throw error(node, path, "expected a list, but was a " + kind(node));
+            }
+            return s.getValue();
+        }
+
+        Map<String, Node> mapping(Node node, String path, Set<String> allowed) {
+            if (!(node instanceof MappingNode m)) {
+                throw error(node, path, "expected a mapping, but was a " + kind(node));
+            }
+            Map<String, Node> out = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                String key = scalar(t.getKeyNode(), path);
+                String field = path.equals("(top level)") ? key : path + "." + key;
+                if (!allowed.contains(key)) {
+                    throw error(t.getKeyNode(), field, "unknown field (expected one of " + new java.util.TreeSet<>(allowed) + ")");
+                }
+                if (out.put(key, t.getValueNode()) != null) {
+                    throw error(t.getKeyNode(), field, "is set twice");
+                }
+            }
+            return out;
+        }
+
+        Node require(Map<String, Node> m, String key, Node parent) {
+            Node n = m.get(key);
+            if (n == null) {
+                throw new PolicyException(source + ":" + line(parent) + ": missing required field '" + key + "'");
+            }
+            return n;
+        }
+
+        <T> T build(Node node, String path, java.util.function.Supplier<T> f) {
+            try {
+                return f.get();
+            } catch (IllegalArgumentException e) {
+                throw error(node, path, e.getMessage());
+            }
+        }
+
+        PolicyException error(Node node, String path, String message) {
+            return new PolicyException(source + ":" + line(node) + ": " + path + ": " + message);
+        }
+
+        static int line(Node node) {
+            return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+        }
+
+        static String kind(Node node) {
+            return switch (node.getNodeId()) {
+                case scalar -> "single value";
+                case sequence -> "list";
+                case mapping -> "mapping";
+                default -> node.getNodeId().name();
+            };
+        }
+    }
+
+}

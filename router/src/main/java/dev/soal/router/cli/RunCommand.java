@@ -1,0 +1,248 @@
+package dev.soal.router.cli;
+
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRejectedException;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.S3Uri;
+import dev.soal.core.SoalException;
+import dev.soal.core.StateChange;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyException;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.router.JobService;
+import dev.soal.router.embedded.EmbeddedStack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code soal run}: uploads local files into the embedded store, measures, prints the decision and its
+ * reasons, shows each state change, and ends with the unified status and the output location.
+ * Exit code 0 only on SUCCEEDED (or a dry run); 1 for a job that did not succeed; 2 for bad input.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run one Spark job on the embedded default: embedded S3, Lambda path, standalone cluster path.")
+final class RunCommand implements Callable<Integer> {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final long POLL_MILLIS = 250;
+
+    @Option(names = "--script", required = true, description = "A .sql file or .jar, local or s3://.")
+    String script;
+
+    @Option(names = "--input", required = true, arity = "1..*", description = "Input files or folders, local or s3://.")
+    List<String> inputs;
+
+    @Option(names = "--output", description = "Where the job writes: s3://soal-output/..., or a local folder to copy the output into.")
+    String output;
+
+    @Option(names = "--policy", description = "Policies YAML (default: the built-in policies/policies.yaml).")
+    Path policy;
+
+    @Option(names = "--dry-run", description = "Print the decision and stop.")
+    boolean dryRun;
+
+    @Option(names = "--arg", description = "NAME=value, ${NAME} in SQL.")
+    Map<String, String> arguments = new LinkedHashMap<>();
+
+    @Option(names = "--tag", description = "key=value labels, matched by policy rules.")
+    Map<String, String> tags = new LinkedHashMap<>();
+
+    @Option(names = "--main-class", description = "The main class, for a .jar script.")
+    String mainClass;
+
+    @Option(names = "--idempotency-key", description = "A second run with the same key returns the first job.")
+    String idempotencyKey;
+
+    @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
+    Path home;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        Policies policies;
+        try {
+            policies = policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
+        } catch (PolicyException e) {
+            System.err.println("soal run: " + e.getMessage());
+            return 2;
+        }
+        Path root = Path.of(System.getProperty("soal.home", "."));
+        Path stackHome = home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root.resolve(".soal").toString()));
+        RuntimeArtifacts artifacts;
+        try {
+            artifacts = RuntimeArtifacts.inCheckout(root);
+        } catch (IllegalStateException e) {
+            System.err.println("soal run: " + e.getMessage());
+            return 2;
+        }
+        boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
+        try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
+            out.println("embedded S3 at " + stack.s3Server().settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
+            JobRequest request = new JobRequest(
+                    stage(stack, script, EmbeddedStack.SCRIPTS, "scripts/"), mainClass,
+                    stageAll(stack, inputs), localOutput ? null : output, arguments, tags, idempotencyKey, null);
+            JobService jobs = stack.jobs();
+            if (dryRun) {
+                JobService.Plan plan = jobs.plan(request);
+                printDecision(plan.measurement().toString(), plan.decision().backend().id(), plan.decision().reasons());
+                out.println("dry run: nothing submitted");
+                return 0;
+            }
+            JobService.Submitted submitted = jobs.submit(request);
+            JobRecord job = submitted.job();
+            out.println("job " + job.id() + (submitted.existing() ? " (existing: same idempotency key)" : ""));
+            printDecision(job.measurement().toString(), job.decision().backend().id(), job.decision().reasons());
+            job = follow(jobs, job);
+            return finish(stack, job, localOutput);
+        } catch (JobRejectedException | IllegalArgumentException e) {
+            System.err.println("soal run: rejected: " + e.getMessage());
+            return 2;
+        } catch (SoalException e) {
+            System.err.println("soal run: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private void printDecision(String measured, String backend, List<String> reasons) {
+        out.println("measured: " + measured);
+        out.println("decision: " + backend);
+        reasons.forEach(r -> out.println("  - " + r));
+    }
+
+    private JobRecord follow(JobService jobs, JobRecord job) {
+        int shown = 0;
+        while (true) {
+            List<StateChange> history = job.history();
+            for (; shown < history.size(); shown++) {
+                StateChange c = history.get(shown);
+                out.printf("[%s] %-10s %s%n", TIME.format(c.at()), c.state(), c.message() == null ? "" : c.message());
+            }
+            if (job.state().isTerminal()) {
+                return job;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return jobs.cancel(job.id());
+            }
+            job = jobs.refresh(job.id());
+        }
+    }
+
+    private int finish(EmbeddedStack stack, JobRecord job, boolean localOutput) {
+        S3Uri outUri = S3Uri.parse(job.request().outputUri());
+        String took = job.durationMillis() == null ? "" : String.format(" in %.1f s", job.durationMillis() / 1000.0);
+        out.println(job.state() + took + " on " + job.decision().backend() + " [job " + job.id() + "]");
+        if (job.state() != JobState.SUCCEEDED) {
+            return 1;
+        }
+        Path folder = stack.s3Server().settings().endpoint() == null ? null
+                : stack.workDir().getParent().resolve("s3").resolve(outUri.bucket()).resolve(outUri.key());
+        out.println("output: " + outUri + (folder == null ? "" : " (local folder " + folder.normalize() + ")"));
+        if (localOutput) {
+            Path target = Path.of(output);
+            int n = download(stack, outUri, target);
+            out.println("copied " + n + " output file(s) to " + target);
+        }
+        return 0;
+    }
+
+    private int download(EmbeddedStack stack, S3Uri prefix, Path target) {
+        int n = 0;
+        for (var page : stack.s3().listObjectsV2Paginator(r -> r.bucket(prefix.bucket()).prefix(prefix.key()))) {
+            for (S3Object o : page.contents()) {
+                String rel = o.key().substring(prefix.key().length());
+                if (rel.isEmpty() || rel.endsWith("/")) {
+                    continue;
+                }
+                Path dest = target.resolve(rel).normalize();
+                if (!dest.startsWith(target.normalize())) {
+                    continue;
+                }
+                try {
+                    Files.createDirectories(dest.getParent());
+                    Files.deleteIfExists(dest);
+                } catch (IOException e) {
+                    throw new SoalException("cannot write " + dest + ": " + e.getMessage(), e, false);
+                }
+                stack.s3().getObject(r -> r.bucket(prefix.bucket()).key(o.key()), dest);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private List<String> stageAll(EmbeddedStack stack, List<String> paths) {
+        List<String> uris = new ArrayList<>();
+        for (String p : paths) {
+            uris.add(stage(stack, p, EmbeddedStack.DATA, "inputs/"));
+        }
+        return uris;
+    }
+
+    /**
+     * An s3:// URI is used as it is; a local file is uploaded (skipped when the same size and modification
+     * time are there already), a local folder uploaded file by file under a prefix.
+     */
+    private String stage(EmbeddedStack stack, String path, String bucket, String keyPrefix) {
+        if (path.startsWith("s3://") || path.startsWith("s3a://")) {
+            return path;
+        }
+        Path local = Path.of(path);
+        if (Files.isRegularFile(local)) {
+            String key = keyPrefix + local.getFileName();
+            uploadIfChanged(stack, local, bucket, key);
+            return "s3://" + bucket + "/" + key;
+        }
+        if (Files.isDirectory(local)) {
+            String base = keyPrefix + local.getFileName() + "/";
+            try (Stream<Path> files = Files.walk(local)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                    uploadIfChanged(stack, f, bucket, base + local.relativize(f).toString().replace('\\', '/'));
+                }
+            } catch (IOException e) {
+                throw new SoalException("cannot read folder " + local + ": " + e.getMessage(), e, false);
+            }
+            return "s3://" + bucket + "/" + base;
+        }
+        throw new IllegalArgumentException("no such file or folder: " + path);
+    }
+
+    private void uploadIfChanged(EmbeddedStack stack, Path file, String bucket, String key) {
+        try {
+            long size = Files.size(file);
+            String mtime = String.valueOf(Files.getLastModifiedTime(file).toMillis());
+            try {
+                HeadObjectResponse head = stack.s3().headObject(r -> r.bucket(bucket).key(key));
+                if (head.contentLength() == size && mtime.equals(head.metadata().get("soal-mtime"))) {
+                    return;
+                }
+            } catch (NoSuchKeyException e) {
+                // not there yet
+            }
+            stack.s3().putObject(r -> r.bucket(bucket).key(key).metadata(Map.of("soal-mtime", mtime)),
+                    software.amazon.awssdk.core.sync.RequestBody.fromFile(file));
+        } catch (IOException e) {
+            throw new SoalException("cannot upload " + file + ": " + e.getMessage(), e, false);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.soal.router.embedded;
+
+import dev.soal.adapters.local.LocalLambdaBackend;
+import dev.soal.adapters.local.LocalProcesses;
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.adapters.s3.S3Clients;
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.adapters.standalone.StandaloneBackend;
+import dev.soal.adapters.standalone.StandaloneCluster;
+import dev.soal.core.Backend;
+import dev.soal.core.JobBackend;
+import dev.soal.core.S3Uri;
+import dev.soal.policies.Policies;
+import dev.soal.policies.RoutingPolicy;
+import dev.soal.router.InputMeasurer;
+import dev.soal.router.JobService;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * SoAL with no AWS account: the embedded S3 server, the small path as the real Lambda handler in its own
+ * JVM, the large path on a Spark standalone cluster on loopback (started on first use). Everything lives
+ * under {@code home} ({@code .soal/} by default): {@code s3/} holds the buckets, {@code work/} the logs.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+    public static final String SCRIPTS = "soal-scripts";
+    public static final String DATA = "soal-data";
+    public static final String OUTPUT = "soal-output";
+    public static final String JOBS = "soal-jobs";
+    public static final Duration CLUSTER_START_TIMEOUT = Duration.ofSeconds(90);
+    public static final Duration CLUSTER_JOB_TIMEOUT = Duration.ofHours(2);
+
+    private final EmbeddedS3 s3Server;
+    private final S3Client s3;
+    private final InputMeasurer measurer;
+    private final JobService jobs;
+    private final Path workDir;
+    private StandaloneCluster cluster;
+
+    private EmbeddedStack(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output) {
+        this.workDir = home.resolve("work");
+        this.s3Server = EmbeddedS3.start(home.resolve("s3"));
+        this.s3 = S3Clients.create(s3Server.settings());
+        for (String bucket : List.of(SCRIPTS, DATA, OUTPUT, JOBS)) {
+            createBucket(bucket);
+        }
+        String store = "s3://" + JOBS + "/";
+        LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
+        Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
+        backends.put(Backend.LAMBDA, new LocalLambdaBackend(artifacts, s3Server.settings(), store, workDir, processes, output));
+        backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Server.settings(), store,
+                workDir, processes, output, CLUSTER_JOB_TIMEOUT));
+        this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
+        this.jobs = new JobService(new S3JobStore(s3, S3Uri.parse(store)), measurer,
+                new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE)), backends,
+                S3Uri.parse("s3://" + OUTPUT + "/jobs/"), Clock.systemUTC());
+    }
+
+    public static EmbeddedStack start(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output) {
+        return new EmbeddedStack(home, artifacts, policies, output);
+    }
+
+    private synchronized StandaloneCluster cluster(RuntimeArtifacts artifacts) {
+        if (cluster == null) {
+            int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+            cluster = StandaloneCluster.start(artifacts, workDir.resolve("cluster"), cores, 2048, CLUSTER_START_TIMEOUT);
+        }
+        return cluster;
+    }
+
+    private void createBucket(String bucket) {
+        try {
+            s3.createBucket(r -> r.bucket(bucket));
+        } catch (BucketAlreadyOwnedByYouException e) {
+            // there from an earlier run
+        } catch (S3Exception e) {
+            if (e.statusCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    /** Uploads a local file through the S3 API and returns its {@code s3://} URI. */
+    public String upload(Path file, String bucket, String key) {
+        s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
+        return "s3://" + bucket + "/" + key;
+    }
+
+    public S3Client s3() {
+        return s3;
+    }
+
+    public JobService jobs() {
+        return jobs;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public EmbeddedS3 s3Server() {
+        return s3Server;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        measurer.close();
+        s3.close();
+        s3Server.close();
+    }
+}
