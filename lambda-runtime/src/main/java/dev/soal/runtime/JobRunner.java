@@ -68,16 +68,15 @@ public final class JobRunner {
         for (int i = 0; i < statements.size(); i++) {
             SqlScript.Statement st = statements.get(i);
             String text = SqlScript.substitute(st, vars);
-            Dataset<Row> df;
             long t0 = System.nanoTime();
             try {
-                df = spark.sql(text);
-            } catch (RuntimeException e) {
+                Dataset<Row> df = spark.sql(text);
+                if (i == statements.size() - 1 && st.isQuery()) {
+                    printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
+                }
+            } catch (Exception e) { // Spark's AnalysisException and SparkException are checked in Java's eyes
                 throw new SoalException("statement " + (i + 1) + " (line " + st.line() + ") failed: "
                         + firstLine(e.getMessage()), e, false);
-            }
-            if (i == statements.size() - 1 && st.isQuery()) {
-                printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
             }
             System.out.printf("statement %d/%d (line %d, %s): %d ms%n", i + 1, statements.size(), st.line(),
                     st.keyword(), (System.nanoTime() - t0) / 1_000_000);

@@ -47,10 +47,10 @@ public final class RunnerMain {
             }
             long took = clock.millis() - start;
             reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
             reporter.failed(took, e.getMessage() == null ? e.toString() : e.getMessage());
-            throw e;
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
         } finally {
             spark.stop();
         }

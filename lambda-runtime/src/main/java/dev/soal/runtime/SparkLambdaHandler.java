@@ -80,7 +80,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
             reporter.succeeded(took, message);
             return result(job.id(), JobState.SUCCEEDED, took, message);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             System.err.println("job " + job.id() + " failed: " + message);

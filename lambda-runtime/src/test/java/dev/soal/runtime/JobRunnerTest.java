@@ -1,0 +1,76 @@
+package dev.soal.runtime;
+
+import dev.soal.core.RunnerArgs;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The runner on a real local Spark session with the Lambda settings, over local files. */
+class JobRunnerTest {
+    private static SparkSession spark;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void startSpark() {
+        SparkSession.Builder b = SparkSession.builder();
+        SparkSettings.lambda(1, tmp.resolve("lambda-tmp")).forEach(b::config);
+        spark = b.getOrCreate();
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    @Test
+    void runsStatementsWithVariables_writesOutput_andPrintsTheLastQuery() throws Exception {
+        Path csv = Files.writeString(tmp.resolve("in.csv"), "city,amount\nOslo,3\nLima,4\nOslo,5\n");
+        Path out = tmp.resolve("out");
+        String sql = """
+                CREATE OR REPLACE TEMPORARY VIEW t (city STRING, amount INT)
+                  USING csv OPTIONS (path '${input}', header 'true');
+                -- a comment; with a semicolon
+                INSERT OVERWRITE DIRECTORY '${output}' USING parquet
+                  SELECT city, sum(amount) * ${factor} AS total FROM t GROUP BY city;
+                SELECT city, sum(amount) AS total, '${event}' AS ev FROM t GROUP BY city ORDER BY city
+                """;
+        RunnerArgs job = new RunnerArgs("j1", null, "s3://soal-scripts/x.sql", null, List.of(csv.toUri().toString()),
+                out.toUri().toString(), Map.of("factor", "10"), "{\"k\":1}");
+
+        JobRunner.Result r = new JobRunner(null).runSql(spark.newSession(), job, sql);
+
+        assertThat(r.statements()).isEqualTo(3);
+        assertThat(r.printed()).contains("| Lima | 4     | {\"k\":1} |").contains("| Oslo | 8     |");
+        List<Row> written = spark.read().parquet(out.toString()).orderBy("city").collectAsList();
+        assertThat(written).extracting(Row::toString).containsExactly("[Lima,40]", "[Oslo,80]");
+    }
+
+    @Test
+    void failingStatement_namesItsNumberAndLine() {
+        RunnerArgs job = new RunnerArgs("j2", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null);
+        assertThatThrownBy(() -> new JobRunner(null).runSql(spark.newSession(), job, "SELECT 1;\n\nSELECT * FROM missing_table"))
+                .hasMessageStartingWith("statement 2 (line 3) failed:")
+                .hasMessageContaining("missing_table");
+    }
+
+    @Test
+    void coresFollowLambdaMemory() {
+        assertThat(SparkSettings.coresFor(1769, 8)).isEqualTo(1);
+        assertThat(SparkSettings.coresFor(10240, 8)).isEqualTo(6);
+        assertThat(SparkSettings.coresFor(10240, 2)).isEqualTo(2);
+        assertThat(SparkSettings.coresFor(128, 2)).isEqualTo(1);
+    }
+}

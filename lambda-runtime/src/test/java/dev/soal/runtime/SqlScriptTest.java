@@ -1,0 +1,94 @@
+package dev.soal.runtime;
+
+import dev.soal.core.SoalException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SqlScriptTest {
+
+    private static List<String> texts(String sql) {
+        return SqlScript.split(sql).stream().map(SqlScript.Statement::text).toList();
+    }
+
+    @Test
+    void splitsOnSemicolons() {
+        assertThat(texts("SELECT 1; SELECT 2 ;\n\nSELECT 3")).containsExactly("SELECT 1", "SELECT 2", "SELECT 3");
+    }
+
+    @Test
+    void semicolonsInsideStringsDoNotSplit() {
+        assertThat(texts("SELECT 'a;b', \"c;d\", `e;f` FROM t; SELECT 2"))
+                .containsExactly("SELECT 'a;b', \"c;d\", `e;f` FROM t", "SELECT 2");
+    }
+
+    @Test
+    void escapedQuotesStayInsideTheString() {
+        assertThat(texts("SELECT 'it''s;ok'; SELECT 'back\\'slash;still'; SELECT 3"))
+                .containsExactly("SELECT 'it''s;ok'", "SELECT 'back\\'slash;still'", "SELECT 3");
+    }
+
+    @Test
+    void semicolonsInsideCommentsDoNotSplit() {
+        String sql = """
+                -- a comment; with a semicolon
+                SELECT 1 /* block; comment /* nested; */ still; */ AS x;
+                SELECT 2 -- trailing; comment
+                """;
+        List<SqlScript.Statement> st = SqlScript.split(sql);
+        assertThat(st).hasSize(2);
+        assertThat(st.get(0).text()).startsWith("-- a comment; with a semicolon").endsWith("still; */ AS x");
+        assertThat(st.get(1).text()).isEqualTo("SELECT 2 -- trailing; comment");
+    }
+
+    @Test
+    void commentOnlyAndEmptyStatementsAreDropped() {
+        assertThat(texts(";;\n-- nothing here;\n/* nor; here */;SELECT 1;;")).hasSize(1);
+    }
+
+    @Test
+    void hintsAreKept() {
+        assertThat(texts("SELECT /*+ BROADCAST(t) */ * FROM t")).containsExactly("SELECT /*+ BROADCAST(t) */ * FROM t");
+    }
+
+    @Test
+    void keywordAndLineAreFound() {
+        List<SqlScript.Statement> st = SqlScript.split("-- header\n\nCREATE TABLE t (a INT);\n\n  with x as (select 1) select * from x;");
+        assertThat(st).extracting(SqlScript.Statement::keyword).containsExactly("CREATE", "WITH");
+        assertThat(st).extracting(SqlScript.Statement::line).containsExactly(3, 5);
+        assertThat(st.get(0).isQuery()).isFalse();
+        assertThat(st.get(1).isQuery()).isTrue();
+    }
+
+    @Test
+    void unterminatedStringOrComment_isAnError() {
+        assertThatThrownBy(() -> SqlScript.split("SELECT 1;\nSELECT 'oops"))
+                .isInstanceOf(SoalException.class).hasMessage("unterminated ' quote starting at line 2");
+        assertThatThrownBy(() -> SqlScript.split("SELECT 1 /* never closed"))
+                .hasMessageContaining("unterminated /* comment");
+    }
+
+    @Test
+    void substitutesVariables_evenWithSemicolonsInValues() {
+        SqlScript.Statement st = SqlScript.split("SELECT '${name}' AS n FROM csv.`${input}`").get(0);
+        assertThat(SqlScript.substitute(st, Map.of("name", "a;b$1\\x", "input", "s3://b/k")))
+                .isEqualTo("SELECT 'a;b$1\\x' AS n FROM csv.`s3://b/k`");
+    }
+
+    @Test
+    void unknownVariable_isNamedWithTheKnownOnes() {
+        SqlScript.Statement st = SqlScript.split("\nSELECT ${nope}").get(0);
+        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("input", "x")))
+                .hasMessage("unknown variable ${nope} in the statement at line 2; known: [input]");
+    }
+
+    @Test
+    void sparkOwnVariablesAreLeftAlone() {
+        SqlScript.Statement st = SqlScript.split("SELECT '${spark.sql.shuffle.partitions}'").get(0);
+        assertThat(SqlScript.substitute(st, Map.of())).isEqualTo("SELECT '${spark.sql.shuffle.partitions}'");
+    }
+}

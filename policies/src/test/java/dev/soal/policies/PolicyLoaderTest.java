@@ -1,0 +1,101 @@
+package dev.soal.policies;
+
+import dev.soal.core.Backend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PolicyLoaderTest {
+    private static final String VALID = """
+            version: 1
+            lambda:
+              maxInputBytes: 400MB
+              memory:
+                - { upTo: 64MB, memoryMb: 2048 }
+                - { upTo: 400MB, memoryMb: 4096 }
+            clusters:
+              order: [emr-serverless, glue, standalone]
+            rules:
+              - name: nightly
+                match: { inputPrefix: "s3://soal-data/nightly/" }
+                backend: emr-serverless
+            allowlists:
+              scriptBuckets: [soal-scripts]
+              inputBuckets: [soal-data]
+              outputBuckets: [soal-output]
+            """;
+
+    @Test
+    void loadsTheDocumentedExample() {
+        Policies p = PolicyLoader.load(Path.of("policies.yaml"));
+        assertThat(p.lambda().maxInputBytes()).isEqualTo(400L * 1024 * 1024);
+        assertThat(p.clusterOrder()).containsExactly(Backend.EMR_SERVERLESS, Backend.GLUE, Backend.STANDALONE);
+        assertThat(p.rules()).extracting(Policies.Rule::name).containsExactly("nightly-batch-on-emr", "always-small");
+        assertThat(PolicyLoader.defaults()).isEqualTo(p);
+    }
+
+    @Test
+    void parsesAValidFile() {
+        Policies p = PolicyLoader.parse(VALID, "p.yaml");
+        assertThat(p.lambda().tierFor(10)).extracting(Policies.MemoryTier::memoryMb).isEqualTo(2048);
+        assertThat(p.lambda().tierFor(100L * 1024 * 1024)).extracting(Policies.MemoryTier::memoryMb).isEqualTo(4096);
+        assertThat(p.allowlists().inputBuckets()).containsExactly("soal-data");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            // what is broken                | from                          | to                              | expected message
+            "bad size                        | maxInputBytes: 400MB          | maxInputBytes: lots             | p.yaml:3: lambda.maxInputBytes: expected a size such as 400MB or 1.5GB, but was 'lots'",
+            "zero size                       | maxInputBytes: 400MB          | maxInputBytes: 0MB              | p.yaml:3: lambda.maxInputBytes: must be > 0, but was '0MB'",
+            "memory over Lambda's limit      | memoryMb: 4096                | memoryMb: 20000                 | p.yaml:6: lambda.memory[1].memoryMb: memoryMb must be within 128..10240 (Lambda's limits), but was 20000",
+            "memory not a number             | memoryMb: 4096                | memoryMb: big                   | p.yaml:6: lambda.memory[1].memoryMb: expected a whole number, but was 'big'",
+            "tiers do not cover threshold    | upTo: 400MB, memoryMb: 4096   | upTo: 100MB, memoryMb: 4096     | p.yaml:3: lambda: lambda.memory must cover lambda.maxInputBytes 400 MB, but its last tier ends at 100 MB",
+            "unknown backend                 | order: [emr-serverless, glue, standalone] | order: [emr, glue]  | p.yaml:8: clusters.order[0]: unknown backend 'emr', expected one of lambda, standalone, emr-serverless, glue",
+            "lambda as cluster               | order: [emr-serverless, glue, standalone] | order: [lambda]     | p.yaml:8: clusters.order[0]: must be a cluster backend",
+            "unknown field                   | maxInputBytes: 400MB          | maxInputByte: 400MB             | p.yaml:3: lambda.maxInputByte: unknown field (expected one of [maxInputBytes, memory])",
+            "bad bucket                      | inputBuckets: [soal-data]     | inputBuckets: [Soal_Data]       | p.yaml:15: allowlists.inputBuckets[0]: must be an S3 bucket name, but was 'Soal_Data'",
+            "bad rule prefix                 | inputPrefix: \"s3://soal-data/nightly/\" | inputPrefix: \"/nightly/\" | p.yaml:11: rules[0].match.inputPrefix: not an S3 URI",
+            "single value where a list goes  | scriptBuckets: [soal-scripts] | scriptBuckets: soal-scripts     | p.yaml:14: allowlists.scriptBuckets: expected a list, but was a single value",
+            "list where a mapping goes       | match: { inputPrefix: \"s3://soal-data/nightly/\" } | match: [x] | p.yaml:11: rules[0].match: expected a mapping, but was a list",
+    })
+    void invalidFiles_nameFileLineFieldAndValue(String what, String from, String to, String expected) {
+        String yaml = VALID.replace(from.strip(), to.strip());
+        assertThat(yaml).as("fixture edit for " + what).isNotEqualTo(VALID);
+        assertThatThrownBy(() -> PolicyLoader.parse(yaml, "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith(expected.strip());
+    }
+
+    @Test
+    void missingSection_isNamed() {
+        String yaml = VALID.substring(0, VALID.indexOf("allowlists:"));
+        assertThatThrownBy(() -> PolicyLoader.parse(yaml, "p.yaml"))
+                .hasMessage("p.yaml:1: missing required field 'allowlists'");
+    }
+
+    @Test
+    void brokenYaml_namesTheLine() {
+        assertThatThrownBy(() -> PolicyLoader.parse("lambda: [\n  maxInputBytes: 1\n", "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith("p.yaml:")
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void missingFile_isNamed(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assertThatThrownBy(() -> PolicyLoader.load(dir.resolve("nope.yaml")))
+                .hasMessageContaining("policies file not found").hasMessageContaining("nope.yaml");
+    }
+
+    @Test
+    void emptyFile_isAnError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("empty.yaml"), "");
+        assertThatThrownBy(() -> PolicyLoader.load(f)).hasMessageContaining("is empty");
+    }
+}

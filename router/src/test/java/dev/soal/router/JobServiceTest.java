@@ -1,0 +1,201 @@
+package dev.soal.router;
+
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.core.Backend;
+import dev.soal.core.BackendStatus;
+import dev.soal.core.JobBackend;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRejectedException;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.S3Uri;
+import dev.soal.core.SubmitOutcome;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.policies.RoutingPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The router's flow on a real S3 server, with backends that record what they are asked. */
+class JobServiceTest {
+    private static EmbeddedS3Fixture s3;
+    private static InputMeasurer measurer;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
+        s3.put("soal-data", "small.csv", "a,b\n1,2\n");
+        for (int i = 0; i < 3; i++) {
+            s3.put("soal-data", "folder/part-" + i + ".csv", "x".repeat(100));
+        }
+        measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() {
+        measurer.close();
+        s3.close();
+    }
+
+    /** A backend that records submits and answers as told. */
+    static final class RecordingBackend implements JobBackend {
+        final Backend kind;
+        final List<String> submitted = new CopyOnWriteArrayList<>();
+        volatile SubmitOutcome answer = new SubmitOutcome.Accepted("run-1", "SUBMITTED");
+        volatile BackendStatus status = new BackendStatus(JobState.RUNNING, "RUNNING", null);
+        volatile RuntimeException failure;
+
+        RecordingBackend(Backend kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public Backend kind() {
+            return kind;
+        }
+
+        @Override
+        public SubmitOutcome submit(JobRecord job) {
+            submitted.add(job.id());
+            if (failure != null) {
+                throw failure;
+            }
+            return answer;
+        }
+
+        @Override
+        public BackendStatus status(JobRecord job) {
+            return status;
+        }
+
+        @Override
+        public void cancel(JobRecord job) {
+            status = new BackendStatus(JobState.CANCELLED, "KILLED", "stopped");
+        }
+    }
+
+    private final RecordingBackend lambda = new RecordingBackend(Backend.LAMBDA);
+    private final RecordingBackend standalone = new RecordingBackend(Backend.STANDALONE);
+
+    private JobService service(String storePrefix) {
+        return new JobService(new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/" + storePrefix + "/")), measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.STANDALONE)),
+                Map.of(Backend.LAMBDA, lambda, Backend.STANDALONE, standalone),
+                S3Uri.parse("s3://soal-output/jobs/"), Clock.systemUTC());
+    }
+
+    private static JobRequest request(String input, String key) {
+        return new JobRequest("s3://soal-scripts/job.sql", null, List.of(input), null, Map.of("day", "1"), null, key, null);
+    }
+
+    @Test
+    void secondRequestWithTheSameKey_returnsTheFirstJob_andRunsOnce() {
+        JobService jobs = service("idem");
+        JobService.Submitted first = jobs.submit(request("s3://soal-data/small.csv", "order-42"));
+        JobService.Submitted second = jobs.submit(request("s3://soal-data/small.csv", "order-42"));
+
+        assertThat(first.existing()).isFalse();
+        assertThat(second.existing()).isTrue();
+        assertThat(second.job().id()).isEqualTo(first.job().id());
+        assertThat(lambda.submitted).containsExactly(first.job().id());
+        assertThat(first.job().backendHandle()).isEqualTo("run-1");
+        assertThat(first.job().request().outputUri()).isEqualTo("s3://soal-output/jobs/" + first.job().id() + "/");
+    }
+
+    @Test
+    void sameKeyForADifferentRequest_isAConflict() {
+        JobService jobs = service("conflict");
+        jobs.submit(request("s3://soal-data/small.csv", "k-1"));
+        assertThatThrownBy(() -> jobs.submit(request("s3://soal-data/folder/", "k-1")))
+                .isInstanceOf(JobService.IdempotencyConflictException.class)
+                .hasMessageContaining("'k-1' already names job");
+        assertThat(lambda.submitted).hasSize(1);
+    }
+
+    @Test
+    void measuresObjectsAndPrefixes() {
+        JobService.Plan plan = service("plan").plan(new JobRequest("s3://soal-scripts/job.sql", null,
+                List.of("s3://soal-data/small.csv", "s3://soal-data/folder/"), null, null, null, null, null));
+        assertThat(plan.measurement().totalBytes()).isEqualTo(8 + 300);
+        assertThat(plan.measurement().objectCount()).isEqualTo(4);
+        assertThat(plan.decision().backend()).isEqualTo(Backend.LAMBDA);
+    }
+
+    @Test
+    void missingInput_isRejected_andNothingIsSubmitted() {
+        assertThatThrownBy(() -> service("missing").submit(request("s3://soal-data/nope.csv", null)))
+                .isInstanceOf(JobRejectedException.class)
+                .hasMessage("input s3://soal-data/nope.csv does not exist");
+        assertThatThrownBy(() -> service("missing").submit(request("s3://soal-data/empty/", null)))
+                .hasMessage("input prefix s3://soal-data/empty/ holds no objects");
+        assertThat(lambda.submitted).isEmpty();
+        assertThat(s3.s3.listObjectsV2(r -> r.bucket("soal-jobs").prefix("missing/")).contents()).isEmpty();
+    }
+
+    @Test
+    void bucketOutsideTheAllowlist_isRejected_beforeMeasuring() {
+        assertThatThrownBy(() -> service("allow").submit(request("s3://not-allowed/x.csv", null)))
+                .isInstanceOf(JobRejectedException.class)
+                .hasMessageContaining("not in allowlists.inputBuckets");
+        assertThat(lambda.submitted).isEmpty();
+    }
+
+    @Test
+    void backendThatThrows_leavesAFailedJob_notALostOne() {
+        lambda.failure = new IllegalStateException("boom");
+        JobService jobs = service("throws");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.message()).isEqualTo("submit to lambda failed: boom");
+        assertThat(jobs.get(job.id()).state()).isEqualTo(JobState.FAILED);
+    }
+
+    @Test
+    void throttledThenAccepted_retries() {
+        lambda.answer = new SubmitOutcome.Throttled(Duration.ofMillis(10), "slow down");
+        JobService jobs = service("throttle");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
+        assertThat(lambda.submitted).hasSize(JobService.SUBMIT_ATTEMPTS);
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.message()).contains("kept throttling").contains("slow down");
+    }
+
+    @Test
+    void runThatEndsWithoutReporting_isFailed_withTheBackendsWords() {
+        JobService jobs = service("silent");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
+        assertThat(jobs.refresh(job.id()).state()).isEqualTo(JobState.QUEUED);
+
+        lambda.status = new BackendStatus(JobState.SUCCEEDED, "EXIT_0", "exited with code 0");
+        JobRecord after = jobs.refresh(job.id());
+
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.message()).isEqualTo("the run ended (exited with code 0) without reporting a result");
+    }
+
+    @Test
+    void cancel_movesThroughCancellingToCancelled() {
+        JobService jobs = service("cancel");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
+        JobRecord cancelled = jobs.cancel(job.id());
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(cancelled.history()).extracting(h -> h.state())
+                .containsExactly(JobState.QUEUED, JobState.CANCELLING, JobState.CANCELLED);
+    }
+
+    @Test
+    void unknownJob_isNotFound() {
+        assertThatThrownBy(() -> service("nf").get("20260101-000000-deadbeef"))
+                .isInstanceOf(JobService.JobNotFoundException.class);
+    }
+}

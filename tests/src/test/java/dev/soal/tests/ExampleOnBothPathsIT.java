@@ -1,0 +1,143 @@
+package dev.soal.tests;
+
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.core.Backend;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.router.JobService;
+import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.examples.ListingsGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The example job on the embedded stack, through the small path (the Lambda handler in its own JVM) and
+ * the large path (spark-submit to the standalone cluster): both succeed, and a third job, run by the
+ * same runner, finds the two outputs hold the same rows.
+ */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+class ExampleOnBothPathsIT {
+    private static final Path ROOT = Path.of(System.getProperty("soal.home", "..")).toAbsolutePath().normalize();
+    private static final List<String> OUTPUT = new CopyOnWriteArrayList<>();
+    private static EmbeddedStack stack;
+    private static Path home;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = Files.createTempDirectory("soal-it");
+        stack = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(ROOT),
+                PolicyLoader.load(Path.of(ExampleOnBothPathsIT.class.getResource("/it-policies.yaml").toURI())),
+                line -> {
+                    OUTPUT.add(line);
+                    System.out.println("  | " + line);
+                });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void exampleRunsOnBothPaths_withTheSameRows() throws Exception {
+        Path csv = home.resolve("listings.csv");
+        ListingsGenerator.write(csv, 300 * 1024, 7);
+        String input = stack.upload(csv, EmbeddedStack.DATA, "listings/listings.csv");
+        String script = stack.upload(ROOT.resolve("examples/listings/neighbourhood_stats.sql"), EmbeddedStack.SCRIPTS,
+                "neighbourhood_stats.sql");
+
+        JobRecord small = run(new JobRequest(script, null, List.of(input), null, null, null, null, null));
+        JobRecord large = run(new JobRequest(script, null, List.of(input), null, null, Map.of("path", "cluster"), null, null));
+
+        assertThat(small.decision().backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(small.state()).as(small.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(small.history()).extracting(h -> h.state())
+                .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+        assertThat(large.history()).extracting(h -> h.state())
+                .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+        assertThat(OUTPUT).anyMatch(l -> l.startsWith("| neighbourhood_group | neighbourhood"));
+
+        String compare = stack.upload(Path.of(getClass().getResource("/compare_outputs.sql").toURI()),
+                EmbeddedStack.SCRIPTS, "compare_outputs.sql");
+        JobRecord diff = run(new JobRequest(compare, null,
+                List.of(small.request().outputUri(), large.request().outputUri()), null,
+                Map.of("a", small.request().outputUri(), "b", large.request().outputUri()), null, null, null));
+        assertThat(diff.state()).as(diff.message()).isEqualTo(JobState.SUCCEEDED);
+
+        List<String> counts = csvLines(diff.request().outputUri());
+        assertThat(counts.get(0)).isEqualTo("rows_a,rows_b,only_in_a,only_in_b");
+        long groups = expectedGroups(csv);
+        assertThat(groups).isGreaterThan(10);
+        assertThat(counts.get(1)).isEqualTo(groups + "," + groups + ",0,0");
+    }
+
+    @Test
+    void badSql_andMissingScript_endFailed_withTheReason() throws Exception {
+        Path csv = home.resolve("tiny.csv");
+        ListingsGenerator.write(csv, 10 * 1024, 1);
+        String input = stack.upload(csv, EmbeddedStack.DATA, "tiny/tiny.csv");
+        Path bad = Files.writeString(home.resolve("bad.sql"), "-- broken on purpose\nSELECT * FROM no_such_view");
+        String badScript = stack.upload(bad, EmbeddedStack.SCRIPTS, "bad.sql");
+
+        JobRecord failed = run(new JobRequest(badScript, null, List.of(input), null, null, null, null, null));
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.message()).startsWith("statement 1 (line 2) failed:").contains("no_such_view");
+        assertThat(failed.durationMillis()).isNotNull();
+
+        JobRecord missing = run(new JobRequest("s3://soal-scripts/not-there.sql", null, List.of(input), null, null,
+                null, null, null));
+        assertThat(missing.state()).isEqualTo(JobState.FAILED);
+        assertThat(missing.message()).startsWith("cannot fetch script s3://soal-scripts/not-there.sql");
+    }
+
+    private static JobRecord run(JobRequest request) throws InterruptedException {
+        JobService jobs = stack.jobs();
+        JobRecord job = jobs.submit(request).job();
+        while (!job.state().isTerminal()) {
+            Thread.sleep(250);
+            job = jobs.refresh(job.id());
+        }
+        return job;
+    }
+
+    private static List<String> csvLines(String outputUri) {
+        String bucket = outputUri.substring(5, outputUri.indexOf('/', 5));
+        String prefix = outputUri.substring(outputUri.indexOf('/', 5) + 1);
+        List<S3Object> parts = stack.s3().listObjectsV2(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
+                .filter(o -> o.key().endsWith(".csv")).toList();
+        assertThat(parts).hasSize(1);
+        return stack.s3().getObjectAsBytes(r -> r.bucket(bucket).key(parts.get(0).key())).asUtf8String().lines().toList();
+    }
+
+    /** The number of (group, neighbourhood, room type) groups, counted without Spark. */
+    private static long expectedGroups(Path csv) throws Exception {
+        Set<String> groups = new HashSet<>();
+        try (var lines = Files.lines(csv)) {
+            lines.skip(1).forEach(l -> {
+                String[] f = l.split(",", -1);
+                groups.add(f[3] + "|" + f[4] + "|" + f[7]);
+            });
+        }
+        return groups.size();
+    }
+}
