@@ -93,7 +93,7 @@ public final class JobRunner {
         return vars;
     }
 
-    private Result runJar(SparkSession spark, RunnerArgs job, Path jar) {
+    Result runJar(SparkSession spark, RunnerArgs job, Path jar) {
         List<String> args = new ArrayList<>();
         job.inputUris().forEach(u -> {
             args.add("--input");

@@ -67,6 +67,39 @@ class JobRunnerTest {
     }
 
     @Test
+    void jarScript_callsTheMainClassWithInputOutputAndArguments() throws Exception {
+        Path jar = tmp.resolve("user-job.jar");
+        String entry = "dev/soal/runtime/sample/CountCities.class";
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+             var in = getClass().getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+        }
+        Path csv = Files.writeString(tmp.resolve("cities.csv"), "city\nOslo\nLima\nOslo\n");
+        Path out = tmp.resolve("jar-out");
+        RunnerArgs job = new RunnerArgs("j3", null, "s3://soal-scripts/user-job.jar", "dev.soal.runtime.sample.CountCities",
+                List.of(csv.toUri().toString()), out.toUri().toString(), Map.of("label", "listings"), null);
+
+        new JobRunner(null).runJar(spark.newSession(), job, jar);
+
+        assertThat(spark.read().json(out.toString()).orderBy("city").collectAsList()).extracting(Row::toString)
+                .containsExactly("[Lima,1]", "[Oslo,2]");
+        assertThat(spark.read().json(out.toString()).columns()).contains("listings");
+    }
+
+    @Test
+    void jarWithoutTheMainClass_failsClearly() throws Exception {
+        Path jar = tmp.resolve("empty.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry("README"));
+        }
+        RunnerArgs job = new RunnerArgs("j4", null, "s3://soal-scripts/empty.jar", "com.example.Missing",
+                List.of(), null, Map.of(), null);
+        assertThatThrownBy(() -> new JobRunner(null).runJar(spark.newSession(), job, jar))
+                .hasMessage("jar s3://soal-scripts/empty.jar has no main class com.example.Missing with main(String[])");
+    }
+
+    @Test
     void coresFollowLambdaMemory() {
         assertThat(SparkSettings.coresFor(1769, 8)).isEqualTo(1);
         assertThat(SparkSettings.coresFor(10240, 8)).isEqualTo(6);

@@ -64,24 +64,33 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
         Policies.LambdaPolicy lambda = policies.lambda();
         String size = "input " + Sizes.format(measured.totalBytes());
         String limit = "lambda.maxInputBytes " + Sizes.format(lambda.maxInputBytes());
-        if (measured.totalBytes() <= lambda.maxInputBytes()) {
-            if (available.contains(Backend.LAMBDA)) {
-                reasons.add(size + " <= " + limit + " -> lambda");
-                return decision(Backend.LAMBDA, measured, reasons);
-            }
-            reasons.add(size + " <= " + limit + ", but lambda is not configured here");
-        } else {
-            reasons.add(size + " > " + limit + " -> cluster");
+        boolean small = measured.totalBytes() <= lambda.maxInputBytes();
+        if (small && available.contains(Backend.LAMBDA)) {
+            reasons.add(size + " <= " + limit + " -> lambda");
+            return decision(Backend.LAMBDA, measured, reasons);
         }
+        List<Backend> skipped = new ArrayList<>();
         for (Backend b : policies.clusterOrder()) {
-            if (available.contains(b)) {
-                reasons.add("clusters.order " + policies.clusterOrder() + ": first available is " + b + " -> " + b);
-                return decision(b, measured, reasons);
+            if (!available.contains(b)) {
+                skipped.add(b);
+                continue;
             }
-            reasons.add(b + " is not configured here, skipped");
+            reasons.add(small ? size + " <= " + limit + ", but lambda is not configured here -> " + b
+                    : size + " > " + limit + " -> " + b);
+            if (!skipped.isEmpty()) {
+                reasons.add("clusters.order " + policies.clusterOrder() + ": " + join(skipped)
+                        + " not configured here; first configured is " + b);
+            }
+            return decision(b, measured, reasons);
         }
+        reasons.add(small ? size + " <= " + limit + ", but lambda is not configured here"
+                : size + " > " + limit + ", but no backend of clusters.order " + policies.clusterOrder() + " is configured here");
         throw new JobRejectedException("no backend can run this job: " + String.join("; ", reasons)
                 + " (configured: " + available + ")");
+    }
+
+    private static String join(List<Backend> backends) {
+        return String.join(", ", backends.stream().map(Backend::id).toList());
     }
 
     private RoutingDecision decision(Backend backend, Measurement measured, List<String> reasons) {

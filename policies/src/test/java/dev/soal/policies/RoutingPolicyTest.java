@@ -33,10 +33,9 @@ class RoutingPolicyTest {
         RoutingDecision d = embedded.decide(request("s3://soal-data/a.csv", Map.of()), measured("512.3MB"));
         assertThat(d.backend()).isEqualTo(Backend.STANDALONE);
         assertThat(d.reasons()).containsExactly(
-                "input 512.3 MB > lambda.maxInputBytes 400 MB -> cluster",
-                "emr-serverless is not configured here, skipped",
-                "glue is not configured here, skipped",
-                "clusters.order [emr-serverless, glue, standalone]: first available is standalone -> standalone");
+                "input 512.3 MB > lambda.maxInputBytes 400 MB -> standalone",
+                "clusters.order [emr-serverless, glue, standalone]: emr-serverless, glue not configured here;"
+                        + " first configured is standalone");
     }
 
     @Test
@@ -58,6 +57,13 @@ class RoutingPolicyTest {
         RoutingDecision d = embedded.decide(request("s3://soal-data/nightly/x.csv", Map.of()), measured("1MB"));
         assertThat(d.backend()).isEqualTo(Backend.LAMBDA);
         assertThat(d.reasons().get(0)).contains("emr-serverless is not configured here; routing by size");
+    }
+
+    @Test
+    void smallInputWithoutLambda_goesToACluster() {
+        RoutingPolicy clusterOnly = new RoutingPolicy(policies, Set.of(Backend.GLUE));
+        assertThat(clusterOnly.decide(request("s3://soal-data/a.csv", Map.of()), measured("1MB")).reasons().get(0))
+                .isEqualTo("input 1 MB <= lambda.maxInputBytes 400 MB, but lambda is not configured here -> glue");
     }
 
     @Test

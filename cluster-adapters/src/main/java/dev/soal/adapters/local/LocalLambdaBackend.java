@@ -64,6 +64,7 @@ public final class LocalLambdaBackend implements JobBackend {
         if (processes.get(job.id()).isPresent()) {
             return new SubmitOutcome.Accepted(handle(job), "ALREADY_STARTED");
         }
+        artifacts.requireBuilt();
         int memoryMb = job.decision().lambdaMemoryMb();
         Path dir = workDir.resolve("lambda").resolve(job.id());
         Path tmp = dir.resolve("tmp");

@@ -26,7 +26,8 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
             "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
 
-    public RuntimeArtifacts {
+    /** Throws, saying how to build them, unless both artifacts are there; called before anything runs. */
+    public RuntimeArtifacts requireBuilt() {
         if (!Files.isRegularFile(runnerJar)) {
             throw new IllegalStateException("runner jar not found at " + runnerJar
                     + "; build it with: mvn -DskipTests package");
@@ -35,6 +36,7 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
             throw new IllegalStateException("SPARK_HOME not found at " + sparkHome
                     + " (expected a jars/ folder); build it with: mvn -DskipTests package");
         }
+        return this;
     }
 
     /** The artifacts under a source checkout: {@code <root>/lambda-runtime/target/...}. */

@@ -43,6 +43,7 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public static StandaloneCluster start(RuntimeArtifacts artifacts, Path workDir, int cores, int workerMemoryMb,
                                           Duration startTimeout) {
+        artifacts.requireBuilt();
         List<Process> started = new ArrayList<>();
         try {
             Files.createDirectories(workDir);

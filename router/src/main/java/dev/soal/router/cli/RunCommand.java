@@ -86,12 +86,14 @@ final class RunCommand implements Callable<Integer> {
         }
         Path root = Path.of(System.getProperty("soal.home", "."));
         Path stackHome = home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root.resolve(".soal").toString()));
-        RuntimeArtifacts artifacts;
-        try {
-            artifacts = RuntimeArtifacts.inCheckout(root);
-        } catch (IllegalStateException e) {
-            System.err.println("soal run: " + e.getMessage());
-            return 2;
+        RuntimeArtifacts artifacts = RuntimeArtifacts.inCheckout(root);
+        if (!dryRun) {
+            try {
+                artifacts.requireBuilt();
+            } catch (IllegalStateException e) {
+                System.err.println("soal run: " + e.getMessage());
+                return 2;
+            }
         }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
         try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
