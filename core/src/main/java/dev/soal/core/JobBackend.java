@@ -14,4 +14,13 @@ public interface JobBackend {
 
     /** Asks the run to stop; the final state arrives through {@link #status}. */
     void cancel(JobRecord job);
+
+    /**
+     * True when the runtime itself reports RUNNING into the job store (Lambda, the embedded backends),
+     * so only this backend's terminal states are folded into the record; false when the backend's
+     * own states (EMR Serverless, Glue) are the progress to show.
+     */
+    default boolean runtimeReportsProgress() {
+        return false;
+    }
 }

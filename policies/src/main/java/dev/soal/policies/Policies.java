@@ -13,8 +13,12 @@ import java.util.Map;
  * @param clusterOrder cluster backends in order of preference for jobs too big for Lambda
  * @param rules        overrides by input prefix or tag, first match wins
  * @param allowlists   buckets scripts, inputs and outputs may come from
+ * @param emrServerless sizes and timeout of EMR Serverless runs
+ * @param glue         worker type, count, timeout and execution class of Glue runs
+ * @param fallback     where a job goes when its backend is unavailable (e.g. emr-serverless -> glue)
  */
-public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists) {
+public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
+                       EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback) {
 
     public static final long DEFAULT_MAX_INPUT_BYTES = Sizes.parse("400MB");
 
@@ -29,6 +33,87 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
         }
         clusterOrder = List.copyOf(clusterOrder);
         rules = rules == null ? List.of() : List.copyOf(rules);
+        emrServerless = emrServerless == null ? EmrPolicy.ofDefaults() : emrServerless;
+        glue = glue == null ? GluePolicy.ofDefaults() : glue;
+        fallback = fallback == null ? Map.of() : Map.copyOf(fallback);
+        fallback.forEach((from, to) -> {
+            if (!from.isCluster() || !to.isCluster() || from == to) {
+                throw new IllegalArgumentException("fallback must map one cluster backend to another, but had "
+                        + from + " -> " + to);
+            }
+        });
+    }
+
+    /**
+     * EMR Serverless run sizes, turned into {@code sparkSubmitParameters}.
+     *
+     * @param memory Spark memory strings such as {@code 16g}
+     */
+    public record EmrPolicy(int driverCores, String driverMemory, int executorCores, String executorMemory,
+                            int maxExecutors, int timeoutMinutes) {
+        private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("\\d+[gm]");
+
+        public EmrPolicy {
+            // EMR Serverless workers: 1, 2, 4, 8 or 16 vCPU, 2-120 GB
+            if (!List.of(1, 2, 4, 8, 16).contains(driverCores)) {
+                throw new IllegalArgumentException("driverCores must be 1, 2, 4, 8 or 16, but was " + driverCores);
+            }
+            if (!List.of(1, 2, 4, 8, 16).contains(executorCores)) {
+                throw new IllegalArgumentException("executorCores must be 1, 2, 4, 8 or 16, but was " + executorCores);
+            }
+            for (String m : List.of(driverMemory, executorMemory)) {
+                if (m == null || !MEMORY.matcher(m).matches()) {
+                    throw new IllegalArgumentException("memory must look like 16g or 4096m, but was '" + m + "'");
+                }
+            }
+            if (maxExecutors < 1) {
+                throw new IllegalArgumentException("maxExecutors must be >= 1, but was " + maxExecutors);
+            }
+            if (timeoutMinutes < 1 || timeoutMinutes > 20_160) {
+                throw new IllegalArgumentException("timeoutMinutes must be within 1..20160, but was " + timeoutMinutes);
+            }
+        }
+
+        public static EmrPolicy ofDefaults() {
+            return new EmrPolicy(4, "16g", 4, "16g", 20, 120);
+        }
+
+        /** {@code --class} and the sizes, as EMR Serverless' {@code sparkSubmitParameters} reads them. */
+        public String sparkSubmitParameters(String mainClass) {
+            return "--class " + mainClass
+                    + " --conf spark.driver.cores=" + driverCores + " --conf spark.driver.memory=" + driverMemory
+                    + " --conf spark.executor.cores=" + executorCores + " --conf spark.executor.memory=" + executorMemory
+                    + " --conf spark.dynamicAllocation.maxExecutors=" + maxExecutors;
+        }
+    }
+
+    /** Glue run settings; {@code executionClass} is STANDARD or FLEX (cheaper, may wait for capacity). */
+    public record GluePolicy(String workerType, int numberOfWorkers, int timeoutMinutes, String executionClass) {
+        public static final List<String> WORKER_TYPES = List.of("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X");
+
+        public GluePolicy {
+            if (!WORKER_TYPES.contains(workerType)) {
+                throw new IllegalArgumentException("workerType must be one of " + WORKER_TYPES + ", but was '" + workerType + "'");
+            }
+            if (numberOfWorkers < 2) {
+                throw new IllegalArgumentException("numberOfWorkers must be >= 2 (a driver and an executor), but was " + numberOfWorkers);
+            }
+            if (timeoutMinutes < 1 || timeoutMinutes > 10_080) {
+                throw new IllegalArgumentException("timeoutMinutes must be within 1..10080, but was " + timeoutMinutes);
+            }
+            if (!List.of("STANDARD", "FLEX").contains(executionClass)) {
+                throw new IllegalArgumentException("executionClass must be STANDARD or FLEX, but was '" + executionClass + "'");
+            }
+        }
+
+        public static GluePolicy ofDefaults() {
+            return new GluePolicy("G.1X", 10, 120, "STANDARD");
+        }
+
+        /** DPUs per worker, for the cost: G.025X is a quarter DPU, G.1X one, G.2X two, ... */
+        public double dpuPerWorker() {
+            return workerType.equals("G.025X") ? 0.25 : Double.parseDouble(workerType.substring(2, workerType.length() - 1));
+        }
     }
 
     /** Lambda threshold and memory tiers; {@code memory} is sorted by {@code upToBytes} and covers the threshold. */

@@ -69,7 +69,8 @@ public final class PolicyLoader {
     private record Reader(String source) {
 
         Policies policies(Node root) {
-            Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists"));
+            Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists",
+                    "emrServerless", "glue", "fallback"));
             Node version = top.get("version");
             if (version != null && !"1".equals(scalar(version, "version"))) {
                 throw error(version, "version", "only version 1 is known, but was '" + scalar(version, "version") + "'");
@@ -78,7 +79,51 @@ public final class PolicyLoader {
             List<Backend> order = clusters(require(top, "clusters", root), "clusters");
             List<Policies.Rule> rules = top.containsKey("rules") ? rules(top.get("rules"), "rules") : List.of();
             Policies.Allowlists allow = allowlists(require(top, "allowlists", root), "allowlists");
-            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow));
+            Policies.EmrPolicy emr = top.containsKey("emrServerless") ? emr(top.get("emrServerless"), "emrServerless") : null;
+            Policies.GluePolicy glue = top.containsKey("glue") ? glue(top.get("glue"), "glue") : null;
+            Map<Backend, Backend> fallback = top.containsKey("fallback") ? fallback(top.get("fallback"), "fallback") : null;
+            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback));
+        }
+
+        Policies.EmrPolicy emr(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("driverCores", "driverMemory", "executorCores",
+                    "executorMemory", "maxExecutors", "timeoutMinutes"));
+            Policies.EmrPolicy d = Policies.EmrPolicy.ofDefaults();
+            int driverCores = m.containsKey("driverCores") ? integer(m.get("driverCores"), path + ".driverCores") : d.driverCores();
+            String driverMemory = m.containsKey("driverMemory") ? scalar(m.get("driverMemory"), path + ".driverMemory") : d.driverMemory();
+            int executorCores = m.containsKey("executorCores") ? integer(m.get("executorCores"), path + ".executorCores") : d.executorCores();
+            String executorMemory = m.containsKey("executorMemory") ? scalar(m.get("executorMemory"), path + ".executorMemory") : d.executorMemory();
+            int maxExecutors = m.containsKey("maxExecutors") ? integer(m.get("maxExecutors"), path + ".maxExecutors") : d.maxExecutors();
+            int timeout = m.containsKey("timeoutMinutes") ? integer(m.get("timeoutMinutes"), path + ".timeoutMinutes") : d.timeoutMinutes();
+            return build(node, path, () -> new Policies.EmrPolicy(driverCores, driverMemory, executorCores, executorMemory,
+                    maxExecutors, timeout));
+        }
+
+        Policies.GluePolicy glue(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("workerType", "numberOfWorkers", "timeoutMinutes", "executionClass"));
+            Policies.GluePolicy d = Policies.GluePolicy.ofDefaults();
+            String workerType = m.containsKey("workerType") ? scalar(m.get("workerType"), path + ".workerType") : d.workerType();
+            int workers = m.containsKey("numberOfWorkers") ? integer(m.get("numberOfWorkers"), path + ".numberOfWorkers") : d.numberOfWorkers();
+            int timeout = m.containsKey("timeoutMinutes") ? integer(m.get("timeoutMinutes"), path + ".timeoutMinutes") : d.timeoutMinutes();
+            String executionClass = m.containsKey("executionClass") ? scalar(m.get("executionClass"), path + ".executionClass") : d.executionClass();
+            return build(node, path, () -> new Policies.GluePolicy(workerType, workers, timeout, executionClass));
+        }
+
+        Map<Backend, Backend> fallback(Node node, String path) {
+            if (!(node instanceof MappingNode fm)) {
+                throw error(node, path, "expected a mapping of backend: fallback backend, but was a " + kind(node));
+            }
+            Map<Backend, Backend> out = new java.util.EnumMap<>(Backend.class);
+            for (NodeTuple t : fm.getValue()) {
+                Backend from = backend(t.getKeyNode(), path);
+                Backend to = backend(t.getValueNode(), path + "." + from);
+                if (!from.isCluster() || !to.isCluster() || from == to) {
+                    throw error(t.getKeyNode(), path + "." + from, "must map one cluster backend to another, but was "
+                            + from + " -> " + to);
+                }
+                out.put(from, to);
+            }
+            return out;
         }
 
         Policies.LambdaPolicy lambda(Node node, String path) {

@@ -15,11 +15,18 @@ import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
 import dev.soal.core.SubmitOutcome;
 import dev.soal.policies.RoutingPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The router's one flow, whatever the trigger: check the allowlists, measure the inputs, decide by
@@ -41,15 +48,31 @@ public final class JobService {
     private final Map<Backend, JobBackend> backends;
     private final S3Uri outputBase;
     private final Clock clock;
+    private final MeterRegistry meters;
+    private final Set<String> countedFinished = ConcurrentHashMap.newKeySet();
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
                       S3Uri outputBase, Clock clock) {
+        this(store, measurer, policy, backends, outputBase, clock, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param meters where {@code soal.jobs.submitted}, {@code soal.jobs.finished} and
+     *               {@code soal.submit.latency} go (by backend, and state)
+     */
+    public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
+                      S3Uri outputBase, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.measurer = measurer;
         this.policy = policy;
         this.backends = Map.copyOf(backends);
         this.outputBase = outputBase;
         this.clock = clock;
+        this.meters = meters;
+    }
+
+    public MeterRegistry meters() {
+        return meters;
     }
 
     /** The measurement and decision for a request, without recording or running anything. */
@@ -96,28 +119,64 @@ public final class JobService {
         }
     }
 
-    /** Submits a recorded job; every outcome ends in the store, so no job is lost. */
+    /**
+     * Submits a recorded job; every outcome ends in the store, so no job is lost. When the backend is
+     * unavailable and has started no run, the job moves to the policy's fallback backend (once), and
+     * the move is written into the decision's reasons.
+     */
     private JobRecord send(JobRecord job) {
+        SubmitOutcome outcome = submitWithRetries(job);
+        if (outcome instanceof SubmitOutcome.Unavailable u) {
+            Backend from = job.decision().backend();
+            Backend to = policy.policies().fallback().get(from);
+            if (to == null || !backends.containsKey(to)) {
+                return fail(job.id(), "UNAVAILABLE", u.reason() + (to == null ? "; no fallback in the policies"
+                        : "; fallback " + to + " is not configured here"));
+            }
+            List<String> reasons = new ArrayList<>(job.decision().reasons());
+            reasons.add(from + " unavailable (" + u.reason() + ") -> fallback " + to);
+            RoutingDecision moved = new RoutingDecision(to, job.decision().lambdaMemoryMb(), reasons);
+            job = store.update(job.id(), j -> j.withDecision(moved, clock.instant()));
+            outcome = submitWithRetries(job);
+            if (outcome instanceof SubmitOutcome.Unavailable u2) {
+                return fail(job.id(), "UNAVAILABLE", from + " and its fallback " + to + " are both unavailable: "
+                        + u.reason() + "; " + u2.reason());
+            }
+        }
+        if (outcome instanceof SubmitOutcome.Accepted a) {
+            meters.counter("soal.jobs.submitted", "backend", job.decision().backend().id()).increment();
+            return store.update(job.id(), j -> j.withBackendHandle(a.handle(), clock.instant()));
+        }
+        if (outcome instanceof SubmitOutcome.Rejected r) {
+            return fail(job.id(), "REJECTED", r.reason());
+        }
+        return fail(job.id(), "SUBMIT_FAILED", ((SubmitOutcome.Failed) outcome).reason());
+    }
+
+    /** Asks the job's backend, retrying while it throttles; never throws. */
+    private SubmitOutcome submitWithRetries(JobRecord job) {
         JobBackend backend = backends.get(job.decision().backend());
+        Timer latency = meters.timer("soal.submit.latency", "backend", backend.kind().id());
         String lastReason = "";
         for (int attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
             SubmitOutcome outcome;
+            Timer.Sample sample = Timer.start(meters);
             try {
                 outcome = backend.submit(job);
             } catch (RuntimeException e) {
-                return fail(job.id(), "SUBMIT_FAILED", "submit to " + backend.kind() + " failed: " + e.getMessage());
+                return new SubmitOutcome.Failed("submit to " + backend.kind() + " failed: " + e.getMessage());
+            } finally {
+                sample.stop(latency);
             }
-            if (outcome instanceof SubmitOutcome.Accepted a) {
-                return store.update(job.id(), j -> j.withBackendHandle(a.handle(), clock.instant()));
+            if (!(outcome instanceof SubmitOutcome.Throttled t)) {
+                return outcome;
             }
-            if (outcome instanceof SubmitOutcome.Rejected r) {
-                return fail(job.id(), "REJECTED", backend.kind() + " rejected the job: " + r.reason());
-            }
-            SubmitOutcome.Throttled t = (SubmitOutcome.Throttled) outcome;
             lastReason = t.reason();
-            sleep(t.retryAfter().toMillis());
+            if (attempt < SUBMIT_ATTEMPTS) {
+                sleep(t.retryAfter().toMillis());
+            }
         }
-        return fail(job.id(), "THROTTLED", backend.kind() + " kept throttling after " + SUBMIT_ATTEMPTS
+        return new SubmitOutcome.Failed(backend.kind() + " kept throttling after " + SUBMIT_ATTEMPTS
                 + " attempts: " + lastReason);
     }
 
@@ -127,28 +186,57 @@ public final class JobService {
     }
 
     /**
-     * The job's unified status now. The runtime's reports in the store come first; when the backend says
-     * the run has ended but no report says so (a crash, a kill, a timeout), the backend's word is recorded.
+     * The job's unified status now. The runtime's reports in the store come first; the backend adds its
+     * progress (for backends whose runtime does not report it), its word when the run has ended without
+     * a report (a crash, a kill, a timeout), and the run's cost.
      */
     public JobRecord refresh(String jobId) {
         JobRecord job = get(jobId);
-        if (job.state().isTerminal() || job.backendHandle() == null) {
-            return job;
+        if (job.backendHandle() == null || (job.state().isTerminal() && job.cost() != null)) {
+            return counted(job);
         }
-        BackendStatus s = backends.get(job.decision().backend()).status(job);
+        JobBackend backend = backends.get(job.decision().backend());
+        if (backend == null) {
+            return counted(job);
+        }
+        BackendStatus s = backend.status(job);
+        if (job.state().isTerminal()) {
+            return counted(s.state().isTerminal() && s.cost() != null
+                    ? store.update(jobId, j -> j.cost() != null ? j : j.withCost(s.cost())) : job);
+        }
         if (!s.state().isTerminal()) {
-            return job;
+            boolean progress = !backend.runtimeReportsProgress() && s.state() != job.state() && job.state().canMoveTo(s.state());
+            return progress ? store.update(jobId, j -> j.state().canMoveTo(s.state())
+                    ? j.transition(s.state(), s.nativeState(), s.message(), clock.instant()) : j) : job;
         }
-        // the run ended: its last report may have landed just now
+        // the run ended: the runtime's last report may have landed just now
         JobRecord latest = get(jobId);
         if (latest.state().isTerminal()) {
-            return latest;
+            return counted(s.cost() == null ? latest : store.update(jobId, j -> j.cost() != null ? j : j.withCost(s.cost())));
         }
-        JobState end = s.state() == JobState.SUCCEEDED ? JobState.FAILED : s.state();
-        String message = s.state() == JobState.SUCCEEDED
-                ? "the run ended (" + s.message() + ") without reporting a result" : s.message();
-        return store.update(jobId, j -> j.state().isTerminal() ? j
-                : j.transition(end, s.nativeState(), message, clock.instant()));
+        boolean silent = backend.runtimeReportsProgress() && s.state() == JobState.SUCCEEDED;
+        JobState end = silent ? JobState.FAILED : s.state();
+        String message = silent ? "the run ended (" + s.message() + ") without reporting a result" : s.message();
+        return counted(store.update(jobId, j -> {
+            if (j.state().isTerminal()) {
+                return j;
+            }
+            JobRecord moved = j.state().canMoveTo(end) ? j.transition(end, s.nativeState(), message, clock.instant())
+                    : j.transition(JobState.FAILED, s.nativeState(), message, clock.instant());
+            return s.cost() == null ? moved : moved.withCost(s.cost());
+        }));
+    }
+
+    /** Counts a job in {@code soal.jobs.finished} the first time this router sees it terminal. */
+    private JobRecord counted(JobRecord job) {
+        if (job.state().isTerminal() && countedFinished.add(job.id())) {
+            meters.counter("soal.jobs.finished", "backend", job.decision().backend().id(), "state", job.state().name())
+                    .increment();
+            if (countedFinished.size() > 100_000) {
+                countedFinished.clear();
+            }
+        }
+        return job;
     }
 
     public JobRecord get(String jobId) {

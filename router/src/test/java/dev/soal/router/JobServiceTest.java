@@ -54,9 +54,15 @@ class JobServiceTest {
         volatile SubmitOutcome answer = new SubmitOutcome.Accepted("run-1", "SUBMITTED");
         volatile BackendStatus status = new BackendStatus(JobState.RUNNING, "RUNNING", null);
         volatile RuntimeException failure;
+        volatile boolean selfReporting = true;
 
         RecordingBackend(Backend kind) {
             this.kind = kind;
+        }
+
+        @Override
+        public boolean runtimeReportsProgress() {
+            return selfReporting;
         }
 
         @Override
@@ -181,6 +187,50 @@ class JobServiceTest {
 
         assertThat(after.state()).isEqualTo(JobState.FAILED);
         assertThat(after.message()).isEqualTo("the run ended (exited with code 0) without reporting a result");
+    }
+
+    @Test
+    void backendWithoutRuntimeReports_drivesProgress_andRecordsTheCost() {
+        lambda.selfReporting = false;
+        JobService jobs = service("progress");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
+
+        lambda.status = new BackendStatus(JobState.RUNNING, "RUNNING", "on 3 executors");
+        assertThat(jobs.refresh(job.id()).state()).isEqualTo(JobState.RUNNING);
+
+        lambda.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null, new dev.soal.core.Cost(0.42, "test"));
+        JobRecord done = jobs.refresh(job.id());
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.nativeState()).isEqualTo("SUCCESS");
+        assertThat(done.cost().usd()).isEqualTo(0.42);
+        assertThat(jobs.meters().counter("soal.jobs.finished", "backend", "lambda", "state", "SUCCEEDED").count())
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void unavailableBackend_fallsBackOnce_andSaysWhyInTheReasons() {
+        RecordingBackend emr = new RecordingBackend(Backend.EMR_SERVERLESS);
+        RecordingBackend glue = new RecordingBackend(Backend.GLUE);
+        emr.answer = new SubmitOutcome.Unavailable("emr-serverless circuit breaker is open");
+        JobService jobs = new JobService(new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/fallback/")), measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.EMR_SERVERLESS, Backend.GLUE)),
+                Map.of(Backend.EMR_SERVERLESS, emr, Backend.GLUE, glue), S3Uri.parse("s3://soal-output/jobs/"),
+                Clock.systemUTC());
+        JobRequest big = new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/small.csv"), null,
+                null, Map.of(), null, null);
+
+        JobRecord job = jobs.submit(big).job();
+
+        assertThat(emr.submitted).hasSize(1);
+        assertThat(glue.submitted).containsExactly(job.id());
+        assertThat(job.decision().backend()).isEqualTo(Backend.GLUE);
+        assertThat(job.decision().reasons()).last()
+                .isEqualTo("emr-serverless unavailable (emr-serverless circuit breaker is open) -> fallback glue");
+
+        glue.answer = new SubmitOutcome.Unavailable("glue kept throttling");
+        JobRecord failed = jobs.submit(big).job();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.message()).contains("both unavailable");
     }
 
     @Test

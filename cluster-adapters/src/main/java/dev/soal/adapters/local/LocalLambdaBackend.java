@@ -98,6 +98,11 @@ public final class LocalLambdaBackend implements JobBackend {
     }
 
     @Override
+    public boolean runtimeReportsProgress() {
+        return true;
+    }
+
+    @Override
     public BackendStatus status(JobRecord job) {
         return processes.status(job.id(), "local Lambda JVM");
     }

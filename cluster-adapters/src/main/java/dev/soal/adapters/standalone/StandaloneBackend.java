@@ -88,6 +88,11 @@ public final class StandaloneBackend implements JobBackend {
     }
 
     @Override
+    public boolean runtimeReportsProgress() {
+        return true;
+    }
+
+    @Override
     public BackendStatus status(JobRecord job) {
         return processes.status(job.id(), "spark-submit driver");
     }

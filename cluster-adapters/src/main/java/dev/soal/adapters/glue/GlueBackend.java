@@ -1,0 +1,192 @@
+package dev.soal.adapters.glue;
+
+import dev.soal.adapters.aws.AwsErrors;
+import dev.soal.adapters.aws.Prices;
+import dev.soal.adapters.aws.Resilience;
+import dev.soal.core.Backend;
+import dev.soal.core.BackendStatus;
+import dev.soal.core.Cost;
+import dev.soal.core.JobBackend;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobState;
+import dev.soal.core.RunnerArgs;
+import dev.soal.core.SoalException;
+import dev.soal.core.SubmitOutcome;
+import dev.soal.policies.Policies;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import software.amazon.awssdk.services.glue.GlueClient;
+import software.amazon.awssdk.services.glue.model.BatchStopJobRunResponse;
+import software.amazon.awssdk.services.glue.model.ExecutionClass;
+import software.amazon.awssdk.services.glue.model.GetJobRunsResponse;
+import software.amazon.awssdk.services.glue.model.JobRun;
+import software.amazon.awssdk.services.glue.model.JobRunState;
+import software.amazon.awssdk.services.glue.model.StartJobRunRequest;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * Runs jobs as runs of one Glue 5.0+ job (a {@code glueetl} job whose {@code --class} is the runner and
+ * whose {@code --extra-jars} holds the runner jar). Glue has no client token, so idempotency is ours:
+ * every run carries the job id in its {@code --job-id} argument, and a submit that follows an ambiguous
+ * failure first looks for a run with that id (GetJobRuns) before it starts one. A retried submit never
+ * starts a second run.
+ */
+public final class GlueBackend implements JobBackend {
+    static final String NAME = "glue";
+    /** How far back (in runs of the Glue job) a retried submit looks for its own run. */
+    static final int LOOKBACK_PAGES = 3;
+
+    /** Every Glue job run state and its unified state. */
+    public static final Map<JobRunState, JobState> STATES = states();
+
+    /**
+     * @param jobName  the Glue job (Glue 5.0+, Spark 3.5, Java 17), created for the runner jar
+     * @param jobStore the job store the runner reports to; null for none
+     */
+    public record Config(String jobName, String jobStore, Policies.GluePolicy policy) {
+        public Config {
+            if (jobName == null || jobName.isBlank()) {
+                throw new IllegalArgumentException("Glue jobName must be set");
+            }
+        }
+    }
+
+    private final GlueClient glue;
+    private final Config config;
+    private final Resilience resilience;
+
+    public GlueBackend(GlueClient glue, Config config, Resilience resilience) {
+        this.glue = glue;
+        this.config = config;
+        this.resilience = resilience;
+    }
+
+    @Override
+    public Backend kind() {
+        return Backend.GLUE;
+    }
+
+    StartJobRunRequest startRequest(JobRecord job) {
+        Policies.GluePolicy p = config.policy();
+        return StartJobRunRequest.builder()
+                .jobName(config.jobName())
+                .arguments(RunnerArgs.of(job, config.jobStore()).toMap())
+                .workerType(p.workerType())
+                .numberOfWorkers(p.numberOfWorkers())
+                .timeout(p.timeoutMinutes())
+                .executionClass(ExecutionClass.fromValue(p.executionClass()))
+                .build();
+    }
+
+    @Override
+    public SubmitOutcome submit(JobRecord job) {
+        StartJobRunRequest request = startRequest(job);
+        AtomicBoolean triedBefore = new AtomicBoolean();
+        try {
+            return resilience.call(NAME, () -> {
+                if (triedBefore.getAndSet(true)) {
+                    Optional<String> existing = findRun(job);
+                    if (existing.isPresent()) {
+                        return new SubmitOutcome.Accepted(existing.get(), "FOUND_ON_RETRY");
+                    }
+                }
+                return new SubmitOutcome.Accepted(glue.startJobRun(request).jobRunId(), "STARTING");
+            });
+        } catch (CallNotPermittedException e) {
+            return new SubmitOutcome.Unavailable("glue circuit breaker is open");
+        } catch (RuntimeException e) {
+            return switch (AwsErrors.kind(e)) {
+                case CLIENT -> new SubmitOutcome.Rejected(AwsErrors.code(e) + ": " + AwsErrors.message(e));
+                case THROTTLED, AMBIGUOUS -> confirmNoRun(job, e);
+            };
+        }
+    }
+
+    /** After the last failure, a run may still exist: look before saying that none was started. */
+    private SubmitOutcome confirmNoRun(JobRecord job, RuntimeException failure) {
+        Optional<String> found;
+        try {
+            found = resilience.call(NAME, () -> findRun(job));
+        } catch (RuntimeException e) {
+            throw new SoalException("glue failed (" + AwsErrors.code(failure) + ") and GetJobRuns failed too ("
+                    + AwsErrors.code(e) + "); cannot tell whether a run started, so not falling back [jobId=" + job.id() + "]",
+                    failure, false);
+        }
+        return found.<SubmitOutcome>map(id -> new SubmitOutcome.Accepted(id, "FOUND_AFTER_" + AwsErrors.code(failure)))
+                .orElseGet(() -> new SubmitOutcome.Unavailable("glue kept failing (" + AwsErrors.code(failure) + ": "
+                        + AwsErrors.message(failure) + ") and started no run"));
+    }
+
+    /** The run of the Glue job whose {@code --job-id} argument is this job's id, among the latest runs. */
+    Optional<String> findRun(JobRecord job) {
+        String token = null;
+        for (int page = 0; page < LOOKBACK_PAGES; page++) {
+            String next = token;
+            GetJobRunsResponse r = glue.getJobRuns(b -> b.jobName(config.jobName()).maxResults(200).nextToken(next));
+            for (JobRun run : r.jobRuns()) {
+                if (job.id().equals(run.arguments().get("--job-id"))) {
+                    return Optional.of(run.id());
+                }
+            }
+            token = r.nextToken();
+            if (token == null) {
+                break;
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public BackendStatus status(JobRecord job) {
+        JobRun run = resilience.call(NAME, () -> glue.getJobRun(r -> r.jobName(config.jobName())
+                .runId(job.backendHandle()).predecessorsIncluded(false))).jobRun();
+        JobState state = STATES.get(run.jobRunState());
+        if (state == null) {
+            return new BackendStatus(job.state(), run.jobRunStateAsString(), "state unknown to this SoAL version");
+        }
+        String message = run.errorMessage() != null ? run.errorMessage() : run.stateDetail();
+        if (run.jobRunState() == JobRunState.EXPIRED) {
+            message = "the run expired before it could start" + (message == null ? "" : ": " + message);
+        }
+        return new BackendStatus(state, run.jobRunStateAsString(), message, state.isTerminal() ? cost(run) : null);
+    }
+
+    Cost cost(JobRun run) {
+        double dpus = run.numberOfWorkers() != null
+                ? run.numberOfWorkers() * config.policy().dpuPerWorker()
+                : run.maxCapacity() != null ? run.maxCapacity() : 0;
+        long seconds = run.executionTime() == null ? 0 : run.executionTime();
+        return Prices.glue(seconds, dpus, run.dpuSeconds(), run.executionClass() == ExecutionClass.FLEX);
+    }
+
+    /** BatchStopJobRun answers 200 even when it could not stop the run: those errors are failures here. */
+    @Override
+    public void cancel(JobRecord job) {
+        BatchStopJobRunResponse r = resilience.call(NAME, () -> glue.batchStopJobRun(b -> b.jobName(config.jobName())
+                .jobRunIds(job.backendHandle())));
+        if (r.hasErrors() && !r.errors().isEmpty()) {
+            throw new SoalException("glue could not stop run " + job.backendHandle() + ": " + r.errors().stream()
+                    .map(e -> e.errorDetail() == null ? "?" : e.errorDetail().errorCode() + ": " + e.errorDetail().errorMessage())
+                    .collect(Collectors.joining("; ")) + " [jobId=" + job.id() + "]", false);
+        }
+    }
+
+    private static Map<JobRunState, JobState> states() {
+        Map<JobRunState, JobState> m = new EnumMap<>(JobRunState.class);
+        m.put(JobRunState.WAITING, JobState.QUEUED);
+        m.put(JobRunState.STARTING, JobState.QUEUED);
+        m.put(JobRunState.RUNNING, JobState.RUNNING);
+        m.put(JobRunState.STOPPING, JobState.CANCELLING);
+        m.put(JobRunState.STOPPED, JobState.CANCELLED);
+        m.put(JobRunState.SUCCEEDED, JobState.SUCCEEDED);
+        m.put(JobRunState.FAILED, JobState.FAILED);
+        m.put(JobRunState.ERROR, JobState.FAILED);
+        m.put(JobRunState.TIMEOUT, JobState.TIMED_OUT);
+        m.put(JobRunState.EXPIRED, JobState.TIMED_OUT);
+        return Map.copyOf(m);
+    }
+}

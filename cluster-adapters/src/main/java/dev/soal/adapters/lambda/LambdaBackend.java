@@ -1,0 +1,133 @@
+package dev.soal.adapters.lambda;
+
+import dev.soal.adapters.aws.AwsErrors;
+import dev.soal.adapters.aws.Prices;
+import dev.soal.adapters.aws.Resilience;
+import dev.soal.core.Backend;
+import dev.soal.core.BackendStatus;
+import dev.soal.core.JobBackend;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobState;
+import dev.soal.core.Json;
+import dev.soal.core.SubmitOutcome;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The small path in AWS: an asynchronous Invoke ({@code InvocationType=Event}, answered 202) of the
+ * Spark runtime function with {@code {"job": <record>}} as the payload. The runtime's reports in the
+ * job store are the status; a job with no report past the function timeout is TIMED_OUT.
+ *
+ * <p>Memory per job: one function per memory tier of the policy, named by {@code functionNameTemplate}
+ * with {@code {memoryMb}} replaced ({@code soal-runtime-{memoryMb}} gives {@code soal-runtime-4096}).
+ * Lambda fixes memory per function (an alias cannot change it), so one function per size is the only
+ * way to choose it per job.
+ *
+ * <p>Only throttling (429 TooManyRequestsException) is retried: after a 5xx the event may have been
+ * queued, so the job is failed instead, and a runtime that receives it later finds it terminal and
+ * does not run it. Lambda has no cancel API: cancelling marks the job CANCELLING and the runtime, which
+ * watches for that, stops at the next check.
+ */
+public final class LambdaBackend implements JobBackend {
+    static final String NAME = "lambda";
+
+    /**
+     * @param functionNameTemplate function name (or ARN) with {@code {memoryMb}} in it
+     * @param functionTimeout      the functions' timeout (at most 900 s)
+     * @param grace                extra time before a silent job is declared TIMED_OUT
+     */
+    public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace) {
+        public static final Duration MAX_TIMEOUT = Duration.ofSeconds(900);
+
+        public Config {
+            if (functionNameTemplate == null || !functionNameTemplate.contains("{memoryMb}")) {
+                throw new IllegalArgumentException("functionNameTemplate must contain {memoryMb}, but was '"
+                        + functionNameTemplate + "'");
+            }
+            if (functionTimeout.isNegative() || functionTimeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("functionTimeout must be within 0..900 s, but was " + functionTimeout);
+            }
+        }
+
+        public String functionFor(int memoryMb) {
+            return functionNameTemplate.replace("{memoryMb}", String.valueOf(memoryMb));
+        }
+    }
+
+    private final LambdaClient lambda;
+    private final Config config;
+    private final Resilience resilience;
+    private final Clock clock;
+
+    public LambdaBackend(LambdaClient lambda, Config config, Resilience resilience, Clock clock) {
+        this.lambda = lambda;
+        this.config = config;
+        this.resilience = resilience;
+        this.clock = clock;
+    }
+
+    @Override
+    public Backend kind() {
+        return Backend.LAMBDA;
+    }
+
+    @Override
+    public boolean runtimeReportsProgress() {
+        return true;
+    }
+
+    @Override
+    public SubmitOutcome submit(JobRecord job) {
+        String function = config.functionFor(job.decision().lambdaMemoryMb());
+        SdkBytes payload = SdkBytes.fromUtf8String(Json.write(Map.of("job", job)));
+        try {
+            InvokeResponse r = resilience.call(NAME, () -> lambda.invoke(b -> b.functionName(function)
+                    .invocationType(InvocationType.EVENT).payload(payload)));
+            if (r.statusCode() != 202) {
+                return new SubmitOutcome.Rejected("Invoke answered " + r.statusCode() + " instead of 202"
+                        + (r.functionError() == null ? "" : " (" + r.functionError() + ")"));
+            }
+            return new SubmitOutcome.Accepted(function + "/" + r.responseMetadata().requestId(), "INVOKED");
+        } catch (CallNotPermittedException e) {
+            return new SubmitOutcome.Throttled(resilience.settings().openFor(), "lambda circuit breaker is open");
+        } catch (RuntimeException e) {
+            return switch (AwsErrors.kind(e)) {
+                case THROTTLED -> new SubmitOutcome.Throttled(AwsErrors.retryAfter(e).orElse(Duration.ofSeconds(1)),
+                        AwsErrors.code(e) + ": " + AwsErrors.message(e));
+                case CLIENT, AMBIGUOUS -> new SubmitOutcome.Rejected(AwsErrors.code(e) + ": " + AwsErrors.message(e)
+                        + " [function=" + function + "]");
+            };
+        }
+    }
+
+    /**
+     * The store holds the runtime's reports; this only adds what the runtime cannot say: that it never
+     * reported within the function timeout (Lambda stopped it, or never ran it), and the cost.
+     */
+    @Override
+    public BackendStatus status(JobRecord job) {
+        if (job.state().isTerminal()) {
+            return new BackendStatus(job.state(), job.nativeState(), job.message(),
+                    job.durationMillis() == null ? null : Prices.lambda(job.decision().lambdaMemoryMb(), job.durationMillis()));
+        }
+        Duration silent = Duration.between(job.enteredStateAt(), clock.instant());
+        if (silent.compareTo(config.functionTimeout().plus(config.grace())) > 0) {
+            return new BackendStatus(JobState.TIMED_OUT, "NO_REPORT", "no report from the runtime for "
+                    + silent.toSeconds() + " s, past the function timeout of " + config.functionTimeout().toSeconds() + " s");
+        }
+        return new BackendStatus(job.state(), job.nativeState(), job.message());
+    }
+
+    /** Cooperative: the job is CANCELLING in the store and the runtime watches for it. */
+    @Override
+    public void cancel(JobRecord job) {
+        // nothing to call: Lambda cannot stop an invocation
+    }
+}
