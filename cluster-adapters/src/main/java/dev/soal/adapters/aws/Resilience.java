@@ -46,6 +46,7 @@ public final class Resilience {
 
     private final Settings settings;
     private final RetryRegistry retries;
+    private final RetryRegistry throttleRetries;
     private final CircuitBreakerRegistry breakers;
     private final MeterRegistry meters;
 
@@ -67,6 +68,9 @@ public final class Resilience {
                 .intervalBiFunction(interval)
                 .retryOnException(serviceTrouble)
                 .failAfterMaxAttempts(false)
+                .build());
+        this.throttleRetries = RetryRegistry.of(RetryConfig.from(retries.getDefaultConfig())
+                .retryOnException(t -> AwsErrors.kind(t) == AwsErrors.Kind.THROTTLED)
                 .build());
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRate())
@@ -91,8 +95,19 @@ public final class Resilience {
      * {@link CallNotPermittedException} when the breaker is open (nothing was called).
      */
     public <T> T call(String backend, Supplier<T> call) {
+        return call(backend, call, retries.retry(backend));
+    }
+
+    /**
+     * Like {@link #call}, but retries only throttling: for calls that must not be repeated after an
+     * ambiguous failure (an asynchronous Lambda Invoke may have queued the event).
+     */
+    public <T> T callRetryingThrottlesOnly(String backend, Supplier<T> call) {
+        return call(backend, call, throttleRetries.retry(backend));
+    }
+
+    private <T> T call(String backend, Supplier<T> call, Retry retry) {
         CircuitBreaker breaker = breakers.circuitBreaker(backend);
-        Retry retry = retries.retry(backend);
         Supplier<T> counted = () -> {
             try {
                 return call.get();

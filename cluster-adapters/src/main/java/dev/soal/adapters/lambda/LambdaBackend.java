@@ -88,7 +88,7 @@ public final class LambdaBackend implements JobBackend {
         String function = config.functionFor(job.decision().lambdaMemoryMb());
         SdkBytes payload = SdkBytes.fromUtf8String(Json.write(Map.of("job", job)));
         try {
-            InvokeResponse r = resilience.call(NAME, () -> lambda.invoke(b -> b.functionName(function)
+            InvokeResponse r = resilience.callRetryingThrottlesOnly(NAME, () -> lambda.invoke(b -> b.functionName(function)
                     .invocationType(InvocationType.EVENT).payload(payload)));
             if (r.statusCode() != 202) {
                 return new SubmitOutcome.Rejected("Invoke answered " + r.statusCode() + " instead of 202"
