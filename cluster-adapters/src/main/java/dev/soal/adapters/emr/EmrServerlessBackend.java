@@ -104,14 +104,13 @@ public final class EmrServerlessBackend implements JobBackend {
         } catch (RuntimeException e) {
             return switch (AwsErrors.kind(e)) {
                 case CLIENT -> new SubmitOutcome.Rejected(AwsErrors.code(e) + ": " + AwsErrors.message(e));
-                case THROTTLED -> new SubmitOutcome.Unavailable("emr-serverless kept throttling: "
-                        + AwsErrors.code(e) + ": " + AwsErrors.message(e));
-                case AMBIGUOUS -> afterAmbiguousFailure(job, e);
+                // even when the last attempt was throttled, an earlier one may have started the run
+                case THROTTLED, AMBIGUOUS -> afterAmbiguousFailure(job, e);
             };
         }
     }
 
-    /** The run may exist: look for it by name before saying that none was started. */
+    /** A run may exist (an earlier attempt's answer may have been lost): look for it by name first. */
     private SubmitOutcome afterAmbiguousFailure(JobRecord job, RuntimeException failure) {
         Optional<String> found;
         try {

@@ -146,6 +146,7 @@ class EmrServerlessBackendTest {
     @Test
     void throttledEveryTime_isUnavailable_soTheJobMayFallBack() {
         aws.server.stubFor(post(urlEqualTo(RUNS)).willReturn(error(429, "ThrottlingException", "Rate exceeded")));
+        aws.server.stubFor(get(urlPathEqualTo(RUNS)).willReturn(okJson("{\"jobRuns\":[]}")));
         SubmitOutcome out = backend.submit(WireMockAws.job(Backend.EMR_SERVERLESS));
         assertThat(out).isInstanceOf(SubmitOutcome.Unavailable.class);
         assertThat(((SubmitOutcome.Unavailable) out).reason()).contains("ThrottlingException: Rate exceeded");
