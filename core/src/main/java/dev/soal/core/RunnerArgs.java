@@ -71,6 +71,14 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         return m;
     }
 
+    /** The flags the runner reads; every one takes a value. */
+    public static final java.util.Set<String> FLAGS = java.util.Set.of("--job-id", "--job-store", "--script",
+            "--main-class", "--inputs", "--output", "--args", "--event");
+
+    /**
+     * Reads the runner's flags. Others are skipped: with their value, unless the next word is itself a
+     * flag (Glue and EMR add flags of their own, some without a value).
+     */
     public static RunnerArgs parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -79,6 +87,12 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
                 throw new IllegalArgumentException("expected a --flag at position " + i + ", but was '" + flag + "'");
             }
             String value = i + 1 < args.length ? args[i + 1] : null;
+            if (!FLAGS.contains(flag)) {
+                if (value != null && !value.startsWith("--")) {
+                    i++;
+                }
+                continue;
+            }
             if (value == null) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }

@@ -47,7 +47,8 @@ class JobRequestTest {
     void runnerArgs_roundTrip_andSkipUnknownFlags() {
         RunnerArgs args = new RunnerArgs("j1", "s3://soal-jobs/", "s3://soal-scripts/job.sql", null,
                 List.of("s3://soal-data/a,b.csv", "s3://soal-data/c/"), "s3://soal-output/o/", Map.of("day", "1"), "{\"x\":1}");
-        List<String> argv = new java.util.ArrayList<>(List.of("--JOB_NAME", "soal-runner", "--TempDir", "s3://tmp/"));
+        List<String> argv = new java.util.ArrayList<>(List.of("--JOB_NAME", "soal-runner", "--enable-metrics",
+                "--TempDir", "s3://tmp/"));
         argv.addAll(args.toArgs());
         assertThat(RunnerArgs.parse(argv.toArray(String[]::new))).isEqualTo(args);
     }

@@ -74,7 +74,8 @@ public final class EmrServerlessBackend implements JobBackend {
         return "soal-" + jobId;
     }
 
-    StartJobRunRequest startRequest(JobRecord job) {
+    /** The StartJobRun request this backend sends for {@code job}. */
+    public StartJobRunRequest startRequest(JobRecord job) {
         return StartJobRunRequest.builder()
                 .applicationId(config.applicationId())
                 .clientToken(job.id())

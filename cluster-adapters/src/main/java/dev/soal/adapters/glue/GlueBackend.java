@@ -70,7 +70,8 @@ public final class GlueBackend implements JobBackend {
         return Backend.GLUE;
     }
 
-    StartJobRunRequest startRequest(JobRecord job) {
+    /** The StartJobRun request this backend sends for {@code job}. */
+    public StartJobRunRequest startRequest(JobRecord job) {
         Policies.GluePolicy p = config.policy();
         return StartJobRunRequest.builder()
                 .jobName(config.jobName())
