@@ -22,17 +22,26 @@ final class JobReporter {
         this.clock = clock;
     }
 
-    /** Marks the job RUNNING; false when it is already terminal (a retried delivery): do not run it again. */
+    /**
+     * Marks the job RUNNING; false when it must not run: it is already terminal (a retried delivery),
+     * or it was cancelled before it started (then it becomes CANCELLED here).
+     */
     boolean running(String where) {
         if (store.isEmpty()) {
             return true;
         }
-        JobRecord now = store.get().update(jobId, j -> j.state().isTerminal() || j.state() == JobState.RUNNING
-                ? j : j.transition(JobState.RUNNING, "RUNNING", "running on " + where, clock.instant()));
-        if (now.state().isTerminal()) {
-            return false;
-        }
-        return true;
+        JobRecord now = store.get().update(jobId, j -> {
+            if (j.state() == JobState.CANCELLING) {
+                return j.transition(JobState.CANCELLED, "CANCELLED", "cancelled before it started", clock.instant());
+            }
+            return j.state().isTerminal() || j.state() == JobState.RUNNING
+                    ? j : j.transition(JobState.RUNNING, "RUNNING", "running on " + where, clock.instant());
+        });
+        return !now.state().isTerminal();
+    }
+
+    void cancelled(long durationMillis, String message) {
+        end(JobState.CANCELLED, "CANCELLED", message, durationMillis);
     }
 
     void succeeded(long durationMillis, String message) {
@@ -44,7 +53,7 @@ final class JobReporter {
     }
 
     private void end(JobState state, String nativeState, String message, long durationMillis) {
-        store.ifPresent(s -> s.update(jobId, j -> j.state().isTerminal() ? j
+        store.ifPresent(s -> s.update(jobId, j -> j.state().isTerminal() || !j.state().canMoveTo(state) ? j
                 : j.transition(state, nativeState, message, clock.instant()).withDuration(durationMillis)));
     }
 }

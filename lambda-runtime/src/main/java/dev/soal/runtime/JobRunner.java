@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * The one runner: executes a job's script with the {@link SparkSession} it is given, the same way on
@@ -40,10 +42,15 @@ public final class JobRunner {
     /** Rows of the last query that are printed. */
     public static final int PRINTED_ROWS = 20;
 
-    private final S3Client s3;
+    private final Function<S3Uri, byte[]> scripts;
 
     public JobRunner(S3Client s3) {
-        this.s3 = s3;
+        this(uri -> s3.getObjectAsBytes(r -> r.bucket(uri.bucket()).key(uri.key())).asByteArray());
+    }
+
+    /** A runner whose scripts come from {@code scripts} (S3 in production). */
+    JobRunner(Function<S3Uri, byte[]> scripts) {
+        this.scripts = scripts;
     }
 
     /** The outcome of a successful run: what was printed of the last query (empty if none). */
@@ -51,14 +58,30 @@ public final class JobRunner {
     }
 
     public Result run(SparkSession spark, RunnerArgs job, Path scratch) {
+        return run(spark, job, scratch, () -> false);
+    }
+
+    /** Runs the job; {@code cancelled} is checked before each statement (cooperative cancellation). */
+    public Result run(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
         S3Uri script = S3Uri.parse(job.scriptUri());
         if (script.key().endsWith(".jar")) {
             return runJar(spark, job, fetchToFile(script, scratch));
         }
-        return runSql(spark, job, new String(fetch(script), StandardCharsets.UTF_8));
+        return runSql(spark, job, new String(fetch(script), StandardCharsets.UTF_8), cancelled);
     }
 
     public Result runSql(SparkSession spark, RunnerArgs job, String sql) {
+        return runSql(spark, job, sql, () -> false);
+    }
+
+    /** Thrown when the job was cancelled; the statements before it have run. */
+    public static final class CancelledException extends SoalException {
+        CancelledException(String message) {
+            super(message, false);
+        }
+    }
+
+    public Result runSql(SparkSession spark, RunnerArgs job, String sql, BooleanSupplier cancelled) {
         List<SqlScript.Statement> statements = SqlScript.split(sql);
         if (statements.isEmpty()) {
             throw new SoalException("script " + job.scriptUri() + " holds no SQL statement", false);
@@ -67,6 +90,9 @@ public final class JobRunner {
         String printed = "";
         for (int i = 0; i < statements.size(); i++) {
             SqlScript.Statement st = statements.get(i);
+            if (cancelled.getAsBoolean()) {
+                throw new CancelledException("cancelled before statement " + (i + 1) + " of " + statements.size());
+            }
             String text = SqlScript.substitute(st, vars);
             long t0 = System.nanoTime();
             try {
@@ -75,6 +101,9 @@ public final class JobRunner {
                     printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
                 }
             } catch (Exception e) { // Spark's AnalysisException and SparkException are checked in Java's eyes
+                if (cancelled.getAsBoolean()) {
+                    throw new CancelledException("cancelled during statement " + (i + 1) + " (line " + st.line() + ")");
+                }
                 throw new SoalException("statement " + (i + 1) + " (line " + st.line() + ") failed: "
                         + firstLine(e.getMessage()), e, false);
             }
@@ -137,7 +166,7 @@ public final class JobRunner {
 
     private byte[] fetch(S3Uri uri) {
         try {
-            return s3.getObjectAsBytes(r -> r.bucket(uri.bucket()).key(uri.key())).asByteArray();
+            return scripts.apply(uri);
         } catch (SdkException e) {
             throw new SoalException("cannot fetch script " + uri + ": " + firstLine(e.getMessage()), e, false);
         }

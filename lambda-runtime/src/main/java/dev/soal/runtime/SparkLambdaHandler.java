@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,20 +40,34 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private final JobStore store;
     private final JobRunner runner;
     private final Clock clock;
+    private final Duration cancelPoll;
 
     public SparkLambdaHandler() {
-        this(RuntimeConfig.fromEnvironment(System.getenv()), Clock.systemUTC());
+        this(RuntimeConfig.fromEnvironment(System.getenv()));
     }
 
-    SparkLambdaHandler(RuntimeConfig config, Clock clock) {
+    private SparkLambdaHandler(RuntimeConfig config) {
+        this(config, S3Clients.create(config.s3()));
+    }
+
+    private SparkLambdaHandler(RuntimeConfig config, S3Client s3) {
+        this(config, new S3JobStore(s3, requireStore(config)), new JobRunner(s3), Clock.systemUTC(),
+                CancellationWatcher.DEFAULT_INTERVAL);
+    }
+
+    SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll) {
+        this.config = config;
+        this.store = store;
+        this.runner = runner;
+        this.clock = clock;
+        this.cancelPoll = cancelPoll;
+    }
+
+    private static dev.soal.core.S3Uri requireStore(RuntimeConfig config) {
         if (config.jobStore() == null) {
             throw new IllegalStateException(RuntimeConfig.JOB_STORE_ENV + " must name the job store, e.g. s3://my-soal-jobs/");
         }
-        S3Client s3 = S3Clients.create(config.s3());
-        this.config = config;
-        this.store = new S3JobStore(s3, config.jobStore());
-        this.runner = new JobRunner(s3);
-        this.clock = clock;
+        return config.jobStore();
     }
 
     @Override
@@ -70,9 +85,28 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             return result(job.id(), store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED), 0, "already ended");
         }
         Path scratch = config.tmp().resolve("soal-job-" + job.id());
+        SparkSession session;
         try {
-            SparkSession session = session().newSession();
-            JobRunner.Result r = runner.run(session, RunnerArgs.of(job, null), scratch);
+            session = session().newSession();
+        } catch (Exception | LinkageError e) {
+            long took = clock.millis() - start;
+            String message = "the Spark session did not start: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            reporter.failed(took, message);
+            return result(job.id(), JobState.FAILED, took, message);
+        }
+        session.sparkContext().setJobGroup(job.id(), "soal job " + job.id(), true);
+        try (CancellationWatcher watcher = new CancellationWatcher(store, job.id(), session.sparkContext(), cancelPoll)) {
+            return run(job, session, scratch, start, reporter, where, watcher);
+        } finally {
+            session.sparkContext().clearJobGroup();
+            deleteTree(scratch);
+        }
+    }
+
+    private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
+                                    String where, CancellationWatcher watcher) {
+        try {
+            JobRunner.Result r = runner.run(session, RunnerArgs.of(job, null), scratch, watcher::cancelled);
             long took = clock.millis() - start;
             if (!r.printed().isEmpty()) {
                 System.out.print(r.printed());
@@ -83,11 +117,13 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (watcher.cancelled()) {
+                reporter.cancelled(took, message);
+                return result(job.id(), JobState.CANCELLED, took, message);
+            }
             System.err.println("job " + job.id() + " failed: " + message);
             reporter.failed(took, message);
             return result(job.id(), JobState.FAILED, took, message);
-        } finally {
-            deleteTree(scratch);
         }
     }
 

@@ -50,7 +50,7 @@ class JobRunnerTest {
         RunnerArgs job = new RunnerArgs("j1", null, "s3://soal-scripts/x.sql", null, List.of(csv.toUri().toString()),
                 out.toUri().toString(), Map.of("factor", "10"), "{\"k\":1}");
 
-        JobRunner.Result r = new JobRunner(null).runSql(spark.newSession(), job, sql);
+        JobRunner.Result r = new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, sql);
 
         assertThat(r.statements()).isEqualTo(3);
         assertThat(r.printed()).contains("| Lima | 4     | {\"k\":1} |").contains("| Oslo | 8     |");
@@ -61,7 +61,7 @@ class JobRunnerTest {
     @Test
     void failingStatement_namesItsNumberAndLine() {
         RunnerArgs job = new RunnerArgs("j2", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null);
-        assertThatThrownBy(() -> new JobRunner(null).runSql(spark.newSession(), job, "SELECT 1;\n\nSELECT * FROM missing_table"))
+        assertThatThrownBy(() -> new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, "SELECT 1;\n\nSELECT * FROM missing_table"))
                 .hasMessageStartingWith("statement 2 (line 3) failed:")
                 .hasMessageContaining("missing_table");
     }
@@ -80,7 +80,7 @@ class JobRunnerTest {
         RunnerArgs job = new RunnerArgs("j3", null, "s3://soal-scripts/user-job.jar", "dev.soal.runtime.sample.CountCities",
                 List.of(csv.toUri().toString()), out.toUri().toString(), Map.of("label", "listings"), null);
 
-        new JobRunner(null).runJar(spark.newSession(), job, jar);
+        new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runJar(spark.newSession(), job, jar);
 
         assertThat(spark.read().json(out.toString()).orderBy("city").collectAsList()).extracting(Row::toString)
                 .containsExactly("[Lima,1]", "[Oslo,2]");
@@ -95,7 +95,7 @@ class JobRunnerTest {
         }
         RunnerArgs job = new RunnerArgs("j4", null, "s3://soal-scripts/empty.jar", "com.example.Missing",
                 List.of(), null, Map.of(), null);
-        assertThatThrownBy(() -> new JobRunner(null).runJar(spark.newSession(), job, jar))
+        assertThatThrownBy(() -> new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runJar(spark.newSession(), job, jar))
                 .hasMessage("jar s3://soal-scripts/empty.jar has no main class com.example.Missing with main(String[])");
     }
 

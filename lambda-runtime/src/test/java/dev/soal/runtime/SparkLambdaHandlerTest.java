@@ -1,0 +1,123 @@
+package dev.soal.runtime;
+
+import dev.soal.adapters.s3.S3Settings;
+import dev.soal.core.Backend;
+import dev.soal.core.JobIds;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.Json;
+import dev.soal.core.Measurement;
+import dev.soal.core.RoutingDecision;
+import dev.soal.core.S3Uri;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Lambda handler with a real local Spark session and an in-memory job store; the script comes from a
+ * JobRunner that reads it locally, so no S3 is needed here (the end-to-end tests use S3).
+ */
+class SparkLambdaHandlerTest {
+    @TempDir
+    static Path tmp;
+
+    /** Serves the script text from memory instead of fetching it from S3. */
+    private static JobRunner runnerFor(String sql) {
+        return new JobRunner(uri -> sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static SparkLambdaHandler handler(InMemoryJobStore store, String sql) {
+        RuntimeConfig config = new RuntimeConfig(S3Uri.parse("s3://soal-jobs/"), 2048, tmp,
+                new S3Settings("us-east-1", null, null, null));
+        return new SparkLambdaHandler(config, store, runnerFor(sql), Clock.systemUTC(), Duration.ofMillis(200));
+    }
+
+    private static JobRecord queued(InMemoryJobStore store) {
+        Instant now = Instant.now();
+        JobRecord job = JobRecord.queued(JobIds.next(now), new JobRequest("s3://soal-scripts/x.sql", null,
+                List.of("s3://soal-data/x.csv"), "s3://soal-output/x/", null, null, null, null),
+                new Measurement(1, 1, 0), new RoutingDecision(Backend.LAMBDA, 2048, List.of("t")), now);
+        store.create(job, null);
+        return job;
+    }
+
+    private static Map<String, Object> payload(JobRecord job) {
+        return Map.of("job", Json.mapper().convertValue(job, Map.class));
+    }
+
+    @Test
+    void runsTheJob_andReportsRunningThenSucceeded_withDuration() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        Map<String, Object> out = handler(store, "SELECT 1 AS one").handleRequest(payload(job), null);
+
+        assertThat(out).containsEntry("state", "SUCCEEDED");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.history()).extracting(h -> h.state()).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+        assertThat(after.durationMillis()).isNotNull().isPositive();
+    }
+
+    @Test
+    void aRetriedDeliveryOfAnEndedJob_doesNotRunAgain() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        SparkLambdaHandler h = handler(store, "SELECT 1");
+        h.handleRequest(payload(job), null);
+        Map<String, Object> again = h.handleRequest(payload(job), null);
+        assertThat(again).containsEntry("message", "already ended");
+        assertThat(store.get(job.id()).orElseThrow().history()).hasSize(3);
+    }
+
+    @Test
+    void cancelledBeforeItStarted_isCancelled_notRun() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        store.update(job.id(), j -> j.transition(JobState.CANCELLING, "CANCELLING", "asked", Instant.now()));
+        handler(store, "SELECT 1").handleRequest(payload(job), null);
+        assertThat(store.get(job.id()).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void cancelWhileRunning_stopsTheSparkJob_andReportsCancelled() throws Exception {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        // about 15 minutes of 10 ms sleeps in 3,000 short tasks, unless it is cancelled (a cancelled job
+        // schedules no more tasks; the one running ends within 0.3 s)
+        SparkLambdaHandler h = handler(store,
+                "SELECT count(*) FROM range(0, 90000, 1, 3000) WHERE reflect('java.lang.Thread', 'sleep', cast(10 as bigint)) IS NULL");
+        CompletableFuture<Map<String, Object>> run = CompletableFuture.supplyAsync(() -> h.handleRequest(payload(job), null));
+        while (store.get(job.id()).orElseThrow().state() != JobState.RUNNING) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1_000);
+        store.update(job.id(), j -> j.transition(JobState.CANCELLING, "CANCELLING", "asked", Instant.now()));
+
+        Map<String, Object> out = run.get(60, TimeUnit.SECONDS);
+
+        assertThat(out).containsEntry("state", "CANCELLED");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(after.message()).startsWith("cancelled during statement 1");
+    }
+
+    @Test
+    void failingScript_isReportedFailed_withTheStatement() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        handler(store, "SELECT * FROM nowhere").handleRequest(payload(job), null);
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.message()).startsWith("statement 1 (line 1) failed:");
+    }
+}
