@@ -70,6 +70,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--idempotency-key", description = "A second run with the same key returns the first job.")
     String idempotencyKey;
 
+    @Option(names = "--metrics", description = "Print the router's metrics at the end.")
+    boolean metrics;
+
     @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
     Path home;
 
@@ -113,7 +116,12 @@ final class RunCommand implements Callable<Integer> {
             out.println("job " + job.id() + (submitted.existing() ? " (existing: same idempotency key)" : ""));
             printDecision(job.measurement().toString(), job.decision().backend().id(), job.decision().reasons());
             job = follow(jobs, job);
-            return finish(stack, job, localOutput);
+            int code = finish(stack, job, localOutput);
+            if (metrics) {
+                out.println("metrics:");
+                dev.soal.router.SoalMetrics.print(jobs.meters(), out);
+            }
+            return code;
         } catch (JobRejectedException | IllegalArgumentException e) {
             System.err.println("soal run: rejected: " + e.getMessage());
             return 2;

@@ -1,0 +1,62 @@
+package dev.soal.router.aws;
+
+import dev.soal.adapters.aws.AwsClients;
+import dev.soal.adapters.aws.Resilience;
+import dev.soal.adapters.emr.EmrServerlessBackend;
+import dev.soal.adapters.glue.GlueBackend;
+import dev.soal.adapters.lambda.LambdaBackend;
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.core.Backend;
+import dev.soal.core.JobBackend;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.policies.RoutingPolicy;
+import dev.soal.router.InputMeasurer;
+import dev.soal.router.JobService;
+import io.micrometer.core.instrument.MeterRegistry;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The router wired for real AWS from an {@link AwsRouterConfig}: the S3 job store, the configured
+ * backends (each behind its own retry and circuit breaker), the policies and the metrics.
+ *
+ * <pre>{@code
+ * AwsRouterConfig config = AwsRouterConfig.fromEnvironment(System.getenv());
+ * MeterRegistry meters = SoalMetrics.registry(config);
+ * JobService jobs = AwsRouter.create(config, AwsClients.forRegion(config.region()), s3, meters, Clock.systemUTC());
+ * }</pre>
+ */
+public final class AwsRouter {
+    static final String RUNTIME_MAIN = "dev.soal.runtime.RunnerMain";
+
+    private AwsRouter() {
+    }
+
+    public static JobService create(AwsRouterConfig config, AwsClients clients, S3Client s3, MeterRegistry meters, Clock clock) {
+        Policies policies = config.policy() == null ? PolicyLoader.defaults() : PolicyLoader.load(config.policy());
+        Resilience resilience = new Resilience(Resilience.Settings.ofDefaults(), meters);
+        String store = config.jobStore().toString();
+        Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
+        if (config.runtimeFunction() != null) {
+            backends.put(Backend.LAMBDA, new LambdaBackend(clients.lambda(), new LambdaBackend.Config(config.runtimeFunction(),
+                    Duration.ofSeconds(config.runtimeTimeoutSeconds()), Duration.ofSeconds(60)), resilience, clock));
+        }
+        if (config.emrApplicationId() != null) {
+            backends.put(Backend.EMR_SERVERLESS, new EmrServerlessBackend(clients.emrServerless(),
+                    new EmrServerlessBackend.Config(config.emrApplicationId(), config.emrExecutionRoleArn(),
+                            config.runnerJarUri(), config.emrLogUri(), store, policies.emrServerless()), resilience));
+        }
+        if (config.glueJobName() != null) {
+            backends.put(Backend.GLUE, new GlueBackend(clients.glue(),
+                    new GlueBackend.Config(config.glueJobName(), store, policies.glue()), resilience));
+        }
+        return new JobService(new S3JobStore(s3, config.jobStore()),
+                new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET),
+                new RoutingPolicy(policies, backends.keySet()), backends, config.outputBase(), clock, meters);
+    }
+}

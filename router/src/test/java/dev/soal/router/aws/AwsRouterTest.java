@@ -1,0 +1,146 @@
+package dev.soal.router.aws;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.soal.adapters.aws.AwsClients;
+import dev.soal.adapters.s3.S3Clients;
+import dev.soal.core.Backend;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.router.JobService;
+import dev.soal.router.SoalMetrics;
+import dev.soal.router.embedded.EmbeddedS3;
+import io.micrometer.cloudwatch2.CloudWatchMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The router configured for AWS from its environment, with the control planes on WireMock and S3 on S3Proxy. */
+class AwsRouterTest {
+    private static WireMockServer wire;
+    private static EmbeddedS3 s3Server;
+    private static S3Client s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        wire = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        wire.start();
+        s3Server = EmbeddedS3.start(Files.createTempDirectory("soal-aws-s3"));
+        s3 = S3Clients.create(s3Server.settings());
+        for (String b : List.of("soal-jobs", "soal-data", "soal-output")) {
+            s3.createBucket(r -> r.bucket(b));
+        }
+        s3.putObject(r -> r.bucket("soal-data").key("big.csv"), RequestBody.fromString("x".repeat(1000)));
+    }
+
+    @AfterAll
+    static void stop() {
+        s3.close();
+        s3Server.close();
+        wire.stop();
+    }
+
+    private static Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("AWS_REGION", "eu-west-1");
+        env.put("SOAL_JOB_STORE", "s3://soal-jobs/aws/");
+        env.put("SOAL_OUTPUT_BASE", "s3://soal-output/jobs/");
+        env.put("SOAL_RUNNER_JAR_URI", "s3://soal-artifacts/soal-runner.jar");
+        env.put("SOAL_EMR_APPLICATION_ID", "00fapp");
+        env.put("SOAL_EMR_EXECUTION_ROLE_ARN", "arn:aws:iam::123456789012:role/soal-emr");
+        env.put("SOAL_METRICS", "none");
+        return env;
+    }
+
+    @Test
+    void configuredFromTheEnvironment_routesToEmrServerless() {
+        AwsRouterConfig config = AwsRouterConfig.fromEnvironment(env());
+        wire.stubFor(post(urlEqualTo("/applications/00fapp/jobruns")).willReturn(okJson(
+                "{\"applicationId\":\"00fapp\",\"jobRunId\":\"00frun\",\"arn\":\"arn:x\"}")));
+        AwsClients clients = new AwsClients(Region.of(config.region()), URI.create(wire.baseUrl()),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")), Duration.ofSeconds(5));
+
+        JobService jobs = AwsRouter.create(config, clients, s3, new SimpleMeterRegistry(), Clock.systemUTC());
+        JobRecord job = jobs.submit(new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/big.csv"),
+                null, null, null, null, null)).job();
+
+        assertThat(job.decision().backend()).isEqualTo(Backend.EMR_SERVERLESS);
+        assertThat(job.decision().reasons().get(0)).contains("but lambda is not configured here -> emr-serverless");
+        assertThat(job.backendHandle()).isEqualTo("00frun");
+        assertThat(wire.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns"))).get(0).getHeader("Authorization"))
+                .contains("/eu-west-1/emr-serverless/aws4_request");
+    }
+
+    @Test
+    void missingOrHalfSettings_areNamed() {
+        Map<String, String> noRegion = env();
+        noRegion.remove("AWS_REGION");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(noRegion)).hasMessage("AWS_REGION must be set");
+        Map<String, String> halfEmr = env();
+        halfEmr.remove("SOAL_EMR_EXECUTION_ROLE_ARN");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(halfEmr)).hasMessageContaining("must be set together");
+        Map<String, String> noJar = env();
+        noJar.remove("SOAL_RUNNER_JAR_URI");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(noJar)).hasMessageContaining("SOAL_RUNNER_JAR_URI");
+        Map<String, String> nothing = env();
+        nothing.remove("SOAL_EMR_APPLICATION_ID");
+        nothing.remove("SOAL_EMR_EXECUTION_ROLE_ARN");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(nothing)).hasMessageContaining("no backend is configured");
+        Map<String, String> badStore = env();
+        badStore.put("SOAL_JOB_STORE", "/tmp/jobs");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(badStore)).hasMessageContaining("not an S3 URI");
+    }
+
+    @Test
+    void metrics_shipToCloudWatch_andPrintLocally() throws Exception {
+        wire.stubFor(post(anyUrl()).willReturn(aResponse().withStatus(200)));
+        CloudWatchAsyncClient cw = CloudWatchAsyncClient.builder().region(Region.US_EAST_1)
+                .endpointOverride(URI.create(wire.baseUrl()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s"))).build();
+        CloudWatchMeterRegistry registry = SoalMetrics.cloudWatch("SoAL-test", cw, Duration.ofSeconds(1));
+        registry.counter("soal.jobs.submitted", "backend", "glue").increment(3);
+        Thread.sleep(1_100);
+        registry.close(); // publishes what was counted
+
+        // CloudWatch speaks Smithy RPC v2 CBOR in this SDK: POST /service/<service>/operation/<operation>
+        var sent = wire.findAll(postRequestedFor(urlEqualTo("/service/GraniteServiceVersion20100801/operation/PutMetricData"))
+                .withHeader("Authorization",
+                com.github.tomakehurst.wiremock.client.WireMock.containing("/monitoring/aws4_request")));
+        assertThat(sent).isNotEmpty();
+        String body = new String(sent.get(sent.size() - 1).getBody(), StandardCharsets.ISO_8859_1);
+        assertThat(body).contains("SoAL-test").contains("soal.jobs.submitted");
+
+        SimpleMeterRegistry local = new SimpleMeterRegistry();
+        local.counter("soal.jobs.finished", "backend", "lambda", "state", "SUCCEEDED").increment();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SoalMetrics.print(local, new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("soal.jobs.finished{backend=lambda,state=SUCCEEDED} 1");
+    }
+}
