@@ -73,6 +73,44 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void clusterSections_haveDefaults_andAreRead() {
+        Policies defaults = PolicyLoader.parse(VALID, "p.yaml");
+        assertThat(defaults.emrServerless()).isEqualTo(Policies.EmrPolicy.ofDefaults());
+        assertThat(defaults.glue()).isEqualTo(Policies.GluePolicy.ofDefaults());
+        assertThat(defaults.fallback()).isEmpty();
+
+        Policies p = PolicyLoader.parse(VALID + """
+                emrServerless: { executorCores: 8, executorMemory: 32g, timeoutMinutes: 30 }
+                glue: { workerType: G.2X, numberOfWorkers: 4, executionClass: FLEX }
+                fallback: { emr-serverless: glue }
+                """, "p.yaml");
+        assertThat(p.emrServerless().sparkSubmitParameters("M")).isEqualTo("--class M --conf spark.driver.cores=4"
+                + " --conf spark.driver.memory=16g --conf spark.executor.cores=8 --conf spark.executor.memory=32g"
+                + " --conf spark.dynamicAllocation.maxExecutors=20");
+        assertThat(p.emrServerless().timeoutMinutes()).isEqualTo(30);
+        assertThat(p.glue()).isEqualTo(new Policies.GluePolicy("G.2X", 4, 120, "FLEX"));
+        assertThat(p.glue().dpuPerWorker()).isEqualTo(2.0);
+        assertThat(p.fallback()).containsEntry(Backend.EMR_SERVERLESS, Backend.GLUE);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "emrServerless: { executorCores: 3 }          | p.yaml:17: emrServerless: executorCores must be 1, 2, 4, 8 or 16, but was 3",
+            "emrServerless: { driverMemory: lots }        | p.yaml:17: emrServerless: memory must look like 16g or 4096m, but was 'lots'",
+            "glue: { workerType: G.3X }                   | p.yaml:17: glue: workerType must be one of",
+            "glue: { executionClass: CHEAP }              | p.yaml:17: glue: executionClass must be STANDARD or FLEX, but was 'CHEAP'",
+            "glue: { numberOfWorkers: 1 }                 | p.yaml:17: glue: numberOfWorkers must be >= 2",
+            "fallback: { glue: glue }                     | p.yaml:17: fallback.glue: must map one cluster backend to another, but was glue -> glue",
+            "fallback: { lambda: glue }                   | p.yaml:17: fallback.lambda: must map one cluster backend to another",
+            "fallback: { glue: spark }                    | p.yaml:17: fallback.glue: unknown backend 'spark'",
+    })
+    void invalidClusterSections_areNamed(String section, String expected) {
+        assertThatThrownBy(() -> PolicyLoader.parse(VALID + section.strip() + "\n", "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith(expected.strip());
+    }
+
+    @Test
     void missingSection_isNamed() {
         String yaml = VALID.substring(0, VALID.indexOf("allowlists:"));
         assertThatThrownBy(() -> PolicyLoader.parse(yaml, "p.yaml"))
