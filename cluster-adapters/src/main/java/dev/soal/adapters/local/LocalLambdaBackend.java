@@ -1,5 +1,6 @@
 package dev.soal.adapters.local;
 
+import dev.soal.adapters.aws.Prices;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
@@ -102,9 +103,15 @@ public final class LocalLambdaBackend implements JobBackend {
         return true;
     }
 
+    /** The JVM's state; once it has ended, what the run would cost on Lambda at the same memory. */
     @Override
     public BackendStatus status(JobRecord job) {
-        return processes.status(job.id(), "local Lambda JVM");
+        BackendStatus s = processes.status(job.id(), "local Lambda JVM");
+        if (s.state().isTerminal() && job.durationMillis() != null) {
+            return new BackendStatus(s.state(), s.nativeState(), s.message(),
+                    Prices.lambda(job.decision().lambdaMemoryMb(), job.durationMillis()));
+        }
+        return s;
     }
 
     @Override

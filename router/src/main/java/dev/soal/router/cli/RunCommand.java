@@ -162,6 +162,10 @@ final class RunCommand implements Callable<Integer> {
         S3Uri outUri = S3Uri.parse(job.request().outputUri());
         String took = job.durationMillis() == null ? "" : String.format(" in %.1f s", job.durationMillis() / 1000.0);
         out.println(job.state() + took + " on " + job.decision().backend() + " [job " + job.id() + "]");
+        JobRecord priced = awaitCost(stack.jobs(), job);
+        if (priced.cost() != null) {
+            out.println("cost at " + priced.decision().backend() + " list prices: " + priced.cost());
+        }
         if (job.state() != JobState.SUCCEEDED) {
             return 1;
         }
@@ -174,6 +178,20 @@ final class RunCommand implements Callable<Integer> {
             out.println("copied " + n + " output file(s) to " + target);
         }
         return 0;
+    }
+
+    /** The run's process ends just after its last report; its cost is known then. */
+    private JobRecord awaitCost(JobService jobs, JobRecord job) {
+        for (int i = 0; i < 20 && job.cost() == null && job.backendHandle() != null; i++) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            job = jobs.refresh(job.id());
+        }
+        return job;
     }
 
     private int download(EmbeddedStack stack, S3Uri prefix, Path target) {
