@@ -30,5 +30,10 @@ public interface JobStore {
     JobRecord update(String jobId, UnaryOperator<JobRecord> change);
 
     /** Up to {@code limit} jobs, newest first. */
-    List<JobRecord> list(int limit);
+    default List<JobRecord> list(int limit) {
+        return list(limit, j -> true);
+    }
+
+    /** Up to {@code limit} jobs that pass {@code filter}, newest first (implementations may bound the scan). */
+    List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter);
 }

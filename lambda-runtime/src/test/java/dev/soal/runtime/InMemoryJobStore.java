@@ -31,7 +31,7 @@ final class InMemoryJobStore implements JobStore {
     }
 
     @Override
-    public List<JobRecord> list(int limit) {
-        return jobs.values().stream().sorted(Comparator.comparing(JobRecord::id).reversed()).limit(limit).toList();
+    public List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter) {
+        return jobs.values().stream().filter(filter).sorted(Comparator.comparing(JobRecord::id).reversed()).limit(limit).toList();
     }
 }

@@ -16,9 +16,10 @@ import java.util.Map;
  * @param emrServerless sizes and timeout of EMR Serverless runs
  * @param glue         worker type, count, timeout and execution class of Glue runs
  * @param fallback     where a job goes when its backend is unavailable (e.g. emr-serverless -> glue)
+ * @param triggers     which script runs when an object lands under a bucket and prefix
  */
 public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
-                       EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback) {
+                       EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers) {
 
     public static final long DEFAULT_MAX_INPUT_BYTES = Sizes.parse("400MB");
 
@@ -36,6 +37,7 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
         emrServerless = emrServerless == null ? EmrPolicy.ofDefaults() : emrServerless;
         glue = glue == null ? GluePolicy.ofDefaults() : glue;
         fallback = fallback == null ? Map.of() : Map.copyOf(fallback);
+        triggers = triggers == null ? List.of() : List.copyOf(triggers);
         fallback.forEach((from, to) -> {
             if (!from.isCluster() || !to.isCluster() || from == to) {
                 throw new IllegalArgumentException("fallback must map one cluster backend to another, but had "
@@ -191,6 +193,36 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
             }
             return s.append(')').toString();
         }
+    }
+
+    /**
+     * An S3 ObjectCreated trigger: an object whose key starts with {@code prefix} (and ends with
+     * {@code suffix}, if set) in {@code bucket} starts a job running {@code script} on that object.
+     */
+    public record Trigger(String name, String bucket, String prefix, String suffix, String script, String mainClass,
+                          Map<String, String> arguments, Map<String, String> tags) {
+        public Trigger {
+            if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                throw new IllegalArgumentException("trigger '" + name + "' bucket must be an S3 bucket name, but was '" + bucket + "'");
+            }
+            prefix = prefix == null ? "" : prefix;
+            suffix = suffix == null ? "" : suffix;
+            if (script == null) {
+                throw new IllegalArgumentException("trigger '" + name + "' must name a script");
+            }
+            dev.soal.core.S3Uri.parse(script);
+            arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
+        public boolean matches(String objectBucket, String key) {
+            return bucket.equals(objectBucket) && key.startsWith(prefix) && key.endsWith(suffix);
+        }
+    }
+
+    /** The first trigger that matches the object, if any. */
+    public java.util.Optional<Trigger> triggerFor(String bucket, String key) {
+        return triggers.stream().filter(t -> t.matches(bucket, key)).findFirst();
     }
 
     /** Buckets that scripts, inputs and outputs may live in. */

@@ -70,7 +70,7 @@ public final class PolicyLoader {
 
         Policies policies(Node root) {
             Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists",
-                    "emrServerless", "glue", "fallback"));
+                    "emrServerless", "glue", "fallback", "triggers"));
             Node version = top.get("version");
             if (version != null && !"1".equals(scalar(version, "version"))) {
                 throw error(version, "version", "only version 1 is known, but was '" + scalar(version, "version") + "'");
@@ -82,7 +82,41 @@ public final class PolicyLoader {
             Policies.EmrPolicy emr = top.containsKey("emrServerless") ? emr(top.get("emrServerless"), "emrServerless") : null;
             Policies.GluePolicy glue = top.containsKey("glue") ? glue(top.get("glue"), "glue") : null;
             Map<Backend, Backend> fallback = top.containsKey("fallback") ? fallback(top.get("fallback"), "fallback") : null;
-            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback));
+            List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers") : List.of();
+            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers));
+        }
+
+        List<Policies.Trigger> triggers(Node node, String path) {
+            List<Node> items = sequence(node, path);
+            List<Policies.Trigger> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String p = path + "[" + i + "]";
+                Map<String, Node> t = mapping(item, p, Set.of("name", "bucket", "prefix", "suffix", "script", "mainClass",
+                        "arguments", "tags"));
+                String name = t.containsKey("name") ? scalar(t.get("name"), p + ".name") : "#" + (i + 1);
+                String bucket = scalar(require(t, "bucket", item), p + ".bucket");
+                String prefix = t.containsKey("prefix") ? scalar(t.get("prefix"), p + ".prefix") : "";
+                String suffix = t.containsKey("suffix") ? scalar(t.get("suffix"), p + ".suffix") : "";
+                String script = scalar(require(t, "script", item), p + ".script");
+                String mainClass = t.containsKey("mainClass") ? scalar(t.get("mainClass"), p + ".mainClass") : null;
+                Map<String, String> args = t.containsKey("arguments") ? stringMap(t.get("arguments"), p + ".arguments") : Map.of();
+                Map<String, String> tags = t.containsKey("tags") ? stringMap(t.get("tags"), p + ".tags") : Map.of();
+                out.add(build(item, p, () -> new Policies.Trigger(name, bucket, prefix, suffix, script, mainClass, args, tags)));
+            }
+            return out;
+        }
+
+        Map<String, String> stringMap(Node node, String path) {
+            if (!(node instanceof MappingNode m)) {
+                throw error(node, path, "expected a mapping of name: value, but was a " + kind(node));
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                String k = scalar(t.getKeyNode(), path);
+                out.put(k, scalar(t.getValueNode(), path + "." + k));
+            }
+            return out;
         }
 
         Policies.EmrPolicy emr(Node node, String path) {

@@ -44,7 +44,7 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
     private static void check(String uri, List<String> buckets, String what, String field) {
         String bucket = S3Uri.parse(uri).bucket();
         if (!buckets.contains(bucket)) {
-            throw new JobRejectedException(what + " " + uri + " is in bucket '" + bucket
+            throw new dev.soal.core.NotAllowedException(what + " " + uri + " is in bucket '" + bucket
                     + "', which is not in " + field + " " + buckets);
         }
     }

@@ -239,6 +239,28 @@ public final class JobService {
         return job;
     }
 
+    /** Up to {@code limit} jobs, newest first, in {@code state} if given. */
+    public List<JobRecord> list(JobState state, int limit) {
+        return store.list(limit, j -> state == null || j.state() == state);
+    }
+
+    /**
+     * Refreshes up to {@code limit} jobs that have not ended, so runs that died without reporting are
+     * noticed even when nobody asks (the local server does this every few seconds).
+     */
+    public int refreshActive(int limit) {
+        int n = 0;
+        for (JobRecord j : store.list(limit, j -> !j.state().isTerminal())) {
+            try {
+                refresh(j.id());
+                n++;
+            } catch (RuntimeException e) {
+                // one job's backend failing must not stop the others; the next round tries again
+            }
+        }
+        return n;
+    }
+
     public JobRecord get(String jobId) {
         return store.get(jobId).orElseThrow(() -> new JobNotFoundException("no such job: " + jobId));
     }

@@ -8,11 +8,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.file.Files;
 
 /** A real S3 server (S3Proxy) on loopback for one test class, with a real SDK client. */
-final class EmbeddedS3Fixture implements AutoCloseable {
-    final EmbeddedS3 server;
-    final S3Client s3;
+public final class EmbeddedS3Fixture implements AutoCloseable {
+    public final EmbeddedS3 server;
+    public final S3Client s3;
 
-    EmbeddedS3Fixture(String... buckets) throws Exception {
+    public EmbeddedS3Fixture(String... buckets) throws Exception {
         server = EmbeddedS3.start(Files.createTempDirectory("soal-s3-test"));
         s3 = S3Clients.create(server.settings());
         for (String b : buckets) {
@@ -20,7 +20,7 @@ final class EmbeddedS3Fixture implements AutoCloseable {
         }
     }
 
-    void put(String bucket, String key, String body) {
+    public void put(String bucket, String key, String body) {
         s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(body));
     }
 
@@ -29,5 +29,4 @@ final class EmbeddedS3Fixture implements AutoCloseable {
         s3.close();
         server.close();
     }
-
 }

@@ -47,49 +47,6 @@ class JobServiceTest {
         s3.close();
     }
 
-    /** A backend that records submits and answers as told. */
-    static final class RecordingBackend implements JobBackend {
-        final Backend kind;
-        final List<String> submitted = new CopyOnWriteArrayList<>();
-        volatile SubmitOutcome answer = new SubmitOutcome.Accepted("run-1", "SUBMITTED");
-        volatile BackendStatus status = new BackendStatus(JobState.RUNNING, "RUNNING", null);
-        volatile RuntimeException failure;
-        volatile boolean selfReporting = true;
-
-        RecordingBackend(Backend kind) {
-            this.kind = kind;
-        }
-
-        @Override
-        public boolean runtimeReportsProgress() {
-            return selfReporting;
-        }
-
-        @Override
-        public Backend kind() {
-            return kind;
-        }
-
-        @Override
-        public SubmitOutcome submit(JobRecord job) {
-            submitted.add(job.id());
-            if (failure != null) {
-                throw failure;
-            }
-            return answer;
-        }
-
-        @Override
-        public BackendStatus status(JobRecord job) {
-            return status;
-        }
-
-        @Override
-        public void cancel(JobRecord job) {
-            status = new BackendStatus(JobState.CANCELLED, "KILLED", "stopped");
-        }
-    }
-
     private final RecordingBackend lambda = new RecordingBackend(Backend.LAMBDA);
     private final RecordingBackend standalone = new RecordingBackend(Backend.STANDALONE);
 

@@ -114,8 +114,11 @@ public final class S3JobStore implements JobStore {
                 + MAX_UPDATE_ATTEMPTS + " attempts", true);
     }
 
+    /** How many records a filtered listing reads at most. */
+    static final int MAX_SCAN = 2_000;
+
     @Override
-    public List<JobRecord> list(int limit) {
+    public List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter) {
         String prefix = base.resolve("jobs/").key();
         List<String> keys = new ArrayList<>();
         for (var page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix))) {
@@ -127,8 +130,11 @@ public final class S3JobStore implements JobStore {
         }
         keys.sort(Comparator.reverseOrder());
         List<JobRecord> jobs = new ArrayList<>();
-        for (String k : keys.subList(0, Math.min(limit, keys.size()))) {
-            read(k).ifPresent(b -> jobs.add(Json.read(b.asUtf8String(), JobRecord.class)));
+        for (String k : keys.subList(0, Math.min(MAX_SCAN, keys.size()))) {
+            if (jobs.size() >= limit) {
+                break;
+            }
+            read(k).map(b -> Json.read(b.asUtf8String(), JobRecord.class)).filter(filter).ifPresent(jobs::add);
         }
         return jobs;
     }

@@ -38,7 +38,16 @@ public final class AwsRouter {
     }
 
     public static JobService create(AwsRouterConfig config, AwsClients clients, S3Client s3, MeterRegistry meters, Clock clock) {
-        Policies policies = config.policy() == null ? PolicyLoader.defaults() : PolicyLoader.load(config.policy());
+        return create(config, policies(config), clients, s3, meters, clock);
+    }
+
+    /** The policies the config names, or the built-in ones. */
+    public static Policies policies(AwsRouterConfig config) {
+        return config.policy() == null ? PolicyLoader.defaults() : PolicyLoader.load(config.policy());
+    }
+
+    public static JobService create(AwsRouterConfig config, Policies policies, AwsClients clients, S3Client s3,
+                                    MeterRegistry meters, Clock clock) {
         Resilience resilience = new Resilience(Resilience.Settings.ofDefaults(), meters);
         String store = config.jobStore().toString();
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);

@@ -27,11 +27,24 @@ public final class EmbeddedS3 implements AutoCloseable {
     private final S3Proxy proxy;
     private final BlobStoreContext context;
     private final S3Settings settings;
+    private final MarkerSafeBlobStore store;
 
-    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings) {
+    /** Told of every object written through the S3 API (what S3 event notifications would report). */
+    @FunctionalInterface
+    public interface ObjectCreatedListener {
+        /** @param how {@code Put} or {@code CompleteMultipartUpload}, as in {@code ObjectCreated:Put} */
+        void created(String bucket, String key, long size, String etag, String how);
+    }
+
+    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings, MarkerSafeBlobStore store) {
         this.proxy = proxy;
         this.context = context;
         this.settings = settings;
+        this.store = store;
+    }
+
+    public void addListener(ObjectCreatedListener listener) {
+        store.addListener(listener);
     }
 
     /** Starts the server over {@code dir} on a free loopback port. */
@@ -44,7 +57,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                     .credentials("identity", "credential")
                     .overrides(props)
                     .build(BlobStoreContext.class);
-            BlobStore store = new MarkerSafeBlobStore(context.getBlobStore(), dir.toAbsolutePath().normalize());
+            MarkerSafeBlobStore store = new MarkerSafeBlobStore(context.getBlobStore(), dir.toAbsolutePath().normalize());
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
@@ -64,7 +77,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                 }
                 Thread.sleep(20);
             }
-            return new EmbeddedS3(proxy, context, new S3Settings(S3Settings.DEFAULT_REGION, endpoint, ACCESS_KEY, SECRET_KEY));
+            return new EmbeddedS3(proxy, context, new S3Settings(S3Settings.DEFAULT_REGION, endpoint, ACCESS_KEY, SECRET_KEY), store);
         } catch (SoalException e) {
             throw e;
         } catch (Exception e) {

@@ -18,10 +18,56 @@ import java.util.stream.Stream;
  */
 final class MarkerSafeBlobStore extends ForwardingBlobStore {
     private final Path baseDir;
+    private final java.util.List<EmbeddedS3.ObjectCreatedListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     MarkerSafeBlobStore(BlobStore delegate, Path baseDir) {
         super(delegate);
         this.baseDir = baseDir;
+    }
+
+    void addListener(EmbeddedS3.ObjectCreatedListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public String putBlob(String container, org.jclouds.blobstore.domain.Blob blob) {
+        String etag = super.putBlob(container, blob);
+        created(container, blob, etag, "Put");
+        return etag;
+    }
+
+    @Override
+    public String putBlob(String container, org.jclouds.blobstore.domain.Blob blob, org.jclouds.blobstore.options.PutOptions options) {
+        String etag = super.putBlob(container, blob, options);
+        created(container, blob, etag, options != null && options.isMultipart() ? "CompleteMultipartUpload" : "Put");
+        return etag;
+    }
+
+    @Override
+    public String completeMultipartUpload(org.jclouds.blobstore.domain.MultipartUpload mpu,
+                                          java.util.List<org.jclouds.blobstore.domain.MultipartPart> parts) {
+        String etag = super.completeMultipartUpload(mpu, parts);
+        notifyListeners(mpu.containerName(), mpu.blobName(), etag, "CompleteMultipartUpload");
+        return etag;
+    }
+
+    private void created(String container, org.jclouds.blobstore.domain.Blob blob, String etag, String how) {
+        notifyListeners(container, blob.getMetadata().getName(), etag, how);
+    }
+
+    private void notifyListeners(String container, String name, String etag, String how) {
+        if (listeners.isEmpty() || name.endsWith("/")) {
+            return;
+        }
+        long size = -1;
+        try {
+            size = Files.size(baseDir.resolve(container).resolve(name));
+        } catch (IOException e) {
+            // size stays unknown
+        }
+        for (EmbeddedS3.ObjectCreatedListener l : listeners) {
+            l.created(container, name, size, etag, how);
+        }
     }
 
     @Override

@@ -1,0 +1,31 @@
+package dev.soal.router.aws;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.soal.core.Json;
+import dev.soal.router.triggers.S3TriggerHandler;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The S3 ObjectCreated trigger as a Lambda (S3 event notifications on the input buckets). Returns what
+ * happened to each record; throws only for an event that is not an S3 event at all.
+ */
+public final class S3TriggerFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private final S3TriggerHandler handler;
+
+    public S3TriggerFunction() {
+        this(AwsRuntime.fromEnvironment().s3Trigger());
+    }
+
+    S3TriggerFunction(S3TriggerHandler handler) {
+        this.handler = handler;
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        List<S3TriggerHandler.Outcome> outcomes = handler.handle(Json.write(event));
+        return Map.of("records", outcomes);
+    }
+}

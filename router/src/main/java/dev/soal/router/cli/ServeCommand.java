@@ -1,0 +1,60 @@
+package dev.soal.router.cli;
+
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyException;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.serve.LocalServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code soal serve}: the jobs API and the S3 trigger on loopback, over the embedded stack, until Ctrl-C. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve the jobs API (POST/GET/DELETE /jobs) on loopback and run jobs for objects written under the policies' triggers.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "" + LocalServer.DEFAULT_PORT, description = "Port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 for any).")
+    int port;
+
+    @Option(names = "--policy", description = "Policies YAML (default: the built-in policies/policies.yaml).")
+    Path policy;
+
+    @Option(names = "--token", description = "The bearer token to require (default: a random one, printed).")
+    String token;
+
+    @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
+    Path home;
+
+    @Override
+    public Integer call() throws Exception {
+        Policies policies;
+        try {
+            policies = policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
+        } catch (PolicyException e) {
+            System.err.println("soal serve: " + e.getMessage());
+            return 2;
+        }
+        Path root = Path.of(System.getProperty("soal.home", "."));
+        Path stackHome = home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root.resolve(".soal").toString()));
+        EmbeddedStack stack = EmbeddedStack.start(stackHome, RuntimeArtifacts.inCheckout(root), policies,
+                line -> System.out.println("  | " + line));
+        LocalServer server = LocalServer.start(stack, policies, port, token, System.out);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stack.close();
+            stop.countDown();
+        }));
+        System.out.println("soal serve: jobs API on " + server.uri() + "/jobs");
+        System.out.println("  token: " + server.token() + "   (send 'Authorization: Bearer <token>')");
+        System.out.println("  embedded S3 at " + stack.s3Server().settings().endpoint() + " (access key "
+                + stack.s3Server().settings().accessKey() + ", secret " + stack.s3Server().settings().secretKey() + ")");
+        LocalServer.describe(policies).forEach(t -> System.out.println("  trigger: " + t));
+        stop.await();
+        return 0;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.soal.router.triggers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.soal.core.JobRejectedException;
+import dev.soal.core.JobRequest;
+import dev.soal.core.Json;
+import dev.soal.core.SoalException;
+import dev.soal.policies.Policies;
+import dev.soal.router.JobService;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Turns S3 event notifications into jobs. Each record of an event is handled on its own: keys arrive
+ * URL-encoded ({@code +} is a space, {@code %28} a parenthesis) and are decoded; the object's version id
+ * (or its ETag, or the event's sequencer) makes the idempotency key, so S3's repeated deliveries yield
+ * the job already recorded. Objects that match no trigger, or lie outside the allowlists, are skipped
+ * with the reason logged and returned.
+ */
+public final class S3TriggerHandler {
+    private static final Logger LOG = Logger.getLogger(S3TriggerHandler.class.getName());
+
+    /** What happened to one record. */
+    public record Outcome(String object, String result, String jobId, String detail) {
+        public static final String SUBMITTED = "submitted";
+        public static final String DUPLICATE = "duplicate";
+        public static final String SKIPPED = "skipped";
+        public static final String REJECTED = "rejected";
+    }
+
+    private final JobService jobs;
+    private final Policies policies;
+
+    public S3TriggerHandler(JobService jobs, Policies policies) {
+        this.jobs = jobs;
+        this.policies = policies;
+    }
+
+    /** Handles an S3 event notification ({@code {"Records": [...]}}); a malformed event is an error. */
+    public List<Outcome> handle(String eventJson) {
+        JsonNode event;
+        try {
+            event = Json.mapper().readTree(eventJson);
+        } catch (Exception e) {
+            throw new SoalException("not an S3 event: the JSON does not parse (" + e.getMessage() + ")", e, false);
+        }
+        JsonNode records = event == null ? null : event.get("Records");
+        if (records == null || !records.isArray()) {
+            throw new SoalException("not an S3 event: no Records array", false);
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (JsonNode record : records) {
+            out.add(handleRecord(record));
+        }
+        return out;
+    }
+
+    private Outcome handleRecord(JsonNode record) {
+        String eventName = record.path("eventName").asText("");
+        String bucket = record.path("s3").path("bucket").path("name").asText(null);
+        String rawKey = record.path("s3").path("object").path("key").asText(null);
+        if (bucket == null || rawKey == null) {
+            return skipped("?", "record without s3.bucket.name or s3.object.key");
+        }
+        String key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+        String object = "s3://" + bucket + "/" + key;
+        if (!eventName.startsWith("ObjectCreated:")) {
+            return skipped(object, "event " + eventName + " is not ObjectCreated");
+        }
+        if (key.endsWith("/")) {
+            return skipped(object, "a folder marker, not an object");
+        }
+        var trigger = policies.triggerFor(bucket, key);
+        if (trigger.isEmpty()) {
+            return skipped(object, "no trigger in the policies matches " + object);
+        }
+        Policies.Trigger t = trigger.get();
+        JsonNode o = record.path("s3").path("object");
+        String version = firstNonBlank(o.path("versionId").asText(null), o.path("eTag").asText(null),
+                o.path("sequencer").asText(null));
+        Map<String, String> tags = new LinkedHashMap<>(t.tags());
+        tags.put("trigger", t.name());
+        try {
+            JobRequest request = new JobRequest(t.script(), t.mainClass(), List.of(object), null, t.arguments(), tags,
+                    "s3:" + bucket + "/" + key + "@" + (version == null ? "-" : version), Json.write(record));
+            JobService.Submitted s = jobs.submit(request);
+            return new Outcome(object, s.existing() ? Outcome.DUPLICATE : Outcome.SUBMITTED, s.job().id(),
+                    s.existing() ? "the event was delivered before; the job exists" : "decided: " + s.job().decision().backend());
+        } catch (dev.soal.core.NotAllowedException e) {
+            return skipped(object, e.getMessage());
+        } catch (JobRejectedException | IllegalArgumentException e) {
+            LOG.warning("S3 trigger " + t.name() + " rejected " + object + ": " + e.getMessage());
+            return new Outcome(object, Outcome.REJECTED, null, e.getMessage());
+        }
+    }
+
+    private static Outcome skipped(String object, String why) {
+        LOG.info("S3 trigger skipped " + object + ": " + why);
+        return new Outcome(object, Outcome.SKIPPED, null, why);
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+}
