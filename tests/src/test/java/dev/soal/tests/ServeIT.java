@@ -1,0 +1,78 @@
+package dev.soal.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.core.Json;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.examples.ListingsGenerator;
+import dev.soal.router.serve.LocalServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code soal serve}: an upload into the watched prefix runs a job to SUCCEEDED; the API answers over HTTP. */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ServeIT {
+    private static final Path ROOT = Path.of(System.getProperty("soal.home", "..")).toAbsolutePath().normalize();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> send(LocalServer server, String method, String path, String body, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.uri() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void uploadIntoTheWatchedPrefix_runsAJobToSucceeded() throws Exception {
+        Path home = Files.createTempDirectory("soal-serve-it");
+        Policies policies = PolicyLoader.load(Path.of(getClass().getResource("/it-policies.yaml").toURI()));
+        try (EmbeddedStack stack = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(ROOT), policies, System.out::println);
+             LocalServer server = LocalServer.start(stack, policies, 0, "it-token", System.out)) {
+            assertThat(send(server, "GET", "/jobs", null, null).statusCode()).isEqualTo(401);
+            assertThat(send(server, "GET", "/jobs", null, "wrong").statusCode()).isEqualTo(401);
+            HttpResponse<String> bad = send(server, "POST", "/jobs", "{\"script\": \"s3://soal-scripts/a.sql\", \"inp", "it-token");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.headers().firstValue("Content-Type")).contains("application/problem+json");
+
+            stack.upload(ROOT.resolve("examples/listings/neighbourhood_stats.sql"), EmbeddedStack.SCRIPTS, "neighbourhood_stats.sql");
+            Path csv = home.resolve("drop.csv");
+            ListingsGenerator.write(csv, 20 * 1024, 3);
+            stack.s3().putObject(r -> r.bucket(EmbeddedStack.DATA).key("incoming/Nov (drop) 1.csv"), RequestBody.fromFile(csv));
+
+            JsonNode job = null;
+            for (int i = 0; i < 600 && job == null; i++) {
+                Thread.sleep(500);
+                JsonNode page = Json.mapper().readTree(send(server, "GET", "/jobs?state=SUCCEEDED", null, "it-token").body());
+                if (page.path("jobs").size() > 0) {
+                    job = page.path("jobs").get(0);
+                }
+                JsonNode failed = Json.mapper().readTree(send(server, "GET", "/jobs?state=FAILED", null, "it-token").body());
+                assertThat(failed.path("jobs")).as("no job failed: " + failed).isEmpty();
+            }
+            assertThat(job).as("a job reached SUCCEEDED").isNotNull();
+            assertThat(job.path("inputs").get(0).asText()).isEqualTo("s3://soal-data/incoming/Nov (drop) 1.csv");
+            assertThat(job.path("tags").path("trigger").asText()).isEqualTo("listings-drop");
+            assertThat(job.path("backend").asText()).isEqualTo("lambda");
+
+            // the same object again (S3 delivers at least once): no second job
+            HttpResponse<String> one = send(server, "GET", "/jobs/" + job.path("jobId").asText(), null, "it-token");
+            assertThat(one.statusCode()).isEqualTo(200);
+            assertThat(Json.mapper().readTree(send(server, "GET", "/jobs", null, "it-token").body()).path("jobs")).hasSize(1);
+        }
+    }
+}
