@@ -7,6 +7,8 @@ import dev.soal.policies.Policies;
 import dev.soal.router.api.ApiRequest;
 import dev.soal.router.api.ApiResponse;
 import dev.soal.router.api.JobsApi;
+import dev.soal.router.JobService;
+import dev.soal.router.embedded.EmbeddedS3;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.triggers.S3EventNotifications;
 import dev.soal.router.triggers.S3TriggerHandler;
@@ -46,18 +48,19 @@ public final class LocalServer implements AutoCloseable {
     private final String token;
     private final JobsApi api;
 
-    private LocalServer(EmbeddedStack stack, Policies policies, int port, String token, PrintStream log) throws IOException {
+    private LocalServer(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
+            throws IOException {
         this.token = token;
-        this.api = new JobsApi(stack.jobs());
+        this.api = new JobsApi(jobs);
         this.workers = Executors.newFixedThreadPool(THREADS, daemon("soal-http"));
         this.triggers = Executors.newSingleThreadExecutor(daemon("soal-s3-trigger"));
         this.reconciler = Executors.newSingleThreadScheduledExecutor(daemon("soal-reconcile"));
-        S3TriggerHandler trigger = new S3TriggerHandler(stack.jobs(), policies);
-        stack.s3Server().addListener((bucket, key, size, etag, how) -> {
+        S3TriggerHandler trigger = new S3TriggerHandler(jobs, policies);
+        s3.addListener((bucket, key, size, etag, how) -> {
             if (policies.triggerFor(bucket, key).isEmpty()) {
                 return;
             }
-            String event = S3EventNotifications.objectCreated(stack.s3Server().settings().region(), bucket, key, size, etag, how);
+            String event = S3EventNotifications.objectCreated(s3.settings().region(), bucket, key, size, etag, how);
             triggers.submit(() -> {
                 try {
                     for (S3TriggerHandler.Outcome o : trigger.handle(event)) {
@@ -69,18 +72,24 @@ public final class LocalServer implements AutoCloseable {
                 }
             });
         });
-        reconciler.scheduleWithFixedDelay(() -> stack.jobs().refreshActive(100), 2, 2, TimeUnit.SECONDS);
+        reconciler.scheduleWithFixedDelay(() -> jobs.refreshActive(100), 2, 2, TimeUnit.SECONDS);
         this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
         http.setExecutor(workers);
         http.createContext("/", this::exchange);
         http.start();
     }
 
-    /** Starts the server; {@code token} null makes a random one. Port 0 picks a free port. */
+    /** Starts the server over the embedded stack; {@code token} null makes a random one. Port 0 picks a free port. */
     public static LocalServer start(EmbeddedStack stack, Policies policies, int port, String token, PrintStream log)
             throws IOException {
+        return start(stack.jobs(), stack.s3Server(), policies, port, token, log);
+    }
+
+    /** Starts the server for {@code jobs}, with S3 triggers from {@code s3}'s writes. */
+    public static LocalServer start(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
+            throws IOException {
         String t = token != null ? token : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        return new LocalServer(stack, policies, port, t, log);
+        return new LocalServer(jobs, s3, policies, port, t, log);
     }
 
     public URI uri() {
