@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * @param tags           free-form labels, matched by policy rules
  * @param idempotencyKey a second request with the same key returns the first job; null means "derive one"
  * @param eventJson      the triggering event as JSON, passed to the script as {@code ${event}}
+ * @param sparkConf      Spark SQL settings for this job's session (keys must be in the policies' allowlist)
  */
 public record JobRequest(
         String scriptUri,
@@ -24,7 +25,8 @@ public record JobRequest(
         Map<String, String> arguments,
         Map<String, String> tags,
         String idempotencyKey,
-        String eventJson) {
+        String eventJson,
+        Map<String, String> sparkConf) {
 
     private static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final java.util.Set<String> RESERVED = java.util.Set.of("input", "inputs", "output", "event");
@@ -62,6 +64,18 @@ public record JobRequest(
         }
         inputUris = List.copyOf(inputUris);
         tags = tags == null ? Map.of() : Map.copyOf(tags);
+        sparkConf = sparkConf == null ? Map.of() : Map.copyOf(sparkConf);
+        for (String key : sparkConf.keySet()) {
+            if (!key.startsWith("spark.")) {
+                throw new IllegalArgumentException("sparkConf keys must start with 'spark.', but had '" + key + "'");
+            }
+        }
+    }
+
+    /** A request without Spark settings of its own. */
+    public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
+                      Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson) {
+        this(scriptUri, mainClass, inputUris, outputUri, arguments, tags, idempotencyKey, eventJson, Map.of());
     }
 
     @com.fasterxml.jackson.annotation.JsonIgnore
@@ -70,6 +84,6 @@ public record JobRequest(
     }
 
     public JobRequest withOutputUri(String output) {
-        return new JobRequest(scriptUri, mainClass, inputUris, output, arguments, tags, idempotencyKey, eventJson);
+        return new JobRequest(scriptUri, mainClass, inputUris, output, arguments, tags, idempotencyKey, eventJson, sparkConf);
     }
 }

@@ -18,7 +18,8 @@ import java.util.Map;
  * @param jobStore where to report state ({@code s3://bucket/prefix/}); null to report nowhere
  */
 public record RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass,
-                         List<String> inputUris, String outputUri, Map<String, String> arguments, String eventJson) {
+                         List<String> inputUris, String outputUri, Map<String, String> arguments, String eventJson,
+                         Map<String, String> sparkConf) {
 
     public RunnerArgs {
         if (jobId == null || jobId.isBlank()) {
@@ -29,12 +30,18 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         }
         inputUris = inputUris == null ? List.of() : List.copyOf(inputUris);
         arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+        sparkConf = sparkConf == null ? Map.of() : Map.copyOf(sparkConf);
+    }
+
+    public RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass, List<String> inputUris,
+                      String outputUri, Map<String, String> arguments, String eventJson) {
+        this(jobId, jobStore, scriptUri, mainClass, inputUris, outputUri, arguments, eventJson, Map.of());
     }
 
     public static RunnerArgs of(JobRecord job, String jobStore) {
         JobRequest r = job.request();
         return new RunnerArgs(job.id(), jobStore, r.scriptUri(), r.mainClass(), r.inputUris(), r.outputUri(),
-                r.arguments(), r.eventJson());
+                r.arguments(), r.eventJson(), r.sparkConf());
     }
 
     public List<String> toArgs() {
@@ -68,12 +75,15 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         if (eventJson != null) {
             m.put("--event", eventJson);
         }
+        if (!sparkConf.isEmpty()) {
+            m.put("--spark-conf", Json.write(sparkConf));
+        }
         return m;
     }
 
     /** The flags the runner reads; every one takes a value. */
     public static final java.util.Set<String> FLAGS = java.util.Set.of("--job-id", "--job-store", "--script",
-            "--main-class", "--inputs", "--output", "--args", "--event");
+            "--main-class", "--inputs", "--output", "--args", "--event", "--spark-conf");
 
     /**
      * Reads the runner's flags. Others are skipped: with their value, unless the next word is itself a
@@ -106,10 +116,13 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
             Map<String, String> arguments = m.containsKey("--args")
                     ? Json.mapper().readValue(m.get("--args"), new TypeReference<Map<String, String>>() { })
                     : Map.of();
+            Map<String, String> sparkConf = m.containsKey("--spark-conf")
+                    ? Json.mapper().readValue(m.get("--spark-conf"), new TypeReference<Map<String, String>>() { })
+                    : Map.of();
             return new RunnerArgs(m.get("--job-id"), m.get("--job-store"), m.get("--script"), m.get("--main-class"),
-                    inputs, m.get("--output"), arguments, m.get("--event"));
+                    inputs, m.get("--output"), arguments, m.get("--event"), sparkConf);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("--inputs must be a JSON array and --args a JSON object: "
+            throw new IllegalArgumentException("--inputs must be a JSON array, --args and --spark-conf JSON objects: "
                     + e.getOriginalMessage(), e);
         }
     }

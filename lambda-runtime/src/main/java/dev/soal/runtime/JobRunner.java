@@ -63,6 +63,7 @@ public final class JobRunner {
 
     /** Runs the job; {@code cancelled} is checked before each statement (cooperative cancellation). */
     public Result run(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
+        applySparkConf(spark, job);
         S3Uri script = S3Uri.parse(job.scriptUri());
         if (script.key().endsWith(".jar")) {
             return runJar(spark, job, fetchToFile(script, scratch));
@@ -79,6 +80,17 @@ public final class JobRunner {
         CancelledException(String message) {
             super(message, false);
         }
+    }
+
+    /** The job's own Spark SQL settings, on its session only; a setting Spark fixes at start fails the job. */
+    static void applySparkConf(SparkSession spark, RunnerArgs job) {
+        job.sparkConf().forEach((k, v) -> {
+            try {
+                spark.conf().set(k, v);
+            } catch (Exception e) {
+                throw new SoalException("spark conf " + k + " cannot be set for one job: " + firstLine(e.getMessage()), e, false);
+            }
+        });
     }
 
     public Result runSql(SparkSession spark, RunnerArgs job, String sql, BooleanSupplier cancelled) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 public final class SqlScript {
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final java.util.Set<String> QUERY_KEYWORDS =
-            java.util.Set.of("SELECT", "WITH", "VALUES", "TABLE", "FROM", "SHOW", "DESCRIBE", "DESC", "EXPLAIN");
+            java.util.Set.of("SELECT", "WITH", "VALUES", "TABLE", "FROM", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "SET");
 
     /** One statement, its 1-based first line in the file, and its first keyword (upper case). */
     public record Statement(String text, int line, String keyword) {

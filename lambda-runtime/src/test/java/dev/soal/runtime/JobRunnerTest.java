@@ -59,6 +59,23 @@ class JobRunnerTest {
     }
 
     @Test
+    void jobsSparkConf_appliesToItsSessionOnly() {
+        RunnerArgs job = new RunnerArgs("j5", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null,
+                Map.of("spark.sql.shuffle.partitions", "7"));
+        SparkSession own = spark.newSession();
+        JobRunner.applySparkConf(own, job);
+        JobRunner.Result r = new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(own, job,
+                "SELECT '${input}' AS i; SET spark.sql.shuffle.partitions");
+        assertThat(r.printed()).contains("| spark.sql.shuffle.partitions | 7");
+        assertThat(spark.conf().get("spark.sql.shuffle.partitions")).isNotEqualTo("7");
+
+        RunnerArgs fixedAtStart = new RunnerArgs("j6", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null,
+                Map.of("spark.driver.memory", "64g"));
+        assertThatThrownBy(() -> JobRunner.applySparkConf(spark.newSession(), fixedAtStart))
+                .hasMessageStartingWith("spark conf spark.driver.memory cannot be set for one job");
+    }
+
+    @Test
     void failingStatement_namesItsNumberAndLine() {
         RunnerArgs job = new RunnerArgs("j2", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null);
         assertThatThrownBy(() -> new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, "SELECT 1;\n\nSELECT * FROM missing_table"))

@@ -225,12 +225,29 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
         return triggers.stream().filter(t -> t.matches(bucket, key)).findFirst();
     }
 
-    /** Buckets that scripts, inputs and outputs may live in. */
-    public record Allowlists(List<String> scriptBuckets, List<String> inputBuckets, List<String> outputBuckets) {
+    /**
+     * Buckets that scripts, inputs and outputs may live in, and the Spark settings a job may set for
+     * itself ({@code sparkConfKeys}: exact keys, or prefixes ending in {@code *}).
+     */
+    public record Allowlists(List<String> scriptBuckets, List<String> inputBuckets, List<String> outputBuckets,
+                             List<String> sparkConfKeys) {
+        /** The default: shuffle partitions, adaptive execution, file split size and the session time zone. */
+        public static final List<String> DEFAULT_SPARK_CONF_KEYS = List.of("spark.sql.shuffle.partitions",
+                "spark.sql.adaptive.*", "spark.sql.files.maxPartitionBytes", "spark.sql.session.timeZone");
+
         public Allowlists {
             scriptBuckets = List.copyOf(scriptBuckets);
             inputBuckets = List.copyOf(inputBuckets);
             outputBuckets = List.copyOf(outputBuckets);
+            sparkConfKeys = sparkConfKeys == null ? DEFAULT_SPARK_CONF_KEYS : List.copyOf(sparkConfKeys);
+        }
+
+        public Allowlists(List<String> scriptBuckets, List<String> inputBuckets, List<String> outputBuckets) {
+            this(scriptBuckets, inputBuckets, outputBuckets, null);
+        }
+
+        public boolean allowsSparkConf(String key) {
+            return sparkConfKeys.stream().anyMatch(p -> p.endsWith("*") ? key.startsWith(p.substring(0, p.length() - 1)) : key.equals(p));
         }
     }
 }

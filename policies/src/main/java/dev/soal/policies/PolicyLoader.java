@@ -234,11 +234,23 @@ public final class PolicyLoader {
         }
 
         Policies.Allowlists allowlists(Node node, String path) {
-            Map<String, Node> m = mapping(node, path, Set.of("scriptBuckets", "inputBuckets", "outputBuckets"));
+            Map<String, Node> m = mapping(node, path, Set.of("scriptBuckets", "inputBuckets", "outputBuckets", "sparkConfKeys"));
+            List<String> confKeys = null;
+            if (m.containsKey("sparkConfKeys")) {
+                confKeys = new ArrayList<>();
+                List<Node> items = sequence(m.get("sparkConfKeys"), path + ".sparkConfKeys");
+                for (int i = 0; i < items.size(); i++) {
+                    String k = scalar(items.get(i), path + ".sparkConfKeys[" + i + "]");
+                    if (!k.startsWith("spark.")) {
+                        throw error(items.get(i), path + ".sparkConfKeys[" + i + "]", "must start with 'spark.', but was '" + k + "'");
+                    }
+                    confKeys.add(k);
+                }
+            }
             return new Policies.Allowlists(
                     buckets(require(m, "scriptBuckets", node), path + ".scriptBuckets"),
                     buckets(require(m, "inputBuckets", node), path + ".inputBuckets"),
-                    buckets(require(m, "outputBuckets", node), path + ".outputBuckets"));
+                    buckets(require(m, "outputBuckets", node), path + ".outputBuckets"), confKeys);
         }
 
         List<String> buckets(Node node, String path) {

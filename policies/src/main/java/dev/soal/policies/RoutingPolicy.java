@@ -39,6 +39,12 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
         if (request.outputUri() != null) {
             check(request.outputUri(), a.outputBuckets(), "output", "allowlists.outputBuckets");
         }
+        for (String key : request.sparkConf().keySet()) {
+            if (!a.allowsSparkConf(key)) {
+                throw new dev.soal.core.NotAllowedException("spark conf key '" + key + "' is not in allowlists.sparkConfKeys "
+                        + a.sparkConfKeys());
+            }
+        }
     }
 
     private static void check(String uri, List<String> buckets, String what, String field) {

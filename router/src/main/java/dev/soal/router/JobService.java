@@ -111,6 +111,7 @@ public final class JobService {
                 && Objects.equals(first.mainClass(), asked.mainClass())
                 && first.inputUris().equals(asked.inputUris())
                 && first.arguments().equals(asked.arguments())
+                && first.sparkConf().equals(asked.sparkConf())
                 && (asked.outputUri() == null || asked.outputUri().equals(first.outputUri()));
         if (!same) {
             throw new IdempotencyConflictException("idempotency key '" + asked.idempotencyKey()

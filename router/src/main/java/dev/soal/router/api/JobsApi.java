@@ -44,7 +44,8 @@ public final class JobsApi {
 
     /** The body of {@code POST /jobs}. */
     public record SubmitBody(String script, String mainClass, List<String> inputs, String output,
-                             Map<String, String> arguments, Map<String, String> tags, String idempotencyKey) {
+                             Map<String, String> arguments, Map<String, String> tags, String idempotencyKey,
+                             Map<String, String> sparkConf) {
     }
 
     /** The answer to a submit: the job, whether it already existed, and its decision. */
@@ -138,7 +139,7 @@ public final class JobsApi {
             throw new BadRequest(400, "invalid-field", "Invalid field", "idempotencyKey must be 1-256 characters");
         }
         JobRequest request = new JobRequest(b.script(), b.mainClass(), b.inputs(), b.output(), b.arguments(), b.tags(),
-                key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")));
+                key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")), b.sparkConf());
         String dryRun = r.query().get("dryRun");
         if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "dryRun must be true or false, but was '"
@@ -165,7 +166,7 @@ public final class JobsApi {
             return b;
         } catch (UnrecognizedPropertyException e) {
             throw new BadRequest(400, "unknown-field", "Unknown field", "unknown field '" + e.getPropertyName()
-                    + "'; known: script, mainClass, inputs, output, arguments, tags, idempotencyKey");
+                    + "'; known: script, mainClass, inputs, output, arguments, tags, idempotencyKey, sparkConf");
         } catch (MismatchedInputException e) {
             String field = e.getPath().stream().map(p -> p.getFieldName() != null ? p.getFieldName() : "[" + p.getIndex() + "]")
                     .collect(Collectors.joining("."));

@@ -100,6 +100,15 @@ class JobsApiTest {
     }
 
     @Test
+    void allowedSparkConf_isAccepted_andKeptWithTheJob() throws Exception {
+        Map<String, Object> res = call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":"
+                + "[\"s3://soal-data/small.csv\"],\"sparkConf\":{\"spark.sql.shuffle.partitions\":\"7\","
+                + "\"spark.sql.adaptive.enabled\":\"false\"}}");
+        assertThat(res.get("statusCode")).isEqualTo(202);
+        assertThat(lambda.submitted).hasSize(1);
+    }
+
+    @Test
     void dryRun_returnsTheDecisionOnly() throws Exception {
         Map<String, Object> res = call("POST", "/jobs", Map.of("dryRun", "true"),
                 "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"]}");
@@ -130,7 +139,9 @@ class JobsApiTest {
             "truncated JSON           | POST   | /jobs        | {\"script\": \"s3://soal-scripts/a.sql\", \"inp | 400 | malformed-json | the body is not valid JSON",
             "not an object            | POST   | /jobs        | [1,2,3]                                        | 400 | invalid-field  | expected a JSON object",
             "empty body               | POST   | /jobs        | ~~                                             | 400 | malformed-json | the request body is empty",
-            "unknown field            | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"sparkConf\":{\"spark.driver.extraJavaOptions\":\"-Dx\"}} | 400 | unknown-field | unknown field 'sparkConf'",
+            "unknown field            | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"priority\":1} | 400 | unknown-field | unknown field 'priority'",
+            "spark conf not allowed   | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"sparkConf\":{\"spark.driver.extraJavaOptions\":\"-Dx=1\"}} | 403 | not-allowed | spark conf key 'spark.driver.extraJavaOptions' is not in allowlists.sparkConfKeys",
+            "spark conf not spark     | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"sparkConf\":{\"java.home\":\"/\"}} | 400 | invalid-job | sparkConf keys must start with 'spark.'",
             "wrong type               | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":\"s3://soal-data/small.csv\"} | 400 | invalid-field | field 'inputs' has the wrong type",
             "wrong argument type      | POST   | /jobs        | {\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"arguments\":{\"n\":[1]}} | 400 | invalid-field | field 'arguments.n' has the wrong type",
             "not an S3 URI            | POST   | /jobs        | {\"script\":\"/etc/passwd.sql\",\"inputs\":[\"s3://soal-data/small.csv\"]} | 400 | invalid-job | not an S3 URI",
