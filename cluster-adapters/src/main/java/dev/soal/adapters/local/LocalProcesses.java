@@ -118,12 +118,14 @@ public final class LocalProcesses {
         }
     }
 
-    static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroy);
+    /** Stops a process and its children: politely, then after 10 s by force. */
+    public static void kill(Process p) {
+        List<ProcessHandle> children = p.descendants().toList();
+        children.forEach(ProcessHandle::destroy);
         p.destroy();
         try {
             if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                children.forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
             }
         } catch (InterruptedException e) {

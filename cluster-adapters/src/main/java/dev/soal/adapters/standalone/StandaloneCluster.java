@@ -1,5 +1,6 @@
 package dev.soal.adapters.standalone;
 
+import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.core.SoalException;
 
@@ -62,7 +63,7 @@ public final class StandaloneCluster implements AutoCloseable {
             awaitWorker(masterUi, startTimeout, started.get(1), workDir.resolve("worker.log"));
             return new StandaloneCluster(artifacts, url, started);
         } catch (IOException | RuntimeException e) {
-            started.forEach(StandaloneCluster::stop);
+            started.forEach(LocalProcesses::kill);
             if (e instanceof SoalException se) {
                 throw se;
             }
@@ -153,22 +154,10 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    private static void stop(Process p) {
-        p.descendants().forEach(ProcessHandle::destroy);
-        p.destroy();
-        try {
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {
-            stop(processes.get(i));
+            LocalProcesses.kill(processes.get(i));
         }
     }
 }

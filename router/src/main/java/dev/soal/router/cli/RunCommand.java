@@ -10,7 +10,6 @@ import dev.soal.core.SoalException;
 import dev.soal.core.StateChange;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyException;
-import dev.soal.policies.PolicyLoader;
 import dev.soal.router.JobService;
 import dev.soal.router.embedded.EmbeddedStack;
 import picocli.CommandLine.Command;
@@ -52,9 +51,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Where the job writes: s3://soal-output/..., or a local folder to copy the output into.")
     String output;
 
-    @Option(names = "--policy", description = "Policies YAML (default: the built-in policies/policies.yaml).")
-    Path policy;
-
     @Option(names = "--dry-run", description = "Print the decision and stop.")
     boolean dryRun;
 
@@ -73,8 +69,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics", description = "Print the router's metrics at the end.")
     boolean metrics;
 
-    @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
-    Path home;
+    @picocli.CommandLine.Mixin
+    EmbeddedOptions embedded = new EmbeddedOptions();
 
     private final PrintStream out = System.out;
 
@@ -82,14 +78,13 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Policies policies;
         try {
-            policies = policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
+            policies = embedded.policies();
         } catch (PolicyException e) {
             System.err.println("soal run: " + e.getMessage());
             return 2;
         }
-        Path root = Path.of(System.getProperty("soal.home", "."));
-        Path stackHome = home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root.resolve(".soal").toString()));
-        RuntimeArtifacts artifacts = RuntimeArtifacts.inCheckout(root);
+        Path stackHome = embedded.stackHome();
+        RuntimeArtifacts artifacts = embedded.artifacts();
         if (!dryRun) {
             try {
                 artifacts.requireBuilt();

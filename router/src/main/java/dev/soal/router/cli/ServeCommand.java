@@ -1,15 +1,12 @@
 package dev.soal.router.cli;
 
-import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyException;
-import dev.soal.policies.PolicyLoader;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.serve.LocalServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -20,27 +17,22 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "" + LocalServer.DEFAULT_PORT, description = "Port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 for any).")
     int port;
 
-    @Option(names = "--policy", description = "Policies YAML (default: the built-in policies/policies.yaml).")
-    Path policy;
-
     @Option(names = "--token", description = "The bearer token to require (default: a random one, printed).")
     String token;
 
-    @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
-    Path home;
+    @picocli.CommandLine.Mixin
+    EmbeddedOptions embedded = new EmbeddedOptions();
 
     @Override
     public Integer call() throws Exception {
         Policies policies;
         try {
-            policies = policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
+            policies = embedded.policies();
         } catch (PolicyException e) {
             System.err.println("soal serve: " + e.getMessage());
             return 2;
         }
-        Path root = Path.of(System.getProperty("soal.home", "."));
-        Path stackHome = home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root.resolve(".soal").toString()));
-        EmbeddedStack stack = EmbeddedStack.start(stackHome, RuntimeArtifacts.inCheckout(root), policies,
+        EmbeddedStack stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
                 line -> System.out.println("  | " + line));
         LocalServer server = LocalServer.start(stack, policies, port, token, System.out);
         CountDownLatch stop = new CountDownLatch(1);

@@ -1,0 +1,35 @@
+package dev.soal.router.cli;
+
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyLoader;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The options every command on the embedded stack shares: the policies and where the stack lives. */
+final class EmbeddedOptions {
+    @Option(names = "--policy", description = "Policies YAML (default: the built-in policies/policies.yaml).")
+    Path policy;
+
+    @Option(names = "--home", description = "Where the embedded stack keeps its buckets and logs (default .soal, or $SOAL_HOME).")
+    Path home;
+
+    /** The policies file, or the built-in one; throws {@code PolicyException} naming the line and field. */
+    Policies policies() {
+        return policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
+    }
+
+    /** The checkout the {@code ./soal} script runs from (its runner jar and SPARK_HOME). */
+    static Path root() {
+        return Path.of(System.getProperty("soal.home", "."));
+    }
+
+    RuntimeArtifacts artifacts() {
+        return RuntimeArtifacts.inCheckout(root());
+    }
+
+    Path stackHome() {
+        return home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root().resolve(".soal").toString()));
+    }
+}
