@@ -97,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
         try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
             out.println("embedded S3 at " + stack.s3Server().settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
             JobRequest request = new JobRequest(
-                    stage(stack, script, EmbeddedStack.SCRIPTS, "scripts/"), mainClass,
+                    stage(stack, script, EmbeddedStack.SCRIPTS, ""), mainClass,
                     stageAll(stack, inputs), localOutput ? null : output, arguments, tags, idempotencyKey, null);
             JobService jobs = stack.jobs();
             if (dryRun) {

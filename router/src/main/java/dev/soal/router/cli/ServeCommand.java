@@ -23,6 +23,9 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EmbeddedOptions embedded = new EmbeddedOptions();
 
+    @Option(names = "--script", description = "A local script to upload into s3://soal-scripts/<file name> at start (repeatable).")
+    java.util.List<java.nio.file.Path> scripts = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         Policies policies;
@@ -34,6 +37,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         EmbeddedStack stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
                 line -> System.out.println("  | " + line));
+        for (java.nio.file.Path s : scripts) {
+            if (!java.nio.file.Files.isRegularFile(s)) {
+                System.err.println("soal serve: no such script file: " + s);
+                stack.close();
+                return 2;
+            }
+            System.out.println("  uploaded " + stack.upload(s, EmbeddedStack.SCRIPTS, s.getFileName().toString()));
+        }
         LocalServer server = LocalServer.start(stack, policies, port, token, System.out);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
