@@ -3,6 +3,7 @@ package dev.soal.adapters.emr;
 import dev.soal.adapters.aws.AwsErrors;
 import dev.soal.adapters.aws.Prices;
 import dev.soal.adapters.aws.Resilience;
+import dev.soal.adapters.aws.SubmitFailures;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.Cost;
@@ -10,7 +11,6 @@ import dev.soal.core.JobBackend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.RunnerArgs;
-import dev.soal.core.SoalException;
 import dev.soal.core.SubmitOutcome;
 import dev.soal.policies.Policies;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -106,24 +106,9 @@ public final class EmrServerlessBackend implements JobBackend {
             return switch (AwsErrors.kind(e)) {
                 case CLIENT -> new SubmitOutcome.Rejected(AwsErrors.code(e) + ": " + AwsErrors.message(e));
                 // even when the last attempt was throttled, an earlier one may have started the run
-                case THROTTLED, AMBIGUOUS -> afterAmbiguousFailure(job, e);
+                case THROTTLED, AMBIGUOUS -> SubmitFailures.afterFailure(NAME, job, e, () -> findRun(job));
             };
         }
-    }
-
-    /** A run may exist (an earlier attempt's answer may have been lost): look for it by name first. */
-    private SubmitOutcome afterAmbiguousFailure(JobRecord job, RuntimeException failure) {
-        Optional<String> found;
-        try {
-            found = findRun(job);
-        } catch (RuntimeException e) {
-            throw new SoalException("emr-serverless failed (" + AwsErrors.code(failure) + ") and listing its runs failed too ("
-                    + AwsErrors.code(e) + "); cannot tell whether a run started, so not falling back [jobId=" + job.id() + "]",
-                    failure, false);
-        }
-        return found.<SubmitOutcome>map(id -> new SubmitOutcome.Accepted(id, "FOUND_AFTER_" + AwsErrors.code(failure)))
-                .orElseGet(() -> new SubmitOutcome.Unavailable("emr-serverless kept failing (" + AwsErrors.code(failure)
-                        + ": " + AwsErrors.message(failure) + ") and started no run"));
     }
 
     Optional<String> findRun(JobRecord job) {

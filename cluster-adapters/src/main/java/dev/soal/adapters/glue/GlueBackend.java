@@ -3,6 +3,7 @@ package dev.soal.adapters.glue;
 import dev.soal.adapters.aws.AwsErrors;
 import dev.soal.adapters.aws.Prices;
 import dev.soal.adapters.aws.Resilience;
+import dev.soal.adapters.aws.SubmitFailures;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.Cost;
@@ -102,24 +103,10 @@ public final class GlueBackend implements JobBackend {
         } catch (RuntimeException e) {
             return switch (AwsErrors.kind(e)) {
                 case CLIENT -> new SubmitOutcome.Rejected(AwsErrors.code(e) + ": " + AwsErrors.message(e));
-                case THROTTLED, AMBIGUOUS -> confirmNoRun(job, e);
+                case THROTTLED, AMBIGUOUS -> SubmitFailures.afterFailure(NAME, job, e,
+                        () -> resilience.call(NAME, () -> findRun(job)));
             };
         }
-    }
-
-    /** After the last failure, a run may still exist: look before saying that none was started. */
-    private SubmitOutcome confirmNoRun(JobRecord job, RuntimeException failure) {
-        Optional<String> found;
-        try {
-            found = resilience.call(NAME, () -> findRun(job));
-        } catch (RuntimeException e) {
-            throw new SoalException("glue failed (" + AwsErrors.code(failure) + ") and GetJobRuns failed too ("
-                    + AwsErrors.code(e) + "); cannot tell whether a run started, so not falling back [jobId=" + job.id() + "]",
-                    failure, false);
-        }
-        return found.<SubmitOutcome>map(id -> new SubmitOutcome.Accepted(id, "FOUND_AFTER_" + AwsErrors.code(failure)))
-                .orElseGet(() -> new SubmitOutcome.Unavailable("glue kept failing (" + AwsErrors.code(failure) + ": "
-                        + AwsErrors.message(failure) + ") and started no run"));
     }
 
     /** The run of the Glue job whose {@code --job-id} argument is this job's id, among the latest runs. */
