@@ -123,12 +123,12 @@ public final class PolicyLoader {
             Map<String, Node> m = mapping(node, path, Set.of("driverCores", "driverMemory", "executorCores",
                     "executorMemory", "maxExecutors", "timeoutMinutes"));
             Policies.EmrPolicy d = Policies.EmrPolicy.ofDefaults();
-            int driverCores = m.containsKey("driverCores") ? integer(m.get("driverCores"), path + ".driverCores") : d.driverCores();
-            String driverMemory = m.containsKey("driverMemory") ? scalar(m.get("driverMemory"), path + ".driverMemory") : d.driverMemory();
-            int executorCores = m.containsKey("executorCores") ? integer(m.get("executorCores"), path + ".executorCores") : d.executorCores();
-            String executorMemory = m.containsKey("executorMemory") ? scalar(m.get("executorMemory"), path + ".executorMemory") : d.executorMemory();
-            int maxExecutors = m.containsKey("maxExecutors") ? integer(m.get("maxExecutors"), path + ".maxExecutors") : d.maxExecutors();
-            int timeout = m.containsKey("timeoutMinutes") ? integer(m.get("timeoutMinutes"), path + ".timeoutMinutes") : d.timeoutMinutes();
+            int driverCores = intOr(m, "driverCores", path, d.driverCores());
+            String driverMemory = stringOr(m, "driverMemory", path, d.driverMemory());
+            int executorCores = intOr(m, "executorCores", path, d.executorCores());
+            String executorMemory = stringOr(m, "executorMemory", path, d.executorMemory());
+            int maxExecutors = intOr(m, "maxExecutors", path, d.maxExecutors());
+            int timeout = intOr(m, "timeoutMinutes", path, d.timeoutMinutes());
             return build(node, path, () -> new Policies.EmrPolicy(driverCores, driverMemory, executorCores, executorMemory,
                     maxExecutors, timeout));
         }
@@ -136,10 +136,10 @@ public final class PolicyLoader {
         Policies.GluePolicy glue(Node node, String path) {
             Map<String, Node> m = mapping(node, path, Set.of("workerType", "numberOfWorkers", "timeoutMinutes", "executionClass"));
             Policies.GluePolicy d = Policies.GluePolicy.ofDefaults();
-            String workerType = m.containsKey("workerType") ? scalar(m.get("workerType"), path + ".workerType") : d.workerType();
-            int workers = m.containsKey("numberOfWorkers") ? integer(m.get("numberOfWorkers"), path + ".numberOfWorkers") : d.numberOfWorkers();
-            int timeout = m.containsKey("timeoutMinutes") ? integer(m.get("timeoutMinutes"), path + ".timeoutMinutes") : d.timeoutMinutes();
-            String executionClass = m.containsKey("executionClass") ? scalar(m.get("executionClass"), path + ".executionClass") : d.executionClass();
+            String workerType = stringOr(m, "workerType", path, d.workerType());
+            int workers = intOr(m, "numberOfWorkers", path, d.numberOfWorkers());
+            int timeout = intOr(m, "timeoutMinutes", path, d.timeoutMinutes());
+            String executionClass = stringOr(m, "executionClass", path, d.executionClass());
             return build(node, path, () -> new Policies.GluePolicy(workerType, workers, timeout, executionClass));
         }
 
@@ -281,6 +281,16 @@ public final class PolicyLoader {
                 throw error(node, path, "must be > 0, but was '" + text + "'");
             }
             return bytes;
+        }
+
+        /** The field's whole number, or {@code fallback} when it is not set. */
+        int intOr(Map<String, Node> m, String key, String path, int fallback) {
+            return m.containsKey(key) ? integer(m.get(key), path + "." + key) : fallback;
+        }
+
+        /** The field's value, or {@code fallback} when it is not set. */
+        String stringOr(Map<String, Node> m, String key, String path, String fallback) {
+            return m.containsKey(key) ? scalar(m.get(key), path + "." + key) : fallback;
         }
 
         int integer(Node node, String path) {
