@@ -17,8 +17,9 @@ import java.util.Properties;
 
 /**
  * A real S3-speaking server on loopback: S3Proxy over a local folder (jclouds' filesystem provider),
- * with AWS signature checking. Objects must be written through the S3 API (objects copied into the
- * folder by hand have no ETag, and Spark's s3a refuses to read them).
+ * with AWS signature checking, and conditional writes ({@code If-None-Match}, {@code If-Match}) enforced
+ * atomically as S3 does ({@link EmbeddedBlobStore}). Objects must be written through the S3 API (objects
+ * copied into the folder by hand have no ETag, and Spark's s3a refuses to read them).
  */
 public final class EmbeddedS3 implements AutoCloseable {
     public static final String ACCESS_KEY = "soal-local";
@@ -27,7 +28,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     private final S3Proxy proxy;
     private final BlobStoreContext context;
     private final S3Settings settings;
-    private final MarkerSafeBlobStore store;
+    private final EmbeddedBlobStore store;
 
     /** Told of every object written through the S3 API (what S3 event notifications would report). */
     @FunctionalInterface
@@ -36,7 +37,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         void created(String bucket, String key, long size, String etag, String how);
     }
 
-    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings, MarkerSafeBlobStore store) {
+    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings, EmbeddedBlobStore store) {
         this.proxy = proxy;
         this.context = context;
         this.settings = settings;
@@ -57,7 +58,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                     .credentials("identity", "credential")
                     .overrides(props)
                     .build(BlobStoreContext.class);
-            MarkerSafeBlobStore store = new MarkerSafeBlobStore(context.getBlobStore(), dir.toAbsolutePath().normalize());
+            EmbeddedBlobStore store = new EmbeddedBlobStore(context.getBlobStore(), dir.toAbsolutePath().normalize());
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
@@ -69,6 +70,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                     .ignoreUnknownHeaders(true)
                     .build();
+            ConditionalWrites.install(proxy);
             proxy.start();
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!"STARTED".equals(proxy.getState())) {
