@@ -23,4 +23,22 @@ public interface JobBackend {
     default boolean runtimeReportsProgress() {
         return false;
     }
+
+    /**
+     * The run this backend started for the job, found without its handle (by the name or arguments the
+     * submit gave it); empty when there is none or the backend cannot tell. Used before a job that was
+     * never recorded as submitted is cancelled or given up on, so no run is left behind.
+     */
+    default java.util.Optional<String> findRun(JobRecord job) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * For backends whose runtime reports progress: how long after a submit the runtime has to claim the
+     * job before the submit is taken as lost and made again (the runtime's claim makes a second delivery
+     * harmless).
+     */
+    default java.time.Duration startLease() {
+        return java.time.Duration.ofMinutes(16);
+    }
 }

@@ -8,9 +8,14 @@ import java.util.List;
  * A job as the job store keeps it: the request, what was measured and decided, and the unified state
  * with the backend's own state and message beside it.
  *
- * @param backendHandle the backend's id for the run (EMR job run id, Glue run id, process id, ...)
+ * @param backendHandle  the backend's id for the run (EMR job run id, Glue run id, process id, ...)
  * @param durationMillis how long the script ran, reported by the runner; null until it ends
  * @param cost           what the run cost at list prices, once the backend reports it
+ * @param submitLease    the router that is submitting the job, until when: while it is live nobody else
+ *                       submits; once it expires with no run started, the reconciler submits again
+ * @param submits        how many submissions were started (the first is 1)
+ * @param attempt        the runtime attempt that claimed the job (its lease is renewed while it runs);
+ *                       null until a runtime claims it
  */
 public record JobRecord(
         String id,
@@ -25,7 +30,10 @@ public record JobRecord(
         Instant updatedAt,
         Long durationMillis,
         Cost cost,
-        List<StateChange> history) {
+        List<StateChange> history,
+        Lease submitLease,
+        int submits,
+        Lease attempt) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -34,14 +42,22 @@ public record JobRecord(
         if (state == null) {
             throw new IllegalArgumentException("state must be set");
         }
+        if (submits < 0) {
+            throw new IllegalArgumentException("submits must be >= 0, but was " + submits);
+        }
         history = history == null ? List.of() : List.copyOf(history);
     }
 
     /** A new job, QUEUED, with its first history entry. */
     public static JobRecord queued(String id, JobRequest request, Measurement measurement,
                                    RoutingDecision decision, Instant now) {
-        return new JobRecord(id, request, measurement, decision, JobState.QUEUED, null, null, null, now, now,
-                null, null, List.of(new StateChange(JobState.QUEUED, now, "decided: " + decision.backend())));
+        return new Builder().id(id).request(request).measurement(measurement).decision(decision)
+                .state(JobState.QUEUED).createdAt(now).updatedAt(now)
+                .history(List.of(new StateChange(JobState.QUEUED, now, "decided: " + decision.backend()))).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -50,29 +66,31 @@ public record JobRecord(
      */
     public JobRecord transition(JobState next, String nativeState, String message, Instant now) {
         if (next == state) {
-            return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                    createdAt, now, durationMillis, cost, history);
+            return toBuilder().nativeState(nativeState).message(message).updatedAt(now).build();
         }
         JobState moved = state.moveTo(next);
         List<StateChange> h = new ArrayList<>(history);
         h.add(new StateChange(moved, now, message));
-        return new JobRecord(id, request, measurement, decision, moved, nativeState, message, backendHandle,
-                createdAt, now, durationMillis, cost, h);
+        return toBuilder().state(moved).nativeState(nativeState).message(message).updatedAt(now).history(h).build();
+    }
+
+    /** The record in the same state with a new native state and message, kept in the history too (a takeover, a retry). */
+    public JobRecord noted(String nativeState, String message, Instant now) {
+        List<StateChange> h = new ArrayList<>(history);
+        h.add(new StateChange(state, now, message));
+        return toBuilder().nativeState(nativeState).message(message).updatedAt(now).history(h).build();
     }
 
     public JobRecord withBackendHandle(String handle, Instant now) {
-        return new JobRecord(id, request, measurement, decision, state, nativeState, message, handle,
-                createdAt, now, durationMillis, cost, history);
+        return toBuilder().backendHandle(handle).updatedAt(now).build();
     }
 
     public JobRecord withDuration(long millis) {
-        return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                createdAt, updatedAt, millis, cost, history);
+        return toBuilder().durationMillis(millis).build();
     }
 
     public JobRecord withCost(Cost newCost) {
-        return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                createdAt, updatedAt, durationMillis, newCost, history);
+        return toBuilder().cost(newCost).build();
     }
 
     /** The job re-routed to another backend (a fallback); only a job not yet submitted may move. */
@@ -81,12 +99,75 @@ public record JobRecord(
             throw new IllegalStateException("job " + id + " was already submitted to " + decision.backend()
                     + "; it cannot move to " + newDecision.backend());
         }
-        return new JobRecord(id, request, measurement, newDecision, state, nativeState, message, null,
-                createdAt, now, durationMillis, cost, history);
+        return toBuilder().decision(newDecision).backendHandle(null).updatedAt(now).build();
     }
 
     /** When the job entered its current state. */
     public Instant enteredStateAt() {
         return history.isEmpty() ? createdAt : history.get(history.size() - 1).at();
+    }
+
+    /** Many fields, one builder: {@code job.toBuilder().message("..").build()}. */
+    public static final class Builder {
+        private String id;
+        private JobRequest request;
+        private Measurement measurement;
+        private RoutingDecision decision;
+        private JobState state;
+        private String nativeState;
+        private String message;
+        private String backendHandle;
+        private Instant createdAt;
+        private Instant updatedAt;
+        private Long durationMillis;
+        private Cost cost;
+        private List<StateChange> history = List.of();
+        private Lease submitLease;
+        private int submits;
+        private Lease attempt;
+
+        public Builder() {
+        }
+
+        Builder(JobRecord r) {
+            id = r.id;
+            request = r.request;
+            measurement = r.measurement;
+            decision = r.decision;
+            state = r.state;
+            nativeState = r.nativeState;
+            message = r.message;
+            backendHandle = r.backendHandle;
+            createdAt = r.createdAt;
+            updatedAt = r.updatedAt;
+            durationMillis = r.durationMillis;
+            cost = r.cost;
+            history = r.history;
+            submitLease = r.submitLease;
+            submits = r.submits;
+            attempt = r.attempt;
+        }
+
+        public Builder id(String v) { id = v; return this; }
+        public Builder request(JobRequest v) { request = v; return this; }
+        public Builder measurement(Measurement v) { measurement = v; return this; }
+        public Builder decision(RoutingDecision v) { decision = v; return this; }
+        public Builder state(JobState v) { state = v; return this; }
+        public Builder nativeState(String v) { nativeState = v; return this; }
+        public Builder message(String v) { message = v; return this; }
+        public Builder backendHandle(String v) { backendHandle = v; return this; }
+        public Builder createdAt(Instant v) { createdAt = v; return this; }
+        public Builder updatedAt(Instant v) { updatedAt = v; return this; }
+        public Builder durationMillis(Long v) { durationMillis = v; return this; }
+        public Builder cost(Cost v) { cost = v; return this; }
+        public Builder history(List<StateChange> v) { history = v; return this; }
+        public Builder submitLease(Lease v) { submitLease = v; return this; }
+        public Builder submits(int v) { submits = v; return this; }
+        public Builder attempt(Lease v) { attempt = v; return this; }
+
+        public JobRecord build() {
+            return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
+                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt);
+        }
     }
 }

@@ -49,11 +49,16 @@ public record JobRequest(
         if (inputUris == null || inputUris.isEmpty()) {
             throw new IllegalArgumentException("inputUris must name at least one S3 object or prefix");
         }
-        inputUris.forEach(S3Uri::parse);
+        for (String u : inputUris) {
+            if (u == null) {
+                throw new IllegalArgumentException("inputUris must not hold null");
+            }
+            S3Uri.parse(u);
+        }
         if (outputUri != null) {
             S3Uri.parse(outputUri);
         }
-        arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+        arguments = copy(arguments, "arguments");
         for (String name : arguments.keySet()) {
             if (!ARG_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("argument name must match " + ARG_NAME + ", but was '" + name + "'");
@@ -63,19 +68,58 @@ public record JobRequest(
             }
         }
         inputUris = List.copyOf(inputUris);
-        tags = tags == null ? Map.of() : Map.copyOf(tags);
-        sparkConf = sparkConf == null ? Map.of() : Map.copyOf(sparkConf);
-        for (String key : sparkConf.keySet()) {
-            if (!key.startsWith("spark.")) {
-                throw new IllegalArgumentException("sparkConf keys must start with 'spark.', but had '" + key + "'");
+        tags = copy(tags, "tags");
+        sparkConf = copy(sparkConf, "sparkConf");
+        for (Map.Entry<String, String> e : sparkConf.entrySet()) {
+            if (!e.getKey().startsWith("spark.")) {
+                throw new IllegalArgumentException("sparkConf keys must start with 'spark.', but had '" + e.getKey() + "'");
+            }
+            if (e.getValue().chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("sparkConf value of '" + e.getKey() + "' must not contain control"
+                        + " characters such as a newline");
             }
         }
+    }
+
+    private static Map<String, String> copy(Map<String, String> m, String field) {
+        if (m == null) {
+            return Map.of();
+        }
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new IllegalArgumentException(field + " must map names to strings, but '" + e.getKey() + "' had no value");
+            }
+        }
+        return Map.copyOf(m);
     }
 
     /** A request without Spark settings of its own. */
     public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
                       Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson) {
         this(scriptUri, mainClass, inputUris, outputUri, arguments, tags, idempotencyKey, eventJson, Map.of());
+    }
+
+    /**
+     * A hash of everything that defines the request: script, main class, inputs, the output as asked,
+     * arguments, tags and Spark settings (not the idempotency key, nor the triggering event, which a
+     * redelivery may word differently). Two requests under one idempotency key must have the same one.
+     */
+    public String fingerprint() {
+        java.util.Map<String, Object> canonical = new java.util.LinkedHashMap<>();
+        canonical.put("script", scriptUri);
+        canonical.put("mainClass", mainClass);
+        canonical.put("inputs", inputUris);
+        canonical.put("output", outputUri);
+        canonical.put("arguments", new java.util.TreeMap<>(arguments));
+        canonical.put("tags", new java.util.TreeMap<>(tags));
+        canonical.put("sparkConf", new java.util.TreeMap<>(sparkConf));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Json.write(canonical).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @com.fasterxml.jackson.annotation.JsonIgnore

@@ -4,36 +4,73 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** Where jobs are recorded, before anything is submitted, and where every path reports. */
+/**
+ * Where jobs are recorded, before anything is submitted, and where every path reports. Every guarantee
+ * between processes (one job per idempotency key, no lost update, one runtime attempt at a time) rests
+ * on the store's conditional writes, never on a lock inside one process.
+ */
 public interface JobStore {
 
-    /** The result of {@link #create}: the new job, or the one already recorded under the same idempotency key. */
+    /** The result of {@link #create}. */
     sealed interface CreateOutcome {
         JobRecord job();
 
+        /** This call recorded the job. */
         record Created(JobRecord job) implements CreateOutcome {
         }
 
+        /** The key names a job recorded before, for the same request. */
         record Existing(JobRecord job) implements CreateOutcome {
+        }
+
+        /** The key names a job recorded before for a different request ({@link JobRequest#fingerprint()}). */
+        record Conflict(JobRecord job) implements CreateOutcome {
         }
     }
 
-    /** Records a new job unless one exists under {@code idempotencyKey}; then returns that one. */
-    CreateOutcome create(JobRecord job, String idempotencyKey);
+    /**
+     * Records a new job. With an idempotency key, the key is claimed in one conditional write that
+     * carries {@code fingerprint} (of the request as asked: {@link JobRequest#fingerprint()}) and the whole job; a later call with the key gets the job
+     * recorded under it (or a conflict when the request differs), even when the first caller died
+     * between its writes.
+     */
+    CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint);
+
+    /** {@link #create(JobRecord, String, String)} with the fingerprint of the job's request as recorded. */
+    default CreateOutcome create(JobRecord job, String idempotencyKey) {
+        return create(job, idempotencyKey, job.request().fingerprint());
+    }
 
     Optional<JobRecord> get(String jobId);
 
     /**
-     * Applies {@code change} to the current record and stores the result, retrying on a concurrent
-     * writer. The change goes through the transition table, so an illegal move throws.
+     * Applies {@code change} to the current record and stores the result with a conditional write,
+     * applying it again to the newer record when another writer came first. The change goes through
+     * the transition table, so an illegal move throws. A change that returns the record unchanged
+     * writes nothing.
      */
     JobRecord update(String jobId, UnaryOperator<JobRecord> change);
 
-    /** Up to {@code limit} jobs, newest first. */
-    default List<JobRecord> list(int limit) {
-        return list(limit, j -> true);
+    /** A page of jobs, newest first; {@code nextToken} is null on the last page. */
+    record Page(List<JobRecord> jobs, String nextToken) {
+        public Page {
+            jobs = List.copyOf(jobs);
+        }
     }
 
-    /** Up to {@code limit} jobs that pass {@code filter}, newest first (implementations may bound the scan). */
-    List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter);
+    /**
+     * Up to {@code limit} jobs, newest first, in {@code state} (null: any), after the page that gave
+     * {@code pageToken} (null: from the newest). Reads an index, never all records.
+     */
+    Page list(JobState state, int limit, String pageToken);
+
+    /** A page token the store did not give out. */
+    final class InvalidPageTokenException extends IllegalArgumentException {
+        public InvalidPageTokenException(String message) {
+            super(message);
+        }
+    }
+
+    /** Jobs that have not ended (QUEUED, RUNNING, CANCELLING), oldest first, up to {@code max}, from the index. */
+    List<JobRecord> unfinished(int max);
 }

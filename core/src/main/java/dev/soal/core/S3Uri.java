@@ -18,6 +18,13 @@ public record S3Uri(String scheme, String bucket, String key) {
             throw new IllegalArgumentException("bucket must be a valid S3 bucket name, but was '" + bucket + "'");
         }
         key = key == null ? "" : key;
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("key must not contain control characters, but had U+"
+                        + String.format("%04X", (int) c) + " at position " + i);
+            }
+        }
         for (String part : key.split("/", -1)) {
             if (part.equals("..") || part.equals(".")) {
                 throw new IllegalArgumentException("key must not contain '.' or '..' segments, but was '" + key + "'");

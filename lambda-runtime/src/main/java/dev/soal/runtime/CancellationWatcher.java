@@ -1,19 +1,23 @@
 package dev.soal.runtime;
 
+import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
-import dev.soal.core.JobStore;
+import dev.soal.core.RuntimeAttempts;
 import org.apache.spark.SparkContext;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Cooperative cancellation for the Lambda path (Lambda has no API to stop an invocation): while a job
- * runs, its record is read every {@code interval}; once it says CANCELLING, the job's Spark job group is
- * cancelled and {@link #cancelled()} turns true, which the runner also checks between statements.
+ * Watches the job record while the job runs, every {@code interval}: renews the attempt's lease when it
+ * is due, and stops the run (cancels its Spark job group; {@link #cancelled()} turns true, which the
+ * runner also checks between statements) once the record says CANCELLING, or that the job is no longer
+ * this attempt's (another attempt took it over after this one's lease lapsed). Lambda has no API to stop
+ * an invocation: this is the Lambda path's cancellation.
  */
 final class CancellationWatcher implements AutoCloseable {
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
@@ -21,15 +25,18 @@ final class CancellationWatcher implements AutoCloseable {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final ScheduledExecutorService timer;
 
-    CancellationWatcher(JobStore store, String jobId, SparkContext spark, Duration interval) {
+    CancellationWatcher(JobReporter reporter, String jobId, SparkContext spark, Duration interval) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "soal-cancel-" + jobId);
+            Thread t = new Thread(r, "soal-watch-" + jobId);
             t.setDaemon(true);
             return t;
         });
         timer.scheduleWithFixedDelay(() -> {
             try {
-                if (cancelled.get() || store.get(jobId).map(j -> j.state() == JobState.CANCELLING).orElse(false)) {
+                Optional<JobRecord> now = reporter.renew();
+                boolean stop = now.map(j -> j.state() == JobState.CANCELLING
+                        || !RuntimeAttempts.holds(j, reporter.attemptId())).orElse(false);
+                if (cancelled.get() || stop) {
                     cancelled.set(true);
                     // again on every tick: a job submitted after the first cancel is caught too
                     spark.cancelJobGroup(jobId);
@@ -37,7 +44,7 @@ final class CancellationWatcher implements AutoCloseable {
             } catch (RuntimeException e) {
                 // the store is unreachable for a moment: look again next time
             }
-        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }, 0, Math.min(interval.toMillis(), reporter.lease().toMillis() / 3), TimeUnit.MILLISECONDS);
     }
 
     boolean cancelled() {

@@ -3,57 +3,76 @@ package dev.soal.runtime;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
+import dev.soal.core.RuntimeAttempts;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * Writes the runtime's view of a job into the job store: RUNNING when it starts, SUCCEEDED or FAILED
- * (with message and duration) when it ends. Without a store it reports nowhere (a bare cluster run).
+ * One runtime attempt at a job, as the job store sees it ({@link RuntimeAttempts}): it claims the job
+ * before running (RUNNING, with the attempt's id and lease, in one conditional write), renews the lease
+ * while it runs, and reports SUCCEEDED, FAILED or CANCELLED with message and duration. Without a store
+ * it reports nowhere (a bare cluster run) and always runs.
  */
 final class JobReporter {
     private final Optional<JobStore> store;
     private final String jobId;
     private final Clock clock;
+    private final String attemptId;
+    private final Duration lease;
 
     JobReporter(Optional<JobStore> store, String jobId, Clock clock) {
+        this(store, jobId, clock, UUID.randomUUID().toString(), RuntimeAttempts.DEFAULT_LEASE);
+    }
+
+    JobReporter(Optional<JobStore> store, String jobId, Clock clock, String attemptId, Duration lease) {
         this.store = store;
         this.jobId = jobId;
         this.clock = clock;
+        this.attemptId = attemptId;
+        this.lease = lease;
+    }
+
+    String attemptId() {
+        return attemptId;
+    }
+
+    Duration lease() {
+        return lease;
     }
 
     /**
-     * Marks the job RUNNING; false when it must not run: it is already terminal (a retried delivery),
-     * or it was cancelled before it started (then it becomes CANCELLED here).
+     * Claims the job for this attempt; RUN only when this attempt now holds it. A job that has ended, is
+     * being cancelled (it becomes CANCELLED here), or is held by another live attempt is not run.
      */
-    boolean running(String where) {
+    RuntimeAttempts.Claim claim(String where) {
         if (store.isEmpty()) {
-            return true;
+            return RuntimeAttempts.Claim.RUN;
         }
-        JobRecord now = store.get().update(jobId, j -> {
-            if (j.state() == JobState.CANCELLING) {
-                return j.transition(JobState.CANCELLED, "CANCELLED", "cancelled before it started", clock.instant());
-            }
-            return j.state().isTerminal() || j.state() == JobState.RUNNING
-                    ? j : j.transition(JobState.RUNNING, "RUNNING", "running on " + where, clock.instant());
-        });
-        return !now.state().isTerminal();
+        JobRecord after = store.get().update(jobId, j -> RuntimeAttempts.claim(j, attemptId, where, clock.instant(), lease));
+        return RuntimeAttempts.outcome(after, attemptId);
+    }
+
+    /** Renews the lease when due; the record as it is now (empty without a store). */
+    Optional<JobRecord> renew() {
+        return store.map(s -> s.update(jobId, j -> RuntimeAttempts.renew(j, attemptId, clock.instant(), lease)));
     }
 
     void cancelled(long durationMillis, String message) {
-        end(JobState.CANCELLED, "CANCELLED", message, durationMillis);
+        end(JobState.CANCELLED, message, durationMillis);
     }
 
     void succeeded(long durationMillis, String message) {
-        end(JobState.SUCCEEDED, "SUCCEEDED", message, durationMillis);
+        end(JobState.SUCCEEDED, message, durationMillis);
     }
 
     void failed(long durationMillis, String message) {
-        end(JobState.FAILED, "FAILED", message, durationMillis);
+        end(JobState.FAILED, message, durationMillis);
     }
 
-    private void end(JobState state, String nativeState, String message, long durationMillis) {
-        store.ifPresent(s -> s.update(jobId, j -> j.state().isTerminal() || !j.state().canMoveTo(state) ? j
-                : j.transition(state, nativeState, message, clock.instant()).withDuration(durationMillis)));
+    private void end(JobState state, String message, long durationMillis) {
+        store.ifPresent(s -> s.update(jobId, j -> RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant())));
     }
 }

@@ -41,6 +41,7 @@ import java.util.function.Function;
 public final class JobRunner {
     /** Rows of the last query that are printed. */
     public static final int PRINTED_ROWS = 20;
+    static final String VARIABLE_SUBSTITUTE = "spark.sql.variable.substitute";
 
     private final Function<S3Uri, byte[]> scripts;
 
@@ -105,10 +106,15 @@ public final class JobRunner {
             if (cancelled.getAsBoolean()) {
                 throw new CancelledException("cancelled before statement " + (i + 1) + " of " + statements.size());
             }
-            String text = SqlScript.substitute(st, vars);
+            SqlScript.Bound bound = SqlScript.bind(st, vars);
             long t0 = System.nanoTime();
+            String substitution = spark.conf().get(VARIABLE_SUBSTITUTE, "true");
             try {
-                Dataset<Row> df = spark.sql(text);
+                if (bound.valuesHoldDollarBrace()) {
+                    spark.conf().set(VARIABLE_SUBSTITUTE, "false"); // the value's ${...} is data, not Spark's to expand
+                }
+                Dataset<Row> df = bound.parameters().isEmpty() ? spark.sql(bound.text())
+                        : spark.sql(bound.text(), bound.parameters());
                 if (i == statements.size() - 1 && st.isQuery()) {
                     printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
                 }
@@ -117,7 +123,11 @@ public final class JobRunner {
                     throw new CancelledException("cancelled during statement " + (i + 1) + " (line " + st.line() + ")");
                 }
                 throw new SoalException("statement " + (i + 1) + " (line " + st.line() + ") failed: "
-                        + firstLine(e.getMessage()), e, false);
+                        + describe(e), e, false);
+            } finally {
+                if (bound.valuesHoldDollarBrace()) {
+                    spark.conf().set(VARIABLE_SUBSTITUTE, substitution);
+                }
             }
             System.out.printf("statement %d/%d (line %d, %s): %d ms%n", i + 1, statements.size(), st.line(),
                     st.keyword(), (System.nanoTime() - t0) / 1_000_000);
@@ -195,11 +205,33 @@ public final class JobRunner {
         }
     }
 
+    /** The first line of a message that says something (Spark's parse errors start with an empty one). */
     static String firstLine(String message) {
         if (message == null) {
             return "(no message)";
         }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        for (String line : message.split("\n")) {
+            if (!line.isBlank()) {
+                return line.strip();
+            }
+        }
+        return "(no message)";
+    }
+
+    /**
+     * What went wrong, in one line: the first line of the message that says something, with Spark's
+     * error class in front when the error has one and the message does not show it; the exception's
+     * type when there is no message.
+     */
+    public static String describe(Throwable e) {
+        String message = firstLine(e.getMessage());
+        if (message.equals("(no message)")) {
+            message = e.getClass().getName() + (e.getCause() == null ? "" : ": " + describe(e.getCause()));
+        }
+        if (e instanceof org.apache.spark.SparkThrowable st && st.getErrorClass() != null
+                && !message.contains("[" + st.getErrorClass() + "]")) {
+            message = "[" + st.getErrorClass() + "] " + message;
+        }
+        return message;
     }
 }

@@ -36,21 +36,33 @@ public final class RunnerMain {
         }
         SparkSession spark = builder.getOrCreate();
         String where = "cluster " + spark.sparkContext().master();
-        if (!reporter.running(where)) {
-            System.out.println("job " + job.jobId() + " has already ended; not running it again");
+        if (reporter.claim(where) != dev.soal.core.RuntimeAttempts.Claim.RUN) {
+            System.out.println("job " + job.jobId() + " has ended or another attempt holds it; not running it again");
+            spark.stop();
             return;
         }
-        try {
-            JobRunner.Result r = new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()));
-            if (!r.printed().isEmpty()) {
-                System.out.print(r.printed());
+        spark.sparkContext().setJobGroup(job.jobId(), "soal job " + job.jobId(), true);
+        // renews the attempt's lease while the job runs, and stops it when it is cancelled
+        try (CancellationWatcher watcher = store.isPresent()
+                ? new CancellationWatcher(reporter, job.jobId(), spark.sparkContext(), CancellationWatcher.DEFAULT_INTERVAL) : null) {
+            try {
+                JobRunner.Result r = new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
+                        watcher == null ? () -> false : watcher::cancelled);
+                if (!r.printed().isEmpty()) {
+                    System.out.print(r.printed());
+                }
+                long took = clock.millis() - start;
+                reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
+            } catch (Exception | LinkageError e) {
+                long took = clock.millis() - start;
+                String message = JobRunner.describe(e);
+                if (watcher != null && watcher.cancelled()) {
+                    reporter.cancelled(took, message);
+                    return;
+                }
+                reporter.failed(took, message);
+                throw e instanceof RuntimeException re ? re : new IllegalStateException(message, e);
             }
-            long took = clock.millis() - start;
-            reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
-        } catch (Exception | LinkageError e) {
-            long took = clock.millis() - start;
-            reporter.failed(took, e.getMessage() == null ? e.toString() : e.getMessage());
-            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
         } finally {
             spark.stop();
         }

@@ -9,6 +9,7 @@ import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
 import dev.soal.core.Json;
 import dev.soal.core.RunnerArgs;
+import dev.soal.core.RuntimeAttempts;
 import org.apache.spark.sql.SparkSession;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -27,8 +28,11 @@ import java.util.stream.Stream;
  * The Lambda entry point of the small path. The payload is {@code {"job": <JobRecord JSON>}}; the job's
  * script runs in this JVM on a local-mode {@link SparkSession} that stays warm across invocations of the
  * container, each job in its own {@code newSession()} (its own temp views and SQL settings).
- * State goes to the job store: RUNNING, then SUCCEEDED or FAILED with the message and duration. A job
- * that is already terminal (Lambda retried an async delivery) is not run again.
+ * State goes to the job store: the invocation first claims the job as its attempt ({@link RuntimeAttempts}:
+ * RUNNING with the attempt's id and lease, in one conditional write), renews the lease while it runs, and
+ * ends it SUCCEEDED, FAILED or CANCELLED with the message and duration. Lambda delivers async events at
+ * least once: a delivery that finds the job ended, or held by another live attempt, does not run it; one
+ * that finds an attempt whose lease lapsed (a crashed container) takes over.
  *
  * <p>Environment: {@code SOAL_JOB_STORE} (required), {@code SOAL_TMP_DIR} (default /tmp),
  * {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} (set by Lambda), {@code SOAL_S3_ENDPOINT} (embedded stack only).
@@ -41,6 +45,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private final JobRunner runner;
     private final Clock clock;
     private final Duration cancelPoll;
+    private final Duration lease;
 
     public SparkLambdaHandler() {
         this(RuntimeConfig.fromEnvironment(System.getenv()));
@@ -52,10 +57,16 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     private SparkLambdaHandler(RuntimeConfig config, S3Client s3) {
         this(config, new S3JobStore(s3, requireStore(config)), new JobRunner(s3), Clock.systemUTC(),
-                CancellationWatcher.DEFAULT_INTERVAL);
+                CancellationWatcher.DEFAULT_INTERVAL, RuntimeAttempts.DEFAULT_LEASE);
     }
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll) {
+        this(config, store, runner, clock, cancelPoll, RuntimeAttempts.DEFAULT_LEASE);
+    }
+
+    SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
+                       Duration lease) {
+        this.lease = lease;
         this.config = config;
         this.store = store;
         this.runner = runner;
@@ -79,10 +90,17 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
         JobRecord job = Json.mapper().convertValue(jobNode, JobRecord.class);
         long start = clock.millis();
-        JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock);
+        // the attempt is this invocation: a redelivery of the same event has another request id
+        String attemptId = context == null || context.getAwsRequestId() == null ? java.util.UUID.randomUUID().toString()
+                : context.getAwsRequestId();
+        JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease);
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
-        if (!reporter.running(where)) {
-            return result(job.id(), store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED), 0, "already ended");
+        RuntimeAttempts.Claim claim = reporter.claim(where);
+        if (claim != RuntimeAttempts.Claim.RUN) {
+            JobState now = store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED);
+            String why = claim == RuntimeAttempts.Claim.ENDED ? "already ended" : "held by another attempt";
+            System.out.println("job " + job.id() + " not run by attempt " + attemptId + ": " + why + " (" + now + ")");
+            return result(job.id(), now, 0, why);
         }
         Path scratch = config.tmp().resolve("soal-job-" + job.id());
         SparkSession session;
@@ -90,12 +108,12 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             session = session().newSession();
         } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
-            String message = "the Spark session did not start: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            String message = "the Spark session did not start: " + JobRunner.describe(e);
             reporter.failed(took, message);
             return result(job.id(), JobState.FAILED, took, message);
         }
         session.sparkContext().setJobGroup(job.id(), "soal job " + job.id(), true);
-        try (CancellationWatcher watcher = new CancellationWatcher(store, job.id(), session.sparkContext(), cancelPoll)) {
+        try (CancellationWatcher watcher = new CancellationWatcher(reporter, job.id(), session.sparkContext(), cancelPoll)) {
             return run(job, session, scratch, start, reporter, where, watcher);
         } finally {
             session.sparkContext().clearJobGroup();
@@ -116,7 +134,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             return result(job.id(), JobState.SUCCEEDED, took, message);
         } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            String message = JobRunner.describe(e);
             if (watcher.cancelled()) {
                 reporter.cancelled(took, message);
                 return result(job.id(), JobState.CANCELLED, took, message);

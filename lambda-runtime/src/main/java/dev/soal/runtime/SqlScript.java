@@ -95,20 +95,129 @@ public final class SqlScript {
         return out;
     }
 
-    /** Replaces {@code ${name}} with {@code variables.get(name)}; an unknown name is an error naming the known ones. */
+    /**
+     * A statement ready for Spark: its text, the named parameters ({@code :name}) it uses, and whether a
+     * substituted value holds {@code ${}: Spark's own variable substitution must then be off for it, or
+     * Spark would expand that part of the value ({@code ${env:...}} and the like).
+     */
+    public record Bound(String text, Map<String, Object> parameters, boolean valuesHoldDollarBrace) {
+    }
+
+    /** A value that may stand outside quotes: a number, or a plain (possibly dotted) name. */
+    private static final Pattern BARE_VALUE = Pattern.compile("-?[0-9]+(\\.[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    private static final Pattern PARAMETER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
+
+    /** The statement's text with its variables substituted ({@link #bind}). */
     public static String substitute(Statement statement, Map<String, String> variables) {
-        Matcher m = VARIABLE.matcher(statement.text());
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = variables.get(m.group(1));
-            if (value == null) {
-                throw new SoalException("unknown variable ${" + m.group(1) + "} in the statement at line "
-                        + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
+        return bind(statement, variables).text();
+    }
+
+    /**
+     * Substitutes {@code ${name}} with {@code variables.get(name)} as data, never as code: inside a
+     * {@code '...'} or {@code "..."} string literal the value is escaped for Spark SQL (backslash and the
+     * quote), inside a {@code `...`} identifier the backquote is doubled, and outside quotes only a
+     * number or a plain name may stand (anything else fails the job, naming the variable). In comments
+     * nothing is substituted, except in hints ({@code /*+ ... *}{@code /}), which are code. Besides,
+     * {@code :name} outside quotes and comments, for a known variable, becomes a Spark named parameter
+     * bound to the value. An unknown {@code ${name}} is an error naming the known ones.
+     */
+    public static Bound bind(Statement statement, Map<String, String> variables) {
+        String sql = statement.text();
+        StringBuilder out = new StringBuilder(sql.length() + 64);
+        Map<String, Object> parameters = new java.util.LinkedHashMap<>();
+        boolean[] substituted = {false};
+        int i = 0;
+        int n = sql.length();
+        char quote = 0;      // the open quote: ' " ` or 0
+        int comment = 0;     // 1: -- line comment, 2: block comment, 3: hint
+        int depth = 0;       // block comment nesting
+        while (i < n) {
+            char c = sql.charAt(i);
+            char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
+            if (c == '$' && next == '{' && (comment == 0 || comment == 3)) {
+                Matcher m = VARIABLE.matcher(sql).region(i, n);
+                if (m.lookingAt()) {
+                    String name = m.group(1);
+                    String value = variables.get(name);
+                    if (value == null) {
+                        throw new SoalException("unknown variable ${" + name + "} in the statement at line "
+                                + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
+                    }
+                    out.append(escape(value, quote, name, statement.line()));
+                    substituted[0] |= value.contains("${");
+                    i = m.end();
+                    continue;
+                }
             }
-            m.appendReplacement(out, Matcher.quoteReplacement(value));
+            if (comment == 1) {
+                comment = c == '\n' ? 0 : 1;
+            } else if (comment >= 2) {
+                if (c == '/' && next == '*') {
+                    depth++;
+                    out.append("/*");
+                    i += 2;
+                    continue;
+                }
+                if (c == '*' && next == '/') {
+                    depth--;
+                    out.append("*/");
+                    i += 2;
+                    comment = depth == 0 ? 0 : comment;
+                    continue;
+                }
+            } else if (quote != 0) {
+                if (c == '\\' && quote != '`' && i + 1 < n) {
+                    out.append(c).append(next);
+                    i += 2;
+                    continue;
+                }
+                if (c == quote) {
+                    if (next == quote) {
+                        out.append(c).append(next);
+                        i += 2;
+                        continue;
+                    }
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"' || c == '`') {
+                quote = c;
+            } else if (c == '-' && next == '-') {
+                comment = 1;
+            } else if (c == '/' && next == '*') {
+                comment = i + 2 < n && sql.charAt(i + 2) == '+' ? 3 : 2;
+                depth = 1;
+                out.append("/*");
+                i += 2;
+                continue;
+            } else if (c == ':') {
+                Matcher m = PARAMETER.matcher(sql).region(i, n);
+                if (m.lookingAt() && variables.containsKey(m.group(1))) {
+                    parameters.put(m.group(1), variables.get(m.group(1)));
+                }
+            }
+            out.append(c);
+            i++;
         }
-        m.appendTail(out);
-        return out.toString();
+        boolean dollarBrace = variables.values().stream().anyMatch(v -> v.contains("${"))
+                && (parameters.values().stream().anyMatch(v -> v.toString().contains("${")) || substituted[0]);
+        return new Bound(out.toString(), parameters, dollarBrace);
+    }
+
+    private static String escape(String value, char quote, String name, int line) {
+        return switch (quote) {
+            case '\'' -> value.replace("\\", "\\\\").replace("'", "\\'");
+            case '"' -> value.replace("\\", "\\\\").replace("\"", "\\\"");
+            case '`' -> value.replace("`", "``");
+            default -> {
+                if (!BARE_VALUE.matcher(value).matches()) {
+                    throw new SoalException("variable ${" + name + "} stands outside quotes in the statement at line " + line
+                            + ", where only a number or a plain name may go, but its value was '"
+                            + (value.length() > 80 ? value.substring(0, 77) + "..." : value)
+                            + "'; quote it in the script ('${" + name + "}') or use the named parameter :" + name, false);
+                }
+                yield value;
+            }
+        };
     }
 
     private static void add(List<Statement> out, StringBuilder current, StringBuilder code, int line) {

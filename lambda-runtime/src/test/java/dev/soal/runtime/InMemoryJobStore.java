@@ -1,6 +1,7 @@
 package dev.soal.runtime;
 
 import dev.soal.core.JobRecord;
+import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
 
 import java.util.Comparator;
@@ -15,7 +16,7 @@ final class InMemoryJobStore implements JobStore {
     private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
 
     @Override
-    public CreateOutcome create(JobRecord job, String idempotencyKey) {
+    public CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint) {
         JobRecord before = jobs.putIfAbsent(job.id(), job);
         return before == null ? new CreateOutcome.Created(job) : new CreateOutcome.Existing(before);
     }
@@ -31,7 +32,13 @@ final class InMemoryJobStore implements JobStore {
     }
 
     @Override
-    public List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter) {
-        return jobs.values().stream().filter(filter).sorted(Comparator.comparing(JobRecord::id).reversed()).limit(limit).toList();
+    public Page list(JobState state, int limit, String pageToken) {
+        return new Page(jobs.values().stream().filter(j -> state == null || j.state() == state)
+                .sorted(Comparator.comparing(JobRecord::id).reversed()).limit(limit).toList(), null);
+    }
+
+    @Override
+    public List<JobRecord> unfinished(int max) {
+        return jobs.values().stream().filter(j -> !j.state().isTerminal()).limit(max).toList();
     }
 }

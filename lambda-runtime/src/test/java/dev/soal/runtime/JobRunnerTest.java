@@ -84,6 +84,24 @@ class JobRunnerTest {
     }
 
     @Test
+    void craftedValues_areReadAsData_bySpark() {
+        String crafted = "x'); SELECT * FROM csv.`s3://outside/secret` -- \\ \" ` ${input} \u00e9";
+        RunnerArgs job = new RunnerArgs("j7", null, "s3://soal-scripts/x.sql", null, List.of(), null,
+                Map.of("v", crafted), null);
+        JobRunner.Result r = new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job,
+                "SELECT length('${v}') AS a, length(\"${v}\") AS b, length(:v) AS c, '${v}' = :v AS same");
+        int n = crafted.length();
+        assertThat(r.printed()).contains("| " + n + " | " + n + " | " + n + " | true |");
+    }
+
+    @Test
+    void parseErrors_keepSparksReasonAndErrorClass() {
+        RunnerArgs job = new RunnerArgs("j8", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null);
+        assertThatThrownBy(() -> new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, "SELEC 1"))
+                .hasMessageStartingWith("statement 1 (line 1) failed: [PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'");
+    }
+
+    @Test
     void jarScript_callsTheMainClassWithInputOutputAndArguments() throws Exception {
         Path jar = tmp.resolve("user-job.jar");
         String entry = "dev/soal/runtime/sample/CountCities.class";

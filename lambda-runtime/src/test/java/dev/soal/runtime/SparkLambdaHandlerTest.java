@@ -80,6 +80,45 @@ class SparkLambdaHandlerTest {
     }
 
     @Test
+    void aDeliveryWhileAnotherAttemptHoldsTheJob_doesNotRun() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        store.update(job.id(), j -> dev.soal.core.RuntimeAttempts.claim(j, "first-attempt", "elsewhere", Instant.now(),
+                Duration.ofMinutes(5)));
+        Map<String, Object> out = handler(store, "SELECT 1").handleRequest(payload(job), null);
+        assertThat(out).containsEntry("message", "held by another attempt");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(JobState.RUNNING);
+        assertThat(after.attempt().owner()).isEqualTo("first-attempt");
+    }
+
+    @Test
+    void aDeliveryAfterTheHoldersLeaseLapsed_takesOver_andRuns() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
+        store.update(job.id(), j -> dev.soal.core.RuntimeAttempts.claim(j, "crashed-attempt", "elsewhere", longAgo,
+                Duration.ofSeconds(30)));
+        Map<String, Object> out = handler(store, "SELECT 1").handleRequest(payload(job), null);
+        assertThat(out).containsEntry("state", "SUCCEEDED");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.history()).extracting(h -> h.message()).anyMatch(m -> m.contains("took over from crashed-attempt"));
+    }
+
+    @Test
+    void twoDeliveriesAtOnce_runTheScriptOnce() throws Exception {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        SparkLambdaHandler h = handler(store, "SELECT count(*) FROM range(0, 2000, 1, 4)");
+        CompletableFuture<Map<String, Object>> a = CompletableFuture.supplyAsync(() -> h.handleRequest(payload(job), null));
+        CompletableFuture<Map<String, Object>> b = CompletableFuture.supplyAsync(() -> h.handleRequest(payload(job), null));
+        List<Object> states = List.of(a.get(60, TimeUnit.SECONDS).get("state"), b.get(60, TimeUnit.SECONDS).get("state"));
+        assertThat(states).containsOnly("SUCCEEDED", "RUNNING");
+        assertThat(store.get(job.id()).orElseThrow().history()).extracting(c -> c.state())
+                .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+    }
+
+    @Test
     void cancelledBeforeItStarted_isCancelled_notRun() {
         InMemoryJobStore store = new InMemoryJobStore();
         JobRecord job = queued(store);

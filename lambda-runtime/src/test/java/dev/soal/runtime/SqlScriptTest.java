@@ -76,7 +76,42 @@ class SqlScriptTest {
     void substitutesVariables_evenWithSemicolonsInValues() {
         SqlScript.Statement st = SqlScript.split("SELECT '${name}' AS n FROM csv.`${input}`").get(0);
         assertThat(SqlScript.substitute(st, Map.of("name", "a;b$1\\x", "input", "s3://b/k")))
-                .isEqualTo("SELECT 'a;b$1\\x' AS n FROM csv.`s3://b/k`");
+                .isEqualTo("SELECT 'a;b$1\\\\x' AS n FROM csv.`s3://b/k`");
+    }
+
+    @Test
+    void valuesInStringLiterals_areEscaped_soTheyStayData() {
+        SqlScript.Statement st = SqlScript.split("SELECT * FROM csv.`${input}` WHERE a = '${v}' OR b = \"${v}\"").get(0);
+        String text = SqlScript.substitute(st, Map.of("input", "s3://b/o'brien `(2024)`.csv",
+                "v", "x' OR 1=1 --\\\""));
+        assertThat(text).isEqualTo("SELECT * FROM csv.`s3://b/o'brien ``(2024)``.csv` WHERE a = 'x\\' OR 1=1 --\\\\\"'"
+                + " OR b = \"x' OR 1=1 --\\\\\\\"\"");
+    }
+
+    @Test
+    void valuesOutsideQuotes_mayOnlyBeNumbersOrNames() {
+        SqlScript.Statement st = SqlScript.split("SELECT * FROM t LIMIT ${n}").get(0);
+        assertThat(SqlScript.substitute(st, Map.of("n", "10"))).isEqualTo("SELECT * FROM t LIMIT 10");
+        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "1; DROP TABLE t")))
+                .isInstanceOf(SoalException.class)
+                .hasMessage("variable ${n} stands outside quotes in the statement at line 1, where only a number or a"
+                        + " plain name may go, but its value was '1; DROP TABLE t'; quote it in the script ('${n}')"
+                        + " or use the named parameter :n");
+    }
+
+    @Test
+    void variablesInComments_areLeftAlone_butHintsAreCode() {
+        SqlScript.Statement st = SqlScript.split("-- reads ${nothing}\nSELECT /* ${x} */ /*+ REPARTITION(${n}) */ 1").get(0);
+        assertThat(SqlScript.substitute(st, Map.of("n", "4")))
+                .isEqualTo("-- reads ${nothing}\nSELECT /* ${x} */ /*+ REPARTITION(4) */ 1");
+    }
+
+    @Test
+    void namedParameters_areBoundToKnownVariablesOutsideQuotes() {
+        SqlScript.Statement st = SqlScript.split("SELECT :city AS c, ':city' AS lit, :unknown AS u").get(0);
+        SqlScript.Bound b = SqlScript.bind(st, Map.of("city", "O'slo"));
+        assertThat(b.text()).isEqualTo("SELECT :city AS c, ':city' AS lit, :unknown AS u");
+        assertThat(b.parameters()).containsExactly(Map.entry("city", "O'slo"));
     }
 
     @Test

@@ -83,6 +83,25 @@ public final class InputMeasurer implements AutoCloseable {
         return new Measurement(bytes, objects, (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /** Checks that the script exists (HeadObject): a job whose script is missing is refused at the door. */
+    public void requireScript(String scriptUri) {
+        S3Uri uri = S3Uri.parse(scriptUri);
+        try {
+            s3.headObject(r -> r.bucket(uri.bucket()).key(uri.key()));
+        } catch (NoSuchKeyException e) {
+            throw new JobRejectedException("script " + uri + " does not exist");
+        } catch (S3Exception e) {
+            if (e instanceof NoSuchBucketException || e.statusCode() == 404) {
+                throw new JobRejectedException("script " + uri + " does not exist (no bucket '" + uri.bucket() + "')");
+            }
+            if (e.statusCode() == 403) {
+                throw new JobRejectedException("script " + uri + ": access denied");
+            }
+            throw new SoalException("checking script " + uri + " failed [status=" + e.statusCode() + "]", e,
+                    e.statusCode() >= 500 || e.statusCode() == 429);
+        }
+    }
+
     private Size object(S3Uri uri) {
         try {
             HeadObjectResponse head = s3.headObject(r -> r.bucket(uri.bucket()).key(uri.key()));

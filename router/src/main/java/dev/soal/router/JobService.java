@@ -9,6 +9,7 @@ import dev.soal.core.JobRejectedException;
 import dev.soal.core.JobRequest;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
+import dev.soal.core.Lease;
 import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
@@ -20,18 +21,25 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * The router's one flow, whatever the trigger: check the allowlists, measure the inputs, decide by
  * policy, record the job (before anything is submitted; a repeated idempotency key returns the first
  * job), submit it, and fold what the backend says into the unified status.
+ *
+ * <p>Submitting is leased: the router that records a job holds its {@link JobRecord#submitLease()} while
+ * it submits. A job whose lease lapsed without a run (its router died, or the runtime never claimed it)
+ * is submitted again by {@link #reconcile}, through the backends' own idempotency (EMR Serverless's
+ * client token, the Glue run lookup, the runtime's claim), so it runs once.
  *
  * <pre>{@code
  * JobService jobs = new JobService(store, measurer, policy, backends, S3Uri.parse("s3://out/jobs/"), clock);
@@ -41,6 +49,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class JobService {
     static final int SUBMIT_ATTEMPTS = 3;
+    /** How long a router holds a job it is submitting before another may submit it. */
+    public static final Duration SUBMIT_LEASE = Duration.ofSeconds(30);
+    /** Submissions of one job at most, before it is failed as never started. */
+    public static final int MAX_SUBMITS = 3;
+    /** Past its lease by this much, a runtime that stopped renewing is taken as gone. */
+    public static final Duration LEASE_GRACE = Duration.ofSeconds(15);
 
     private final JobStore store;
     private final InputMeasurer measurer;
@@ -49,7 +63,7 @@ public final class JobService {
     private final S3Uri outputBase;
     private final Clock clock;
     private final MeterRegistry meters;
-    private final Set<String> countedFinished = ConcurrentHashMap.newKeySet();
+    private final String routerId = "router-" + UUID.randomUUID().toString().substring(0, 8);
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
                       S3Uri outputBase, Clock clock) {
@@ -75,6 +89,11 @@ public final class JobService {
         return meters;
     }
 
+    /** This router's name in the leases it takes. */
+    public String routerId() {
+        return routerId;
+    }
+
     /** The measurement and decision for a request, without recording or running anything. */
     public record Plan(Measurement measurement, RoutingDecision decision) {
     }
@@ -85,6 +104,7 @@ public final class JobService {
 
     public Plan plan(JobRequest request) {
         policy.checkAllowed(request);
+        measurer.requireScript(request.scriptUri());
         Measurement m = measurer.measure(request.inputUris());
         return new Plan(m, policy.decide(request, m));
     }
@@ -96,67 +116,117 @@ public final class JobService {
         JobRequest withOutput = request.outputUri() != null ? request
                 : request.withOutputUri(outputBase.resolve(id + "/").toString());
         policy.checkAllowed(withOutput);
-        JobRecord job = JobRecord.queued(id, withOutput, plan.measurement(), plan.decision(), now);
-        JobStore.CreateOutcome created = store.create(job, request.idempotencyKey());
+        JobRecord job = JobRecord.queued(id, withOutput, plan.measurement(), plan.decision(), now).toBuilder()
+                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).build();
+        JobStore.CreateOutcome created = store.create(job, request.idempotencyKey(), request.fingerprint());
+        if (created instanceof JobStore.CreateOutcome.Conflict conflict) {
+            throw new IdempotencyConflictException("idempotency key '" + request.idempotencyKey()
+                    + "' already names job " + conflict.job().id() + ", which was asked with a different script, inputs,"
+                    + " output, arguments, tags or Spark settings");
+        }
         if (created instanceof JobStore.CreateOutcome.Existing existing) {
-            requireSameRequest(request, existing.job());
             return new Submitted(existing.job(), true);
         }
-        return new Submitted(send(job), false);
-    }
-
-    private static void requireSameRequest(JobRequest asked, JobRecord existing) {
-        JobRequest first = existing.request();
-        boolean same = first.scriptUri().equals(asked.scriptUri())
-                && Objects.equals(first.mainClass(), asked.mainClass())
-                && first.inputUris().equals(asked.inputUris())
-                && first.arguments().equals(asked.arguments())
-                && first.sparkConf().equals(asked.sparkConf())
-                && (asked.outputUri() == null || asked.outputUri().equals(first.outputUri()));
-        if (!same) {
-            throw new IdempotencyConflictException("idempotency key '" + asked.idempotencyKey()
-                    + "' already names job " + existing.id() + ", which was asked with a different script, inputs,"
-                    + " output or arguments");
-        }
+        // ours, or one whose creator died before it was recorded: submit it
+        return new Submitted(send(created.job().id()), false);
     }
 
     /**
-     * Submits a recorded job; every outcome ends in the store, so no job is lost. When the backend is
-     * unavailable and has started no run, the job moves to the policy's fallback backend (once), and
-     * the move is written into the decision's reasons.
+     * Submits a recorded job if this router can take its submit lease; every outcome ends in the store,
+     * so no job is lost. A job being cancelled is not submitted: it ends CANCELLED (after any run found
+     * from an earlier submit is cancelled). When the backend is unavailable and has started no run, the
+     * job moves to the policy's fallback backend (once), and the move is written into its reasons.
      */
-    private JobRecord send(JobRecord job) {
+    private JobRecord send(String jobId) {
+        Instant now = clock.instant();
+        JobRecord job = update(jobId, j -> needsSubmit(j, now) ? j.toBuilder()
+                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).submits(j.submits() + 1).build() : j);
+        if (job.submitLease() == null || !job.submitLease().ownedBy(routerId) || !job.submitLease().liveAt(now)
+                || job.state().isTerminal()) {
+            return job; // another router holds it, or there is nothing to send
+        }
+        JobBackend first = backends.get(job.decision().backend());
+        if (job.state() == JobState.CANCELLING) {
+            return cancelUnsent(job, first);
+        }
+        if (job.submits() > MAX_SUBMITS) {
+            return fail(jobId, "NEVER_STARTED", "no run started after " + MAX_SUBMITS + " submissions to "
+                    + job.decision().backend());
+        }
         SubmitOutcome outcome = submitWithRetries(job);
         if (outcome instanceof SubmitOutcome.Unavailable u) {
             Backend from = job.decision().backend();
             Backend to = policy.policies().fallback().get(from);
             if (to == null || !backends.containsKey(to)) {
-                return fail(job.id(), "UNAVAILABLE", u.reason() + (to == null ? "; no fallback in the policies"
+                return fail(jobId, "UNAVAILABLE", u.reason() + (to == null ? "; no fallback in the policies"
                         : "; fallback " + to + " is not configured here"));
             }
             List<String> reasons = new ArrayList<>(job.decision().reasons());
             reasons.add(from + " unavailable (" + u.reason() + ") -> fallback " + to);
             RoutingDecision moved = new RoutingDecision(to, job.decision().lambdaMemoryMb(), reasons);
-            job = store.update(job.id(), j -> j.withDecision(moved, clock.instant()));
+            job = update(jobId, j -> j.backendHandle() == null && j.state() == JobState.QUEUED
+                    ? j.withDecision(moved, clock.instant()) : j);
+            if (job.decision().backend() != to) {
+                return job;
+            }
             outcome = submitWithRetries(job);
             if (outcome instanceof SubmitOutcome.Unavailable u2) {
-                return fail(job.id(), "UNAVAILABLE", from + " and its fallback " + to + " are both unavailable: "
+                return fail(jobId, "UNAVAILABLE", from + " and its fallback " + to + " are both unavailable: "
                         + u.reason() + "; " + u2.reason());
             }
         }
         if (outcome instanceof SubmitOutcome.Accepted a) {
+            JobBackend backend = backends.get(job.decision().backend());
             meters.counter("soal.jobs.submitted", "backend", job.decision().backend().id()).increment();
-            return store.update(job.id(), j -> j.withBackendHandle(a.handle(), clock.instant()));
+            Instant at = clock.instant();
+            // a runtime-reported path keeps a lease until the runtime claims the job; a cluster's own states take over
+            Lease until = backend.runtimeReportsProgress() ? Lease.of(routerId, at, backend.startLease()) : null;
+            JobRecord accepted = update(jobId, j -> j.toBuilder().backendHandle(a.handle()).submitLease(until)
+                    .updatedAt(at).build());
+            if (accepted.state() == JobState.CANCELLING) {
+                backend.cancel(accepted); // the cancel came while the submit was on its way
+            }
+            return accepted;
         }
         if (outcome instanceof SubmitOutcome.Rejected r) {
-            return fail(job.id(), "REJECTED", r.reason());
+            return fail(jobId, "REJECTED", r.reason());
         }
-        return fail(job.id(), "SUBMIT_FAILED", ((SubmitOutcome.Failed) outcome).reason());
+        return fail(jobId, "SUBMIT_FAILED", ((SubmitOutcome.Failed) outcome).reason());
+    }
+
+    /**
+     * True when the job has no run that reports on it yet and nobody holds its submit lease: never
+     * submitted, or submitted to a runtime that never claimed it.
+     */
+    private boolean needsSubmit(JobRecord j, Instant now) {
+        if (j.state() != JobState.QUEUED && j.state() != JobState.CANCELLING) {
+            return false;
+        }
+        JobBackend backend = backends.get(j.decision().backend());
+        boolean unsent = j.backendHandle() == null
+                || (backend != null && backend.runtimeReportsProgress() && j.attempt() == null);
+        return unsent && (j.submitLease() == null || !j.submitLease().liveAt(now));
+    }
+
+    /** A cancelled job with no run on record: cancel any run an earlier submit started, else end it CANCELLED. */
+    private JobRecord cancelUnsent(JobRecord job, JobBackend backend) {
+        Optional<String> run = job.backendHandle() != null && !backend.runtimeReportsProgress()
+                ? Optional.of(job.backendHandle()) : backend.findRun(job);
+        if (run.isPresent() && !backend.runtimeReportsProgress()) {
+            JobRecord found = update(job.id(), j -> j.toBuilder().backendHandle(run.get()).submitLease(null).build());
+            backend.cancel(found);
+            return found;
+        }
+        return update(job.id(), j -> j.state() != JobState.CANCELLING ? j : j.transition(JobState.CANCELLED,
+                "CANCELLED", "cancelled before it started", clock.instant()).toBuilder().submitLease(null).build());
     }
 
     /** Asks the job's backend, retrying while it throttles; never throws. */
     private SubmitOutcome submitWithRetries(JobRecord job) {
         JobBackend backend = backends.get(job.decision().backend());
+        if (backend == null) {
+            return new SubmitOutcome.Rejected("backend " + job.decision().backend() + " is not configured here");
+        }
         Timer latency = meters.timer("soal.submit.latency", "backend", backend.kind().id());
         String lastReason = "";
         for (int attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
@@ -182,82 +252,71 @@ public final class JobService {
     }
 
     private JobRecord fail(String id, String nativeState, String message) {
-        return store.update(id, j -> j.state().isTerminal() ? j
-                : j.transition(JobState.FAILED, nativeState, message, clock.instant()));
+        return update(id, j -> j.state().isTerminal() ? j
+                : j.transition(JobState.FAILED, nativeState, message, clock.instant()).toBuilder().submitLease(null).build());
     }
 
     /**
-     * The job's unified status now. The runtime's reports in the store come first; the backend adds its
-     * progress (for backends whose runtime does not report it), its word when the run has ended without
-     * a report (a crash, a kill, a timeout), and the run's cost.
+     * The job's unified status now ({@link StatusFold}): the runtime's reports in the store come first;
+     * the backend adds its progress and words (for backends whose runtime does not report), its word
+     * when the run ended without a report (a crash, a kill, a timeout), and the run's cost. A runtime
+     * that stopped renewing its lease is taken as gone.
      */
     public JobRecord refresh(String jobId) {
         JobRecord job = get(jobId);
         if (job.backendHandle() == null || (job.state().isTerminal() && job.cost() != null)) {
-            return counted(job);
+            return job;
         }
         JobBackend backend = backends.get(job.decision().backend());
         if (backend == null) {
-            return counted(job);
+            return job;
         }
         BackendStatus s = backend.status(job);
-        if (job.state().isTerminal()) {
-            return counted(s.state().isTerminal() && s.cost() != null
-                    ? store.update(jobId, j -> j.cost() != null ? j : j.withCost(s.cost())) : job);
+        Instant now = clock.instant();
+        JobRecord folded = StatusFold.fold(job, s, backend.runtimeReportsProgress(), now, LEASE_GRACE);
+        if (folded.equals(job)) {
+            return job;
         }
-        if (!s.state().isTerminal()) {
-            boolean progress = !backend.runtimeReportsProgress() && s.state() != job.state() && job.state().canMoveTo(s.state());
-            return progress ? store.update(jobId, j -> j.state().canMoveTo(s.state())
-                    ? j.transition(s.state(), s.nativeState(), s.message(), clock.instant()) : j) : job;
-        }
-        // the run ended: the runtime's last report may have landed just now
-        JobRecord latest = get(jobId);
-        if (latest.state().isTerminal()) {
-            return counted(s.cost() == null ? latest : store.update(jobId, j -> j.cost() != null ? j : j.withCost(s.cost())));
-        }
-        boolean silent = backend.runtimeReportsProgress() && s.state() == JobState.SUCCEEDED;
-        JobState end = silent ? JobState.FAILED : s.state();
-        String message = silent ? "the run ended (" + s.message() + ") without reporting a result" : s.message();
-        return counted(store.update(jobId, j -> {
-            if (j.state().isTerminal()) {
-                return j;
-            }
-            JobRecord moved = j.state().canMoveTo(end) ? j.transition(end, s.nativeState(), message, clock.instant())
-                    : j.transition(JobState.FAILED, s.nativeState(), message, clock.instant());
-            return s.cost() == null ? moved : moved.withCost(s.cost());
-        }));
+        return update(jobId, j -> StatusFold.fold(j, s, backend.runtimeReportsProgress(), clock.instant(), LEASE_GRACE));
     }
 
-    /** Counts a job in {@code soal.jobs.finished} the first time this router sees it terminal. */
-    private JobRecord counted(JobRecord job) {
-        if (job.state().isTerminal() && countedFinished.add(job.id())) {
-            meters.counter("soal.jobs.finished", "backend", job.decision().backend().id(), "state", job.state().name())
-                    .increment();
-            if (countedFinished.size() > 100_000) {
-                countedFinished.clear();
-            }
-        }
-        return job;
+    /** Up to {@code limit} jobs, newest first, in {@code state} if given, after the page of {@code pageToken}. */
+    public JobStore.Page list(JobState state, int limit, String pageToken) {
+        return store.list(state, limit, pageToken);
     }
 
     /** Up to {@code limit} jobs, newest first, in {@code state} if given. */
     public List<JobRecord> list(JobState state, int limit) {
-        return store.list(limit, j -> state == null || j.state() == state);
+        return store.list(state, limit, null).jobs();
     }
 
     /**
-     * Refreshes up to {@code limit} jobs that have not ended, so runs that died without reporting are
-     * noticed even when nobody asks (the local server does this every few seconds).
+     * Moves one unfinished job forward without anyone asking: submits it again when its submit lapsed
+     * with no run (or finishes its cancel), and otherwise asks its backend ({@link #refresh}), which
+     * notices runs that ended without reporting, runtimes that stopped renewing, and timeouts.
      */
-    public int refreshActive(int limit) {
+    public JobRecord reconcile(JobRecord job) {
+        if (needsSubmit(job, clock.instant())) {
+            return send(job.id());
+        }
+        return refresh(job.id());
+    }
+
+    /**
+     * One sweep over the index of unfinished jobs ({@link JobStore#unfinished}), at most {@code limit}
+     * of them: {@link #reconcile} for each. One job's failure does not stop the others.
+     *
+     * @return how many jobs were looked at
+     */
+    public int reconcileUnfinished(int limit) {
         int n = 0;
-        for (JobRecord j : store.list(limit, j -> !j.state().isTerminal())) {
+        for (JobRecord j : store.unfinished(limit)) {
             try {
-                refresh(j.id());
-                n++;
+                reconcile(j);
             } catch (RuntimeException e) {
-                // one job's backend failing must not stop the others; the next round tries again
+                // one job's backend failing must not stop the others; the next sweep tries again
             }
+            n++;
         }
         return n;
     }
@@ -266,17 +325,44 @@ public final class JobService {
         return store.get(jobId).orElseThrow(() -> new JobNotFoundException("no such job: " + jobId));
     }
 
+    /**
+     * Asks the job to stop. A job with no run yet is stopped from starting: it ends CANCELLED here, or, if
+     * a submit is under way, when that submit sees the cancel. A run is cancelled through its backend
+     * (cooperatively on runtime-reported paths: the runtime watches the record).
+     */
     public JobRecord cancel(String jobId) {
         JobRecord job = get(jobId);
         if (job.state().isTerminal()) {
             return job;
         }
-        JobRecord cancelling = store.update(jobId, j -> j.state().isTerminal() ? j
+        JobRecord cancelling = update(jobId, j -> j.state().isTerminal() || j.state() == JobState.CANCELLING ? j
                 : j.transition(JobState.CANCELLING, "CANCELLING", "cancel requested", clock.instant()));
-        if (cancelling.backendHandle() != null) {
-            backends.get(cancelling.decision().backend()).cancel(cancelling);
+        if (cancelling.state().isTerminal()) {
+            return cancelling;
+        }
+        JobBackend backend = backends.get(cancelling.decision().backend());
+        if (needsSubmit(cancelling, clock.instant())) {
+            return send(jobId);
+        }
+        if (cancelling.backendHandle() != null && backend != null) {
+            backend.cancel(cancelling);
         }
         return refresh(jobId);
+    }
+
+    /** Applies a change through the store; counts {@code soal.jobs.finished} when this change is the one that ended the job. */
+    private JobRecord update(String jobId, UnaryOperator<JobRecord> change) {
+        AtomicReference<JobRecord> seen = new AtomicReference<>();
+        JobRecord after = store.update(jobId, j -> {
+            seen.set(j);
+            return change.apply(j);
+        });
+        JobRecord before = seen.get();
+        if (before != null && !before.state().isTerminal() && after.state().isTerminal()) {
+            meters.counter("soal.jobs.finished", "backend", after.decision().backend().id(), "state", after.state().name())
+                    .increment();
+        }
+        return after;
     }
 
     private static void sleep(long ms) {

@@ -35,6 +35,7 @@ class JobServiceTest {
     static void start() throws Exception {
         s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
         s3.put("soal-data", "small.csv", "a,b\n1,2\n");
+        s3.put("soal-scripts", "job.sql", "SELECT 1");
         for (int i = 0; i < 3; i++) {
             s3.put("soal-data", "folder/part-" + i + ".csv", "x".repeat(100));
         }

@@ -18,6 +18,9 @@ public final class RecordingBackend implements JobBackend {
     public volatile BackendStatus status = new BackendStatus(JobState.RUNNING, "RUNNING", null);
     public volatile RuntimeException failure;
     public volatile boolean selfReporting = true;
+    public final List<String> cancelled = new CopyOnWriteArrayList<>();
+    /** Runs while a submit is on its way (before the backend answers). */
+    public volatile Runnable onSubmit = () -> { };
 
     public RecordingBackend(Backend kind) {
         this.kind = kind;
@@ -36,6 +39,7 @@ public final class RecordingBackend implements JobBackend {
     @Override
     public SubmitOutcome submit(JobRecord job) {
         submitted.add(job.id());
+        onSubmit.run();
         if (failure != null) {
             throw failure;
         }
@@ -49,6 +53,7 @@ public final class RecordingBackend implements JobBackend {
 
     @Override
     public void cancel(JobRecord job) {
+        cancelled.add(job.id());
         status = new BackendStatus(JobState.CANCELLED, "KILLED", "stopped");
     }
 }

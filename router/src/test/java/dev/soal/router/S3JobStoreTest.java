@@ -14,7 +14,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.soal.adapters.s3.S3Clients;
+import dev.soal.core.Json;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -56,51 +67,101 @@ class S3JobStoreTest {
     }
 
     @Test
-    void concurrentCreatesWithOneKey_recordExactlyOneJob() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<JobStore.CreateOutcome>> results = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
-                results.add(pool.submit((Callable<JobStore.CreateOutcome>) () -> store.create(job(), "key-race")));
+    void concurrentCreatesWithOneKey_fromTwoStores_recordExactlyOneJob() throws Exception {
+        // two stores with their own S3 clients, as two router processes have: only S3's conditional writes decide
+        try (S3Client other = S3Clients.create(s3.server.settings())) {
+            JobStore second = new S3JobStore(other, S3Uri.parse("s3://soal-jobs/store/"));
+            for (int round = 0; round < 5; round++) {
+                String key = "key-race-" + round;
+                ExecutorService pool = Executors.newFixedThreadPool(8);
+                CountDownLatch go = new CountDownLatch(1);
+                try {
+                    List<Future<JobStore.CreateOutcome>> results = new ArrayList<>();
+                    for (int i = 0; i < 16; i++) {
+                        JobStore target = i % 2 == 0 ? store : second;
+                        results.add(pool.submit((Callable<JobStore.CreateOutcome>) () -> {
+                            go.await();
+                            return target.create(job(), key);
+                        }));
+                    }
+                    go.countDown();
+                    List<String> ids = new ArrayList<>();
+                    int created = 0;
+                    for (Future<JobStore.CreateOutcome> f : results) {
+                        JobStore.CreateOutcome o = f.get();
+                        ids.add(o.job().id());
+                        created += o instanceof JobStore.CreateOutcome.Created ? 1 : 0;
+                    }
+                    assertThat(created).as("round %d", round).isEqualTo(1);
+                    assertThat(ids).containsOnly(ids.get(0));
+                } finally {
+                    pool.shutdownNow();
+                }
             }
-            List<String> ids = new ArrayList<>();
-            int created = 0;
-            for (Future<JobStore.CreateOutcome> f : results) {
-                JobStore.CreateOutcome o = f.get();
-                ids.add(o.job().id());
-                created += o instanceof JobStore.CreateOutcome.Created ? 1 : 0;
-            }
-            assertThat(created).isEqualTo(1);
-            assertThat(ids).containsOnly(ids.get(0));
-        } finally {
-            pool.shutdownNow();
         }
     }
 
     @Test
-    void update_followsTheTransitionTable_andTerminalStatesStay() {
-        JobRecord j = job();
-        store.create(j, null);
-        store.update(j.id(), r -> r.transition(JobState.RUNNING, "RUNNING", "go", Instant.now()));
-        JobRecord done = store.update(j.id(), r -> r.transition(JobState.SUCCEEDED, "SUCCESS", "ok", Instant.now()));
-
-        assertThat(store.get(j.id())).contains(done);
-        assertThat(done.history()).extracting(h -> h.state()).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
-        assertThatThrownBy(() -> store.update(j.id(), r -> r.transition(JobState.FAILED, "FAILED", "late", Instant.now())))
-                .isInstanceOf(JobState.IllegalStateTransitionException.class);
-        assertThat(store.get(j.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+    void sameKey_differentRequest_isAConflict_tagsIncluded() {
+        JobRecord first = job();
+        store.create(first, "key-conflict");
+        JobRecord tagged = job(Map.of("team", "b"));
+        JobStore.CreateOutcome o = store.create(tagged, "key-conflict");
+        assertThat(o).isInstanceOf(JobStore.CreateOutcome.Conflict.class);
+        assertThat(o.job().id()).isEqualTo(first.id());
+        assertThat(store.get(tagged.id())).isEmpty();
     }
 
     @Test
-    void list_returnsNewestFirst() throws Exception {
+    void aCreatorThatDiedBetweenItsWrites_blocksNobody_theNextRequestFinishesTheSameJob() {
+        JobStore shortLease = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/crash/"), Clock.systemUTC(), Duration.ofMillis(300));
+        JobRecord claimed = job();
+        // what a creator leaves when it dies right after claiming the key: the claim, no record, no index entry
+        S3JobStore.IdempotencyRecord claim = new S3JobStore.IdempotencyRecord("IN_PROGRESS", claimed.request().fingerprint(),
+                Instant.now().plusMillis(300), claimed);
+        s3.put("soal-jobs", "crash/idempotency/" + sha256("key-crash") + ".json", Json.write(claim));
+
+        long t0 = System.nanoTime();
+        JobStore.CreateOutcome o = shortLease.create(job(), "key-crash");
+
+        assertThat(o).isInstanceOf(JobStore.CreateOutcome.Created.class);
+        assertThat(o.job().id()).isEqualTo(claimed.id());
+        assertThat(shortLease.get(claimed.id())).isPresent();
+        assertThat(shortLease.unfinished(10)).extracting(JobRecord::id).contains(claimed.id());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(shortLease.create(job(), "key-crash")).isInstanceOf(JobStore.CreateOutcome.Existing.class);
+    }
+
+    @Test
+    void listByState_pagesWithATokenNewestFirst_andSkipsStaleIndexEntries() {
         JobStore own = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/listing/"));
-        JobRecord older = job();
-        Thread.sleep(1100);
-        JobRecord newer = job();
-        own.create(older, null);
-        own.create(newer, null);
-        assertThat(own.list(10)).extracting(JobRecord::id).containsExactly(newer.id(), older.id());
-        assertThat(own.list(1)).extracting(JobRecord::id).containsExactly(newer.id());
+        List<String> failed = new ArrayList<>();
+        Instant t = Instant.parse("2026-11-01T00:00:00Z");
+        for (int i = 0; i < 7; i++) {
+            JobRecord j = job(t.plusSeconds(i));
+            own.create(j, null);
+            if (i % 2 == 0) {
+                own.update(j.id(), r -> r.transition(JobState.FAILED, "FAILED", "boom", Instant.now()));
+                failed.add(0, j.id());
+            }
+        }
+        JobStore.Page first = own.list(JobState.FAILED, 3, null);
+        assertThat(first.jobs()).extracting(JobRecord::id).containsExactlyElementsOf(failed.subList(0, 3));
+        assertThat(first.nextToken()).isNotNull();
+        JobStore.Page second = own.list(JobState.FAILED, 3, first.nextToken());
+        assertThat(second.jobs()).extracting(JobRecord::id).containsExactly(failed.get(3));
+        assertThat(second.nextToken()).isNull();
+        assertThat(own.list(JobState.QUEUED, 10, null).jobs()).hasSize(3).allMatch(j -> j.state() == JobState.QUEUED);
+        assertThat(own.list(null, 10, null).jobs()).hasSize(7);
+        assertThat(own.unfinished(10)).hasSize(3);
+
+        // an entry a crash left under a state the job is no longer in is not listed
+        JobRecord moved = own.list(JobState.FAILED, 1, null).jobs().get(0);
+        String stale = String.format("listing/index/RUNNING/%013d-%s", 9_999_999_999_999L - moved.createdAt().toEpochMilli(), moved.id());
+        s3.put("soal-jobs", stale, "");
+        assertThat(own.list(JobState.RUNNING, 10, null).jobs()).isEmpty();
+        assertThat(own.unfinished(10)).extracting(JobRecord::id).doesNotContain(moved.id());
+        assertThatThrownBy(() -> own.list(null, 5, "not-a-token")).hasMessageContaining("nextToken is not one this store gave out");
     }
 
     @Test
@@ -109,10 +170,29 @@ class S3JobStoreTest {
     }
 
     static JobRecord job() {
-        Instant now = Instant.now();
+        return job(Map.of(), Instant.now());
+    }
+
+    static JobRecord job(Map<String, String> tags) {
+        return job(tags, Instant.now());
+    }
+
+    static JobRecord job(Instant now) {
+        return job(Map.of(), now);
+    }
+
+    static JobRecord job(Map<String, String> tags, Instant now) {
         JobRequest req = new JobRequest("s3://soal-scripts/a.sql", null, List.of("s3://soal-data/x.csv"), null,
-                null, null, null, null);
+                null, tags, null, null);
         return JobRecord.queued(JobIds.next(now), req, new Measurement(1, 1, 0),
                 new RoutingDecision(Backend.LAMBDA, 2048, List.of("small")), now);
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

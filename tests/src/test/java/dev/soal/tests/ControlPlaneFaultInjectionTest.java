@@ -69,6 +69,7 @@ class ControlPlaneFaultInjectionTest {
                 s3.createBucket(r -> r.bucket(b));
             }
             s3.putObject(r -> r.bucket("soal-data").key("big/part-0.csv"), RequestBody.fromString("a,b\n1,2\n"));
+            s3.putObject(r -> r.bucket("soal-scripts").key("stats.sql"), RequestBody.fromString("SELECT 1"));
 
             AwsClients clients = new AwsClients(Region.US_EAST_1, URI.create(wire.baseUrl()),
                     StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")), Duration.ofSeconds(5));

@@ -92,7 +92,7 @@ class ExampleOnBothPathsIT {
     }
 
     @Test
-    void badSql_andMissingScript_endFailed_withTheReason() throws Exception {
+    void badSql_endsFailed_withTheReason_andAMissingScriptIsRefused() throws Exception {
         Path csv = home.resolve("tiny.csv");
         ListingsGenerator.write(csv, 10 * 1024, 1);
         String input = stack.upload(csv, EmbeddedStack.DATA, "tiny/tiny.csv");
@@ -104,10 +104,11 @@ class ExampleOnBothPathsIT {
         assertThat(failed.message()).startsWith("statement 1 (line 2) failed:").contains("no_such_view");
         assertThat(failed.durationMillis()).isNotNull();
 
-        JobRecord missing = run(new JobRequest("s3://soal-scripts/not-there.sql", null, List.of(input), null, null,
-                null, null, null));
-        assertThat(missing.state()).isEqualTo(JobState.FAILED);
-        assertThat(missing.message()).startsWith("cannot fetch script s3://soal-scripts/not-there.sql");
+        // a script that does not exist is refused at the door: nothing is recorded or run
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(new JobRequest("s3://soal-scripts/not-there.sql",
+                        null, List.of(input), null, null, null, null, null)))
+                .isInstanceOf(dev.soal.core.JobRejectedException.class)
+                .hasMessage("script s3://soal-scripts/not-there.sql does not exist");
     }
 
     private static JobRecord run(JobRequest request) throws InterruptedException {

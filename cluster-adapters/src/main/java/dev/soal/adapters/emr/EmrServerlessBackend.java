@@ -111,7 +111,8 @@ public final class EmrServerlessBackend implements JobBackend {
         }
     }
 
-    Optional<String> findRun(JobRecord job) {
+    @Override
+    public Optional<String> findRun(JobRecord job) {
         String name = runName(job.id());
         return resilience.call(NAME, () -> {
             for (var page : emr.listJobRunsPaginator(r -> r.applicationId(config.applicationId())
@@ -138,16 +139,22 @@ public final class EmrServerlessBackend implements JobBackend {
         }
         if (nativeState == JobRunState.CANCELLED && job.state() != JobState.CANCELLING && timedOut(run)) {
             state = JobState.TIMED_OUT;
-            message = "ran past executionTimeoutMinutes " + config.policy().timeoutMinutes()
+            message = "ran past executionTimeoutMinutes " + timeoutMinutes(run)
                     + (message == null || message.isBlank() ? "" : ": " + message);
         }
         return new BackendStatus(state, run.stateAsString(), message, state.isTerminal() ? cost(run) : null);
     }
 
+    /** The run's own limit (it may have been started with another policy), else the policy's. */
+    private long timeoutMinutes(JobRun run) {
+        Long own = run.executionTimeoutMinutes();
+        return own != null && own > 0 ? own : config.policy().timeoutMinutes();
+    }
+
     private boolean timedOut(JobRun run) {
         String details = run.stateDetails() == null ? "" : run.stateDetails().toLowerCase(java.util.Locale.ROOT);
         Integer seconds = run.totalExecutionDurationSeconds();
-        long limit = (long) config.policy().timeoutMinutes() * 60;
+        long limit = timeoutMinutes(run) * 60;
         return details.contains("timeout") || details.contains("timed out") || (seconds != null && seconds >= limit);
     }
 

@@ -87,7 +87,8 @@ public final class GlueBackend implements JobBackend {
     @Override
     public SubmitOutcome submit(JobRecord job) {
         StartJobRunRequest request = startRequest(job);
-        AtomicBoolean triedBefore = new AtomicBoolean();
+        // a job submitted before (by a router that died before recording the run) may have its run already
+        AtomicBoolean triedBefore = new AtomicBoolean(job.submits() > 1);
         try {
             return resilience.call(NAME, () -> {
                 if (triedBefore.getAndSet(true)) {
@@ -110,7 +111,8 @@ public final class GlueBackend implements JobBackend {
     }
 
     /** The run of the Glue job whose {@code --job-id} argument is this job's id, among the latest runs. */
-    Optional<String> findRun(JobRecord job) {
+    @Override
+    public Optional<String> findRun(JobRecord job) {
         String token = null;
         for (int page = 0; page < LOOKBACK_PAGES; page++) {
             String next = token;
@@ -143,9 +145,15 @@ public final class GlueBackend implements JobBackend {
         return new BackendStatus(state, run.jobRunStateAsString(), message, state.isTerminal() ? cost(run) : null);
     }
 
+    /** DPUs per worker of each Glue worker type (G.025X is a quarter DPU; Z.2X the ML type). */
+    static final Map<String, Double> DPU_PER_WORKER = Map.of("G.025X", 0.25, "G.1X", 1.0, "G.2X", 2.0, "G.4X", 4.0,
+            "G.8X", 8.0, "G.12X", 12.0, "G.16X", 16.0, "Z.2X", 2.0, "R.1X", 1.0, "R.2X", 2.0);
+
+    /** The run's own cost: its DPU-seconds when Glue gives them, else its own worker type and count, else its capacity. */
     Cost cost(JobRun run) {
+        Double perWorker = run.workerTypeAsString() == null ? null : DPU_PER_WORKER.get(run.workerTypeAsString());
         double dpus = run.numberOfWorkers() != null
-                ? run.numberOfWorkers() * config.policy().dpuPerWorker()
+                ? run.numberOfWorkers() * (perWorker != null ? perWorker : config.policy().dpuPerWorker())
                 : run.maxCapacity() != null ? run.maxCapacity() : 0;
         long seconds = run.executionTime() == null ? 0 : run.executionTime();
         return Prices.glue(seconds, dpus, run.dpuSeconds(), run.executionClass() == ExecutionClass.FLEX);

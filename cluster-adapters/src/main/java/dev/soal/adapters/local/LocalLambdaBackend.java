@@ -62,7 +62,7 @@ public final class LocalLambdaBackend implements JobBackend {
 
     @Override
     public SubmitOutcome submit(JobRecord job) {
-        if (processes.get(job.id()).isPresent()) {
+        if (processes.alive(job.id())) {
             return new SubmitOutcome.Accepted(handle(job), "ALREADY_STARTED");
         }
         artifacts.requireBuilt();
@@ -103,10 +103,16 @@ public final class LocalLambdaBackend implements JobBackend {
         return true;
     }
 
+    /** A JVM claims its job within seconds; past this the submit is taken as lost and made again. */
+    @Override
+    public Duration startLease() {
+        return Duration.ofMinutes(2);
+    }
+
     /** The JVM's state; once it has ended, what the run would cost on Lambda at the same memory. */
     @Override
     public BackendStatus status(JobRecord job) {
-        BackendStatus s = processes.status(job.id(), "local Lambda JVM");
+        BackendStatus s = processes.status(job, "local Lambda JVM");
         if (s.state().isTerminal() && job.durationMillis() != null) {
             return new BackendStatus(s.state(), s.nativeState(), s.message(),
                     Prices.lambda(job.decision().lambdaMemoryMb(), job.durationMillis()));

@@ -80,15 +80,23 @@ public final class LocalProcesses {
         return Optional.ofNullable(runs.get(jobId));
     }
 
+    /** True while this router has a live process for the job. */
+    public boolean alive(String jobId) {
+        Run run = runs.get(jobId);
+        return run != null && run.process().isAlive();
+    }
+
     /**
-     * The run's state: RUNNING while alive (TIMED_OUT once past its timeout, and then killed),
+     * The run's state: the job's own state when this router has no process for it (another router
+     * started it; the runtime reports and renews its lease), RUNNING while alive (TIMED_OUT once past its timeout, and then killed),
      * SUCCEEDED for exit 0, FAILED otherwise with the last lines of its log; CANCELLED when cancelled.
      */
-    public BackendStatus status(String jobId, String processName) {
-        Run run = runs.get(jobId);
+    public BackendStatus status(dev.soal.core.JobRecord job, String processName) {
+        Run run = runs.get(job.id());
         if (run == null) {
-            return new BackendStatus(JobState.FAILED, "UNKNOWN",
-                    "no " + processName + " process for job " + jobId + " in this router (it may have restarted)");
+            // started by another router (or by this one before a restart): the runtime's reports and lease tell
+            return new BackendStatus(job.state(), "ELSEWHERE",
+                    "no " + processName + " for this job in this router; its runtime's reports tell its state");
         }
         Process p = run.process();
         if (p.isAlive()) {

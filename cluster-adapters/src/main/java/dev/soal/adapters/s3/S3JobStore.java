@@ -1,6 +1,7 @@
 package dev.soal.adapters.s3;
 
 import dev.soal.core.JobRecord;
+import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
 import dev.soal.core.Json;
 import dev.soal.core.S3Uri;
@@ -9,6 +10,7 @@ import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -17,36 +19,88 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * The job store on S3: one JSON object per job under {@code <base>/jobs/<id>.json}, and one marker per
- * idempotency key under {@code <base>/idempotency/<sha256(key)>} holding the job id.
+ * The job store on S3. Every guarantee between processes rests on S3's conditional writes
+ * ({@code If-None-Match: *} to create, {@code If-Match: <etag>} to change); there is no lock.
  *
- * <p>Writes are conditional: the key marker with {@code If-None-Match: *}, updates with {@code If-Match:
- * <etag>}, so two routers or a router and a runtime never overwrite each other on AWS. Within one process
- * a lock per job (and per key) serializes writers too, which also covers S3-compatible servers that ignore
- * conditional writes (S3Proxy 2.4 does); across processes those rely on one writer at a time per job.
+ * <pre>
+ * jobs/&lt;id&gt;.json                 the job record
+ * idempotency/&lt;sha256(key)&gt;.json  the key's claim: status, the request's fingerprint, a lease, the whole job
+ * index/&lt;STATE&gt;/&lt;inverted createdAt&gt;-&lt;id&gt;   one empty object per job in its current state
+ * </pre>
+ *
+ * <p><b>One write decides.</b> A job with an idempotency key is created by claiming the key in one
+ * conditional write that carries the job itself (as Lambda Powertools' idempotency records do). The
+ * record and its index entry follow; a creator that dies between those writes blocks nobody: the next
+ * request with the key finds the claim, waits out its lease, and finishes the creation of the same job.
+ *
+ * <p><b>The index</b> lets listings by state and the reconciler's sweep read only what they need. An
+ * entry for the new state is written before the record changes and the old one deleted after, so a job
+ * is always listed under its state; an entry left by a crash is skipped on read (and removed once the
+ * job has ended, when its state can no longer change).
  */
 public final class S3JobStore implements JobStore {
-    private static final int MAX_UPDATE_ATTEMPTS = 10;
-    private static final int LOCK_STRIPES = 64;
+    /** How long other requests with the same key wait for a creator before they finish its creation. */
+    public static final Duration DEFAULT_CREATE_LEASE = Duration.ofSeconds(10);
+    static final int MAX_UPDATE_ATTEMPTS = 12;
+    static final String IN_PROGRESS = "IN_PROGRESS";
+    static final String COMPLETED = "COMPLETED";
+    private static final Set<JobState> UNFINISHED = EnumSet.of(JobState.QUEUED, JobState.RUNNING, JobState.CANCELLING);
+    private static final long INVERT = 9_999_999_999_999L;
+
+    /**
+     * The claim of an idempotency key.
+     *
+     * @param status      IN_PROGRESS until the job record exists, then COMPLETED
+     * @param fingerprint {@link dev.soal.core.JobRequest#fingerprint()} of the request that claimed the key
+     * @param leaseUntil  until when the claimer may still be writing the record
+     * @param job         the job the key names
+     */
+    public record IdempotencyRecord(String status, String fingerprint, Instant leaseUntil, JobRecord job) {
+    }
 
     private final S3Client s3;
     private final S3Uri base;
-    private final Object[] locks = new Object[LOCK_STRIPES];
+    private final Clock clock;
+    private final Duration createLease;
+    private final ExecutorService readers;
 
     public S3JobStore(S3Client s3, S3Uri base) {
+        this(s3, base, Clock.systemUTC(), DEFAULT_CREATE_LEASE);
+    }
+
+    public S3JobStore(S3Client s3, S3Uri base, Clock clock, Duration createLease) {
         this.s3 = s3;
         this.base = base;
-        for (int i = 0; i < LOCK_STRIPES; i++) {
-            locks[i] = new Object();
-        }
+        this.clock = clock;
+        this.createLease = createLease;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "soal-store-read");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        this.readers = pool;
     }
 
     public S3Uri base() {
@@ -54,38 +108,52 @@ public final class S3JobStore implements JobStore {
     }
 
     @Override
-    public CreateOutcome create(JobRecord job, String idempotencyKey) {
+    public CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint) {
         if (idempotencyKey == null) {
-            put(jobKey(job.id()), Json.write(job), null, true);
+            if (!recordIfAbsent(job)) {
+                throw new SoalException("job id " + job.id() + " is taken", true);
+            }
             return new CreateOutcome.Created(job);
         }
-        String markerKey = base.resolve("idempotency/" + sha256(idempotencyKey)).key();
-        synchronized (lockFor(markerKey)) {
-            Optional<String> existingId = read(markerKey).map(r -> r.asUtf8String().trim());
-            if (existingId.isEmpty()) {
-                if (put(markerKey, job.id(), null, true)) {
-                    put(jobKey(job.id()), Json.write(job), null, true);
-                    return new CreateOutcome.Created(job);
-                }
-                existingId = read(markerKey).map(r -> r.asUtf8String().trim());
+        String markerKey = base.resolve("idempotency/" + sha256(idempotencyKey) + ".json").key();
+        long waitUntil = System.nanoTime() + createLease.toNanos() + 2_000_000_000L;
+        while (true) {
+            IdempotencyRecord mine = new IdempotencyRecord(IN_PROGRESS, fingerprint, clock.instant().plus(createLease), job);
+            Optional<String> etag = put(markerKey, Json.write(mine), null, true);
+            if (etag.isPresent()) {
+                recordIfAbsent(job);
+                // best effort: the record's existence already says the creation completed
+                put(markerKey, Json.write(new IdempotencyRecord(COMPLETED, fingerprint, mine.leaseUntil(), job)), etag.get(), false);
+                return new CreateOutcome.Created(job);
             }
-            String id = existingId.orElseThrow(() -> new SoalException(
-                    "idempotency marker vanished [key=" + markerKey + "]", true));
-            return new CreateOutcome.Existing(awaitRecord(id, markerKey));
+            Optional<IdempotencyRecord> theirs = read(markerKey).map(b -> Json.read(b.asUtf8String(), IdempotencyRecord.class));
+            if (theirs.isEmpty()) {
+                continue; // removed between our two calls (a lifecycle rule): claim it again
+            }
+            IdempotencyRecord claim = theirs.get();
+            Optional<JobRecord> recorded = get(claim.job().id());
+            if (!claim.fingerprint().equals(fingerprint)) {
+                return new CreateOutcome.Conflict(recorded.orElse(claim.job()));
+            }
+            if (recorded.isPresent()) {
+                return new CreateOutcome.Existing(recorded.get());
+            }
+            if (claim.leaseUntil().isAfter(clock.instant()) && System.nanoTime() < waitUntil) {
+                sleep(25 + ThreadLocalRandom.current().nextInt(50));
+                continue;
+            }
+            // the claimer stopped between its writes: finish creating the job it claimed
+            if (recordIfAbsent(claim.job())) {
+                return new CreateOutcome.Created(claim.job());
+            }
+            return new CreateOutcome.Existing(get(claim.job().id()).orElse(claim.job()));
         }
     }
 
-    /** The marker is written before the record; a concurrent creator may be between the two writes. */
-    private JobRecord awaitRecord(String id, String markerKey) {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            Optional<JobRecord> job = get(id);
-            if (job.isPresent()) {
-                return job.get();
-            }
-            sleep(100);
-        }
-        throw new SoalException("idempotency key is taken by job " + id + ", whose record is missing [marker="
-                + base.bucket() + "/" + markerKey + "]", true);
+    /** Writes the index entry, then the record if there is none; true when this call wrote the record. */
+    private boolean recordIfAbsent(JobRecord job) {
+        putIndex(job);
+        return put(jobKey(job.id()), Json.write(job), null, true).isPresent();
     }
 
     @Override
@@ -96,47 +164,160 @@ public final class S3JobStore implements JobStore {
     @Override
     public JobRecord update(String jobId, UnaryOperator<JobRecord> change) {
         String key = jobKey(jobId);
-        synchronized (lockFor(key)) {
-            for (int attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
-                ResponseBytes<GetObjectResponse> current = read(key).orElseThrow(
-                        () -> new SoalException("no such job: " + jobId, false));
-                JobRecord before = Json.read(current.asUtf8String(), JobRecord.class);
-                JobRecord after = change.apply(before);
-                if (after.equals(before)) {
-                    return before;
-                }
-                if (put(key, Json.write(after), current.response().eTag(), false)) {
-                    return after;
-                }
+        for (int attempt = 1; attempt <= MAX_UPDATE_ATTEMPTS; attempt++) {
+            ResponseBytes<GetObjectResponse> current = read(key).orElseThrow(
+                    () -> new SoalException("no such job: " + jobId, false));
+            JobRecord before = Json.read(current.asUtf8String(), JobRecord.class);
+            JobRecord after = change.apply(before);
+            if (after.equals(before)) {
+                return before;
             }
+            boolean moved = after.state() != before.state();
+            if (moved) {
+                putIndex(after);
+            }
+            if (put(key, Json.write(after), current.response().eTag(), false).isPresent()) {
+                if (moved) {
+                    delete(indexKey(before));
+                }
+                return after;
+            }
+            sleep(ThreadLocalRandom.current().nextInt(5, 10 + 10 * attempt));
         }
         throw new SoalException("job " + jobId + " kept changing under us; gave up after "
                 + MAX_UPDATE_ATTEMPTS + " attempts", true);
     }
 
-    /** How many records a filtered listing reads at most. */
-    static final int MAX_SCAN = 2_000;
+    @Override
+    public Page list(JobState state, int limit, String pageToken) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, but was " + limit);
+        }
+        List<JobState> states = state == null ? List.of(JobState.values()) : List.of(state);
+        String after = pageToken == null ? null : decodeToken(pageToken);
+        List<JobRecord> out = new ArrayList<>();
+        for (int round = 0; round < 20 && out.size() < limit; round++) {
+            // the next candidates of every state, merged newest first (the suffix orders them)
+            TreeMap<String, JobState> candidates = new TreeMap<>();
+            boolean more = false;
+            int want = limit - out.size() + 8;
+            String from = after;
+            for (JobState s : states) {
+                String prefix = indexPrefix(s);
+                ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(base.bucket()).prefix(prefix).maxKeys(want)
+                        .startAfter(from == null ? null : prefix + from));
+                page.contents().forEach(o -> candidates.put(o.key().substring(prefix.length()), s));
+                more |= page.isTruncated();
+            }
+            if (candidates.isEmpty()) {
+                return new Page(out, null);
+            }
+            List<String> batch = new ArrayList<>(candidates.keySet()).subList(0, Math.min(want, candidates.size()));
+            List<JobRecord> found = fetch(batch.stream().map(k -> new Entry(candidates.get(k), k)).toList());
+            int consumed = 0;
+            for (int i = 0; i < batch.size() && out.size() < limit; i++) {
+                after = batch.get(i);
+                consumed++;
+                if (found.get(i) != null) {
+                    out.add(found.get(i));
+                }
+            }
+            if (out.size() >= limit) {
+                return new Page(out, more || consumed < candidates.size() ? encodeToken(after) : null);
+            }
+            if (!more && consumed == candidates.size()) {
+                return new Page(out, null);
+            }
+        }
+        return new Page(out, after == null ? null : encodeToken(after));
+    }
 
     @Override
-    public List<JobRecord> list(int limit, java.util.function.Predicate<JobRecord> filter) {
-        String prefix = base.resolve("jobs/").key();
-        List<String> keys = new ArrayList<>();
-        for (var page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix))) {
-            for (S3Object o : page.contents()) {
-                if (o.key().endsWith(".json")) {
-                    keys.add(o.key());
+    public List<JobRecord> unfinished(int max) {
+        List<Entry> entries = new ArrayList<>();
+        for (JobState s : UNFINISHED) {
+            String prefix = indexPrefix(s);
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix))) {
+                for (S3Object o : page.contents()) {
+                    entries.add(new Entry(s, o.key().substring(prefix.length())));
+                }
+                if (entries.size() >= max * 2) {
+                    break;
                 }
             }
         }
-        keys.sort(Comparator.reverseOrder());
-        List<JobRecord> jobs = new ArrayList<>();
-        for (String k : keys.subList(0, Math.min(MAX_SCAN, keys.size()))) {
-            if (jobs.size() >= limit) {
-                break;
+        entries.sort(Comparator.comparing(Entry::suffix).reversed()); // oldest first
+        List<JobRecord> out = new ArrayList<>();
+        for (JobRecord j : fetch(entries.subList(0, Math.min(entries.size(), max)))) {
+            if (j != null) {
+                out.add(j);
             }
-            read(k).map(b -> Json.read(b.asUtf8String(), JobRecord.class)).filter(filter).ifPresent(jobs::add);
         }
-        return jobs;
+        return out;
+    }
+
+    /** One index entry: the state it lists the job under, and its key below that state. */
+    private record Entry(JobState state, String suffix) {
+        String jobId() {
+            return suffix.substring(suffix.indexOf('-') + 1);
+        }
+    }
+
+    /** The records the entries name, in order; null where an entry is stale (the job is in another state, or gone). */
+    private List<JobRecord> fetch(List<Entry> entries) {
+        List<CompletableFuture<JobRecord>> futures = entries.stream().map(e -> CompletableFuture.supplyAsync(() -> {
+            Optional<JobRecord> j = get(e.jobId());
+            if (j.isPresent() && j.get().state() == e.state()) {
+                return j.get();
+            }
+            if (j.isPresent() && j.get().state().isTerminal()) {
+                delete(indexPrefix(e.state()) + e.suffix()); // a crash left it; the job can never return to that state
+            }
+            return null;
+        }, readers)).toList();
+        List<JobRecord> out = new ArrayList<>();
+        for (CompletableFuture<JobRecord> f : futures) {
+            try {
+                out.add(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+        }
+        return out;
+    }
+
+    private void putIndex(JobRecord job) {
+        put(indexKey(job), "", null, true); // 412: already there
+    }
+
+    private String indexKey(JobRecord job) {
+        return indexPrefix(job.state()) + suffix(job);
+    }
+
+    private String indexPrefix(JobState state) {
+        return base.resolve("index/" + state.name() + "/").key();
+    }
+
+    private static String suffix(JobRecord job) {
+        long created = job.createdAt() == null ? 0 : job.createdAt().toEpochMilli();
+        return String.format("%013d-%s", INVERT - created, job.id());
+    }
+
+    private static String encodeToken(String suffix) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(suffix.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeToken(String token) {
+        try {
+            String s = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            if (!s.matches("\\d{13}-[A-Za-z0-9._-]{1,128}")) {
+                throw new IllegalArgumentException("bad token");
+            }
+            return s;
+        } catch (IllegalArgumentException e) {
+            throw new JobStore.InvalidPageTokenException("nextToken is not one this store gave out: '"
+                    + (token.length() > 60 ? token.substring(0, 57) + "..." : token) + "'");
+        }
     }
 
     private String jobKey(String jobId) {
@@ -152,12 +333,19 @@ public final class S3JobStore implements JobStore {
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
             throw wrap("read", key, e);
         }
     }
 
-    /** Puts {@code body}; false when the condition (If-Match etag, or If-None-Match *) failed. */
-    private boolean put(String key, String body, String ifMatch, boolean ifNoneMatch) {
+    /**
+     * Puts {@code body} if the condition holds ({@code ifMatch} etag, or {@code ifNoneMatch}); the new
+     * ETag, or empty when the condition failed (412, a conflicting concurrent write's 409, or If-Match
+     * on a key that is gone).
+     */
+    private Optional<String> put(String key, String body, String ifMatch, boolean ifNoneMatch) {
         PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(base.bucket()).key(key)
                 .contentType("application/json");
         if (ifMatch != null) {
@@ -167,25 +355,29 @@ public final class S3JobStore implements JobStore {
             req.ifNoneMatch("*");
         }
         try {
-            s3.putObject(req.build(), RequestBody.fromString(body, StandardCharsets.UTF_8));
-            return true;
+            String etag = s3.putObject(req.build(), RequestBody.fromString(body, StandardCharsets.UTF_8)).eTag();
+            return Optional.of(etag == null ? "" : etag);
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+            if (e.statusCode() == 412 || e.statusCode() == 409 || (ifMatch != null && e.statusCode() == 404)) {
+                return Optional.empty();
             }
             throw wrap("write", key, e);
         }
     }
 
+    private void delete(String key) {
+        try {
+            s3.deleteObject(r -> r.bucket(base.bucket()).key(key));
+        } catch (S3Exception e) {
+            // an index entry left behind is skipped on read
+        }
+    }
+
     private SoalException wrap(String op, String key, S3Exception e) {
-        boolean retryable = e.statusCode() >= 500 || e.statusCode() == 429 || e.statusCode() == 503;
+        boolean retryable = e.statusCode() >= 500 || e.statusCode() == 429;
         return new SoalException("job store " + op + " failed [bucket=" + base.bucket() + ", key=" + key
                 + ", status=" + e.statusCode() + ", code=" + (e.awsErrorDetails() == null ? "?" : e.awsErrorDetails().errorCode())
                 + "]", e, retryable);
-    }
-
-    private Object lockFor(String key) {
-        return locks[Math.floorMod(key.hashCode(), LOCK_STRIPES)];
     }
 
     static String sha256(String text) {

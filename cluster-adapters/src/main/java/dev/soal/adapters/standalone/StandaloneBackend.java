@@ -55,7 +55,7 @@ public final class StandaloneBackend implements JobBackend {
     @Override
     public SubmitOutcome submit(JobRecord job) {
         String handle = "standalone:" + job.id();
-        if (processes.get(job.id()).isPresent()) {
+        if (processes.alive(job.id())) {
             return new SubmitOutcome.Accepted(handle, "ALREADY_SUBMITTED");
         }
         StandaloneCluster c = cluster.get();
@@ -92,9 +92,15 @@ public final class StandaloneBackend implements JobBackend {
         return true;
     }
 
+    /** A JVM claims its job within seconds; past this the submit is taken as lost and made again. */
+    @Override
+    public Duration startLease() {
+        return Duration.ofMinutes(5);
+    }
+
     @Override
     public BackendStatus status(JobRecord job) {
-        return processes.status(job.id(), "spark-submit driver");
+        return processes.status(job, "spark-submit driver");
     }
 
     @Override

@@ -38,6 +38,8 @@ public final class JobsApi {
     public static final int MAX_LIMIT = 100;
     public static final int DEFAULT_LIMIT = 20;
     static final String PROBLEM_TYPE = "https://soal.dev/problems/";
+    /** Idempotency keys from API clients are stored under this prefix; S3 triggers use {@code s3:}. */
+    public static final String API_KEY_NAMESPACE = "api:";
     private static final Pattern JOB_PATH = Pattern.compile("/jobs/([^/]+)");
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Logger LOG = Logger.getLogger(JobsApi.class.getName());
@@ -57,8 +59,8 @@ public final class JobsApi {
     public record Plan(String backend, Integer lambdaMemoryMb, List<String> reasons, long inputBytes, long inputObjects) {
     }
 
-    /** A page of jobs. */
-    public record Page(List<JobView> jobs) {
+    /** A page of jobs; {@code nextToken} (absent on the last page) asks for the next one. */
+    public record Page(List<JobView> jobs, String nextToken) {
     }
 
     /** An RFC 9457 problem. */
@@ -138,8 +140,9 @@ public final class JobsApi {
         if (key != null && (key.isBlank() || key.length() > 256)) {
             throw new BadRequest(400, "invalid-field", "Invalid field", "idempotencyKey must be 1-256 characters");
         }
+        // the API's keys live in their own namespace: no client can take a key an S3 trigger will use
         JobRequest request = new JobRequest(b.script(), b.mainClass(), b.inputs(), b.output(), b.arguments(), b.tags(),
-                key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")), b.sparkConf());
+                key == null ? null : API_KEY_NAMESPACE + key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")), b.sparkConf());
         String dryRun = r.query().get("dryRun");
         if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "dryRun must be true or false, but was '"
@@ -205,7 +208,16 @@ public final class JobsApi {
                         + MAX_LIMIT + ", but was '" + abbreviate(l) + "'");
             }
         }
-        return json(200, new Page(jobs.list(state, limit).stream().map(JobView::of).toList()));
+        String token = r.query().get("nextToken");
+        if (token != null && (token.isEmpty() || token.length() > 512)) {
+            throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "nextToken must be a token from an earlier page");
+        }
+        try {
+            var page = jobs.list(state, limit, token);
+            return json(200, new Page(page.jobs().stream().map(JobView::of).toList(), page.nextToken()));
+        } catch (dev.soal.core.JobStore.InvalidPageTokenException e) {
+            throw new BadRequest(400, "invalid-parameter", "Invalid parameter", e.getMessage());
+        }
     }
 
     private ApiResponse cancel(String id) {

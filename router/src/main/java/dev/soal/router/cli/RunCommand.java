@@ -11,6 +11,7 @@ import dev.soal.core.StateChange;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyException;
 import dev.soal.router.JobService;
+import dev.soal.router.api.JobsApi;
 import dev.soal.router.embedded.EmbeddedStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,7 +99,8 @@ final class RunCommand implements Callable<Integer> {
             out.println("embedded S3 at " + stack.s3Server().settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
             JobRequest request = new JobRequest(
                     stage(stack, script, EmbeddedStack.SCRIPTS, ""), mainClass,
-                    stageAll(stack, inputs), localOutput ? null : output, arguments, tags, idempotencyKey, null);
+                    stageAll(stack, inputs), localOutput ? null : output, arguments, tags,
+                    idempotencyKey == null ? null : JobsApi.API_KEY_NAMESPACE + idempotencyKey, null);
             JobService jobs = stack.jobs();
             if (dryRun) {
                 JobService.Plan plan = jobs.plan(request);

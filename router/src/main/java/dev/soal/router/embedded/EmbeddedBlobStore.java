@@ -44,14 +44,14 @@ final class EmbeddedBlobStore extends ForwardingBlobStore {
 
     @Override
     public String putBlob(String container, org.jclouds.blobstore.domain.Blob blob) {
-        String etag = conditionally(container, blob.getMetadata().getName(), () -> super.putBlob(container, blob));
+        String etag = conditionally(container, blob.getMetadata().getName(), blob, () -> super.putBlob(container, blob));
         created(container, blob, etag, "Put");
         return etag;
     }
 
     @Override
     public String putBlob(String container, org.jclouds.blobstore.domain.Blob blob, org.jclouds.blobstore.options.PutOptions options) {
-        String etag = conditionally(container, blob.getMetadata().getName(), () -> super.putBlob(container, blob, options));
+        String etag = conditionally(container, blob.getMetadata().getName(), blob, () -> super.putBlob(container, blob, options));
         created(container, blob, etag, options != null && options.isMultipart() ? "CompleteMultipartUpload" : "Put");
         return etag;
     }
@@ -59,21 +59,42 @@ final class EmbeddedBlobStore extends ForwardingBlobStore {
     @Override
     public String completeMultipartUpload(org.jclouds.blobstore.domain.MultipartUpload mpu,
                                           java.util.List<org.jclouds.blobstore.domain.MultipartPart> parts) {
-        String etag = conditionally(mpu.containerName(), mpu.blobName(), () -> super.completeMultipartUpload(mpu, parts));
+        String etag = conditionally(mpu.containerName(), mpu.blobName(), null, () -> super.completeMultipartUpload(mpu, parts));
         notifyListeners(mpu.containerName(), mpu.blobName(), etag, "CompleteMultipartUpload");
         return etag;
     }
 
     /** Runs {@code write} if the request's conditions hold, atomically with respect to other conditional writes of the key. */
-    private String conditionally(String container, String name, java.util.function.Supplier<String> write) {
+    private String conditionally(String container, String name, org.jclouds.blobstore.domain.Blob body,
+                                 java.util.function.Supplier<String> write) {
         var condition = ConditionalWrites.current();
         if (condition.isEmpty()) {
             return write.get();
         }
+        try {
+            return check(container, name, condition.get(), write);
+        } catch (RuntimeException e) {
+            drain(body); // read the request body the refused write did not, so the client sees the 412 and not a broken pipe
+            throw e;
+        }
+    }
+
+    private static void drain(org.jclouds.blobstore.domain.Blob body) {
+        if (body == null || body.getPayload() == null) {
+            return;
+        }
+        try (java.io.InputStream in = body.getPayload().openStream()) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            // the connection closes instead; the client retries
+        }
+    }
+
+    private String check(String container, String name, ConditionalWrites.Condition c, java.util.function.Supplier<String> write) {
         synchronized (locks[Math.floorMod((container + "/" + name).hashCode(), LOCK_STRIPES)]) {
             org.jclouds.blobstore.domain.BlobMetadata now = delegate().blobMetadata(container, name);
-            String ifNoneMatch = condition.get().ifNoneMatch();
-            String ifMatch = condition.get().ifMatch();
+            String ifNoneMatch = c.ifNoneMatch();
+            String ifMatch = c.ifMatch();
             if (ifNoneMatch != null && now != null && (ifNoneMatch.trim().equals("*") || sameEtag(ifNoneMatch, now.getETag()))) {
                 throw preconditionFailed(container, name, "If-None-Match: " + ifNoneMatch);
             }

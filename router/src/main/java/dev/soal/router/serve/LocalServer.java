@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class LocalServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 8642;
     static final int THREADS = 16;
+    static final int RECONCILE_BATCH = 1_000;
 
     private final HttpServer http;
     private final ExecutorService workers;
@@ -72,7 +73,7 @@ public final class LocalServer implements AutoCloseable {
                 }
             });
         });
-        reconciler.scheduleWithFixedDelay(() -> jobs.refreshActive(100), 2, 2, TimeUnit.SECONDS);
+        reconciler.scheduleWithFixedDelay(() -> jobs.reconcileUnfinished(RECONCILE_BATCH), 2, 2, TimeUnit.SECONDS);
         this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
         http.setExecutor(workers);
         http.createContext("/", this::exchange);

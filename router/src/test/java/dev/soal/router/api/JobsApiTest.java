@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,6 +38,9 @@ class JobsApiTest {
     static void start() throws Exception {
         s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
         s3.put("soal-data", "small.csv", "a,b\n1,2\n");
+        for (String script : List.of("a.sql", "b.sql", "job.sql")) {
+            s3.put("soal-scripts", script, "SELECT 1");
+        }
         measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
     }
 

@@ -54,9 +54,10 @@ class AwsRouterTest {
         wire.start();
         s3Server = EmbeddedS3.start(Files.createTempDirectory("soal-aws-s3"));
         s3 = S3Clients.create(s3Server.settings());
-        for (String b : List.of("soal-jobs", "soal-data", "soal-output")) {
+        for (String b : List.of("soal-jobs", "soal-data", "soal-output", "soal-scripts")) {
             s3.createBucket(r -> r.bucket(b));
         }
+        s3.putObject(r -> r.bucket("soal-scripts").key("job.sql"), RequestBody.fromString("SELECT 1"));
         s3.putObject(r -> r.bucket("soal-data").key("big.csv"), RequestBody.fromString("x".repeat(1000)));
     }
 

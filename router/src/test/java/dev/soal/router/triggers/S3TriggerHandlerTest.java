@@ -38,6 +38,7 @@ class S3TriggerHandlerTest {
     static void start() throws Exception {
         s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output", "other-bucket");
         s3.put("soal-data", "incoming/listings/New York (Nov).csv", "id,name\n1,a\n");
+        s3.put("soal-scripts", "neighbourhood_stats.sql", "SELECT 1");
         s3.put("soal-data", "incoming/listings/börse 2.csv", "id,name\n2,b\n");
         s3.put("other-bucket", "incoming/listings/x.csv", "id\n1\n");
         measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));

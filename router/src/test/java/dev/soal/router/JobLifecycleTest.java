@@ -1,0 +1,218 @@
+package dev.soal.router;
+
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.core.Backend;
+import dev.soal.core.BackendStatus;
+import dev.soal.core.JobIds;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.JobStore;
+import dev.soal.core.Lease;
+import dev.soal.core.Measurement;
+import dev.soal.core.RoutingDecision;
+import dev.soal.core.RuntimeAttempts;
+import dev.soal.core.S3Uri;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.policies.RoutingPolicy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What happens to a job when the process that handled it dies at any point, told by the records such a
+ * death leaves in the store, with two routers sharing one store (each its own service and S3 client).
+ */
+class JobLifecycleTest {
+    private static EmbeddedS3Fixture s3;
+    private static InputMeasurer measurer;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
+        s3.put("soal-data", "small.csv", "a,b\n1,2\n");
+        s3.put("soal-scripts", "job.sql", "SELECT 1");
+        measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() {
+        measurer.close();
+        s3.close();
+    }
+
+    private final RecordingBackend lambda = new RecordingBackend(Backend.LAMBDA);
+    private final RecordingBackend emr = new RecordingBackend(Backend.EMR_SERVERLESS);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    private JobStore store(String prefix) {
+        return new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/" + prefix + "/"));
+    }
+
+    private JobService service(JobStore store) {
+        return new JobService(store, measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
+                Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
+                Clock.systemUTC(), meters);
+    }
+
+    /** A job as a router that died right after recording it leaves it: QUEUED, no run, its submit lease lapsed. */
+    private static JobRecord recordedByADeadRouter(JobStore store, Backend backend) {
+        Instant past = Instant.now().minus(Duration.ofMinutes(5));
+        JobRecord job = JobRecord.queued(JobIds.next(past), new JobRequest("s3://soal-scripts/job.sql", null,
+                        List.of("s3://soal-data/small.csv"), "s3://soal-output/jobs/x/", null, null, null, null),
+                new Measurement(8, 1, 0), new RoutingDecision(backend, 2048, List.of("test")), past).toBuilder()
+                .submitLease(Lease.of("router-dead", past, JobService.SUBMIT_LEASE)).build();
+        store.create(job, null);
+        return job;
+    }
+
+    @Test
+    void aJobRecordedButNeverSent_isSentByTheReconciler_once() {
+        JobStore store = store("unsent");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        JobService survivor = service(store);
+
+        survivor.reconcileUnfinished(100);
+        survivor.reconcileUnfinished(100);
+        service(store).reconcileUnfinished(100);
+
+        assertThat(lambda.submitted).containsExactly(job.id());
+        JobRecord after = survivor.get(job.id());
+        assertThat(after.backendHandle()).isEqualTo("run-1");
+        assertThat(after.submits()).isEqualTo(1);
+        assertThat(after.submitLease().ownedBy(survivor.routerId())).isTrue();
+    }
+
+    @Test
+    void aJobAnotherRouterIsSending_isLeftToIt() {
+        JobStore store = store("leased");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        store.update(job.id(), j -> j.toBuilder().submitLease(Lease.of("router-alive", Instant.now(), Duration.ofMinutes(1))).build());
+        service(store).reconcileUnfinished(100);
+        assertThat(lambda.submitted).isEmpty();
+    }
+
+    @Test
+    void aSubmitTheRuntimeNeverClaimed_isMadeAgain_andGivenUpAfterMaxSubmits() {
+        JobStore store = store("unclaimed");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        JobService router = service(store);
+        for (int i = 0; i < JobService.MAX_SUBMITS + 1; i++) {
+            router.reconcileUnfinished(100);
+            // the runtime never claims it; time passes beyond the start lease
+            store.update(job.id(), j -> j.submitLease() == null ? j : j.toBuilder()
+                    .submitLease(new Lease(j.submitLease().owner(), Instant.now().minusSeconds(1))).build());
+        }
+        assertThat(lambda.submitted).hasSize(JobService.MAX_SUBMITS);
+        JobRecord after = router.get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.message()).isEqualTo("no run started after 3 submissions to lambda");
+    }
+
+    @Test
+    void aCancelBeforeTheRunExists_endsCancelled_andNothingStarts() {
+        JobStore store = store("cancel-unsent");
+        JobRecord job = recordedByADeadRouter(store, Backend.EMR_SERVERLESS);
+        JobService router = service(store);
+
+        JobRecord cancelled = router.cancel(job.id());
+        router.reconcileUnfinished(100);
+
+        assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(emr.submitted).isEmpty();
+        assertThat(router.get(job.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void aCancelWhileAnotherRouterSends_isSeenByThatSend_andTheRunIsCancelled() {
+        JobStore store = store("cancel-racing");
+        JobRecord job = recordedByADeadRouter(store, Backend.EMR_SERVERLESS);
+        emr.selfReporting = false;
+        emr.status = new BackendStatus(JobState.QUEUED, "SUBMITTED", null);
+        JobService sender = service(store);
+        JobService canceller = service(store);
+        // the cancel lands while the submit is on its way: the backend answers after the record says CANCELLING
+        emr.onSubmit = () -> canceller.cancel(job.id());
+
+        sender.reconcileUnfinished(100);
+
+        assertThat(emr.submitted).containsExactly(job.id());
+        assertThat(emr.cancelled).containsExactly(job.id());
+        assertThat(sender.refresh(job.id()).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void aRuntimeThatStoppedRenewingItsLease_endsFailed_withTheBackendsLastWord() {
+        JobStore store = store("lapsed");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        store.update(job.id(), j -> RuntimeAttempts.claim(j.toBuilder().backendHandle("run-1").build(), "attempt-7",
+                "a container", Instant.now().minus(Duration.ofMinutes(3)), RuntimeAttempts.DEFAULT_LEASE));
+        lambda.status = new BackendStatus(JobState.RUNNING, "ELSEWHERE", "not in this router");
+
+        JobRecord after = service(store).reconcile(service(store).get(job.id()));
+
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.nativeState()).isEqualTo("LEASE_EXPIRED");
+        assertThat(after.message()).startsWith("the runtime stopped reporting: attempt attempt-7's lease expired at")
+                .endsWith("(ELSEWHERE: not in this router)");
+        assertThat(lambda.submitted).isEmpty();
+    }
+
+    @Test
+    void aRunWhoseRuntimeHoldsALiveLease_isNotJudgedByAProcessThatExited() {
+        JobStore store = store("held");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        store.update(job.id(), j -> RuntimeAttempts.claim(j.toBuilder().backendHandle("run-1").build(), "attempt-1",
+                "a container", Instant.now(), RuntimeAttempts.DEFAULT_LEASE));
+        // e.g. a second delivery's process that declined to run and exited 0
+        lambda.status = new BackendStatus(JobState.SUCCEEDED, "EXIT_0", "exited with code 0");
+        assertThat(service(store).refresh(job.id()).state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void aQueuedRun_keepsTheBackendsNativeStateAndMessage() {
+        JobStore store = store("native");
+        JobRecord job = recordedByADeadRouter(store, Backend.EMR_SERVERLESS);
+        emr.selfReporting = false;
+        JobService router = service(store);
+        router.reconcileUnfinished(100);
+        emr.status = new BackendStatus(JobState.QUEUED, "QUEUED", "application concurrency limit reached");
+        JobRecord queued = router.refresh(job.id());
+        assertThat(queued.state()).isEqualTo(JobState.QUEUED);
+        assertThat(queued.nativeState()).isEqualTo("QUEUED");
+        assertThat(queued.message()).isEqualTo("application concurrency limit reached");
+    }
+
+    @Test
+    void aFinishedJob_isCountedOnce_byTheRouterWhoseChangeEndedIt() {
+        JobStore store = store("counted");
+        JobRecord job = recordedByADeadRouter(store, Backend.EMR_SERVERLESS);
+        emr.selfReporting = false;
+        JobService a = service(store);
+        SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
+        JobService b = new JobService(store, measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
+                Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
+                Clock.systemUTC(), otherMeters);
+        a.reconcileUnfinished(100);
+        emr.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null);
+        for (int i = 0; i < 3; i++) {
+            a.refresh(job.id());
+            b.refresh(job.id());
+        }
+        double total = meters.counter("soal.jobs.finished", "backend", "emr-serverless", "state", "SUCCEEDED").count()
+                + otherMeters.counter("soal.jobs.finished", "backend", "emr-serverless", "state", "SUCCEEDED").count();
+        assertThat(total).isEqualTo(1.0);
+    }
+}
