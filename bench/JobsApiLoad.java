@@ -87,6 +87,7 @@ public final class JobsApiLoad {
                 s3.createBucket(r -> r.bucket(b));
             }
             s3.putObject(r -> r.bucket("soal-data").key("listings.csv"), RequestBody.fromString("id,price\n1,100\n"));
+            s3.putObject(r -> r.bucket("soal-scripts").key("neighbourhood_stats.sql"), RequestBody.fromString("SELECT 1"));
             Policies policies = PolicyLoader.defaults();
             HoldingBackend backend = new HoldingBackend();
             S3JobStore store = new S3JobStore(s3, S3Uri.parse("s3://soal-jobs/"));

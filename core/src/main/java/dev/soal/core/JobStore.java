@@ -71,6 +71,14 @@ public interface JobStore {
         }
     }
 
-    /** Jobs that have not ended (QUEUED, RUNNING, CANCELLING), oldest first, up to {@code max}, from the index. */
-    List<JobRecord> unfinished(int max);
+    /**
+     * Jobs that have not ended (QUEUED, RUNNING, CANCELLING) and were created before {@code createdBefore},
+     * oldest first, up to {@code max}, from the index (younger jobs are skipped without being read).
+     */
+    List<JobRecord> unfinished(int max, java.time.Instant createdBefore);
+
+    /** Every job that has not ended, oldest first, up to {@code max}. */
+    default List<JobRecord> unfinished(int max) {
+        return unfinished(max, java.time.Instant.MAX);
+    }
 }

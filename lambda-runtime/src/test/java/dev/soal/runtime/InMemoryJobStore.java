@@ -38,7 +38,8 @@ final class InMemoryJobStore implements JobStore {
     }
 
     @Override
-    public List<JobRecord> unfinished(int max) {
-        return jobs.values().stream().filter(j -> !j.state().isTerminal()).limit(max).toList();
+    public List<JobRecord> unfinished(int max, java.time.Instant createdBefore) {
+        return jobs.values().stream().filter(j -> !j.state().isTerminal() && j.createdAt().isBefore(createdBefore))
+                .limit(max).toList();
     }
 }

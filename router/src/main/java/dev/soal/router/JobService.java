@@ -55,6 +55,8 @@ public final class JobService {
     public static final int MAX_SUBMITS = 3;
     /** Past its lease by this much, a runtime that stopped renewing is taken as gone. */
     public static final Duration LEASE_GRACE = Duration.ofSeconds(15);
+    /** The reconciler leaves jobs younger than this to the router that recorded them. */
+    public static final Duration RECONCILE_AFTER = Duration.ofSeconds(10);
 
     private final JobStore store;
     private final InputMeasurer measurer;
@@ -117,7 +119,7 @@ public final class JobService {
                 : request.withOutputUri(outputBase.resolve(id + "/").toString());
         policy.checkAllowed(withOutput);
         JobRecord job = JobRecord.queued(id, withOutput, plan.measurement(), plan.decision(), now).toBuilder()
-                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).build();
+                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).submits(1).build();
         JobStore.CreateOutcome created = store.create(job, request.idempotencyKey(), request.fingerprint());
         if (created instanceof JobStore.CreateOutcome.Conflict conflict) {
             throw new IdempotencyConflictException("idempotency key '" + request.idempotencyKey()
@@ -127,8 +129,10 @@ public final class JobService {
         if (created instanceof JobStore.CreateOutcome.Existing existing) {
             return new Submitted(existing.job(), true);
         }
-        // ours, or one whose creator died before it was recorded: submit it
-        return new Submitted(send(created.job().id()), false);
+        // ours (recorded with our lease: send it at once), or one whose creator died before recording it
+        JobRecord recorded = created.job();
+        boolean ours = recorded.submitLease() != null && recorded.submitLease().ownedBy(routerId);
+        return new Submitted(ours ? send(recorded) : send(recorded.id()), false);
     }
 
     /**
@@ -145,6 +149,12 @@ public final class JobService {
                 || job.state().isTerminal()) {
             return job; // another router holds it, or there is nothing to send
         }
+        return send(job);
+    }
+
+    /** Sends a job whose submit lease this router holds. */
+    private JobRecord send(JobRecord job) {
+        String jobId = job.id();
         JobBackend first = backends.get(job.decision().backend());
         if (job.state() == JobState.CANCELLING) {
             return cancelUnsent(job, first);
@@ -310,7 +320,8 @@ public final class JobService {
      */
     public int reconcileUnfinished(int limit) {
         int n = 0;
-        for (JobRecord j : store.unfinished(limit)) {
+        // a job younger than this is in the hands of the router that recorded it
+        for (JobRecord j : store.unfinished(limit, clock.instant().minus(RECONCILE_AFTER))) {
             try {
                 reconcile(j);
             } catch (RuntimeException e) {

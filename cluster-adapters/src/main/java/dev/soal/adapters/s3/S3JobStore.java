@@ -206,7 +206,8 @@ public final class S3JobStore implements JobStore {
                 String prefix = indexPrefix(s);
                 ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(base.bucket()).prefix(prefix).maxKeys(want)
                         .startAfter(from == null ? null : prefix + from));
-                page.contents().forEach(o -> candidates.put(o.key().substring(prefix.length()), s));
+                page.contents().stream().filter(o -> !o.key().endsWith("/"))
+                        .forEach(o -> candidates.put(o.key().substring(prefix.length()), s));
                 more |= page.isTruncated();
             }
             if (candidates.isEmpty()) {
@@ -233,13 +234,19 @@ public final class S3JobStore implements JobStore {
     }
 
     @Override
-    public List<JobRecord> unfinished(int max) {
+    public List<JobRecord> unfinished(int max, Instant createdBefore) {
         List<Entry> entries = new ArrayList<>();
+        // entries sort newest first: start after the ones created at or after createdBefore
+        String from = createdBefore.equals(Instant.MAX) ? null
+                : String.format("%013d-~", INVERT - Math.min(INVERT, createdBefore.toEpochMilli()));
         for (JobState s : UNFINISHED) {
             String prefix = indexPrefix(s);
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix))) {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix)
+                    .startAfter(from == null ? null : prefix + from))) {
                 for (S3Object o : page.contents()) {
-                    entries.add(new Entry(s, o.key().substring(prefix.length())));
+                    if (!o.key().endsWith("/")) {
+                        entries.add(new Entry(s, o.key().substring(prefix.length())));
+                    }
                 }
                 if (entries.size() >= max * 2) {
                     break;

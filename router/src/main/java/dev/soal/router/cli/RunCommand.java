@@ -96,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
         try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
-            out.println("embedded S3 at " + stack.s3Server().settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
+            out.println("embedded S3 at " + stack.s3Settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
             JobRequest request = new JobRequest(
                     stage(stack, script, EmbeddedStack.SCRIPTS, ""), mainClass,
                     stageAll(stack, inputs), localOutput ? null : output, arguments, tags,
@@ -166,7 +166,7 @@ final class RunCommand implements Callable<Integer> {
         if (job.state() != JobState.SUCCEEDED) {
             return 1;
         }
-        Path folder = stack.s3Server().settings().endpoint() == null ? null
+        Path folder = stack.s3Settings().endpoint() == null ? null
                 : stack.workDir().getParent().resolve("s3").resolve(outUri.bucket()).resolve(outUri.key());
         out.println("output: " + outUri + (folder == null ? "" : " (local folder " + folder.normalize() + ")"));
         if (localOutput) {

@@ -23,6 +23,15 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EmbeddedOptions embedded = new EmbeddedOptions();
 
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "Join the embedded S3 server another 'soal serve'"
+            + " printed (its buckets, job store and reconciler duties are then shared); objects written to it raise"
+            + " S3 triggers in the server that hosts it.")
+    java.net.URI s3Endpoint;
+
+    @Option(names = "--simulate-runs", paramLabel = "MILLIS", description = "For load tests: jobs do not run Spark;"
+            + " a stand-in runtime claims each job as the real one does, waits MILLIS and succeeds.")
+    Long simulateRunsMillis;
+
     @Option(names = "--script", description = "A local script to upload into s3://soal-scripts/<file name> at start (repeatable).")
     java.util.List<java.nio.file.Path> scripts = new java.util.ArrayList<>();
 
@@ -35,8 +44,20 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("soal serve: " + e.getMessage());
             return 2;
         }
-        EmbeddedStack stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
-                line -> System.out.println("  | " + line));
+        if (simulateRunsMillis != null && simulateRunsMillis < 0) {
+            System.err.println("soal serve: --simulate-runs must be >= 0, but was " + simulateRunsMillis);
+            return 2;
+        }
+        EmbeddedStack stack;
+        try {
+            stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
+                    line -> System.out.println("  | " + line), new EmbeddedStack.Options(s3Endpoint,
+                            simulateRunsMillis == null ? null : java.time.Duration.ofMillis(simulateRunsMillis)));
+        } catch (RuntimeException e) {
+            System.err.println("soal serve: cannot start" + (s3Endpoint == null ? "" : " with the S3 server at " + s3Endpoint)
+                    + ": " + e.getMessage());
+            return 2;
+        }
         for (java.nio.file.Path s : scripts) {
             if (!java.nio.file.Files.isRegularFile(s)) {
                 System.err.println("soal serve: no such script file: " + s);
@@ -54,8 +75,9 @@ final class ServeCommand implements Callable<Integer> {
         }));
         System.out.println("soal serve: jobs API on " + server.uri() + "/jobs");
         System.out.println("  token: " + server.token() + "   (send 'Authorization: Bearer <token>')");
-        System.out.println("  embedded S3 at " + stack.s3Server().settings().endpoint() + " (access key "
-                + stack.s3Server().settings().accessKey() + ", secret " + stack.s3Server().settings().secretKey() + ")");
+        System.out.println("  " + (stack.s3Server().isPresent() ? "embedded S3 at " : "joined the S3 server at ")
+                + stack.s3Settings().endpoint() + " (access key " + stack.s3Settings().accessKey() + ", secret "
+                + stack.s3Settings().secretKey() + ")");
         LocalServer.describe(policies).forEach(t -> System.out.println("  trigger: " + t));
         stop.await();
         return 0;

@@ -5,6 +5,7 @@ import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Clients;
 import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.adapters.s3.S3Settings;
 import dev.soal.adapters.standalone.StandaloneBackend;
 import dev.soal.adapters.standalone.StandaloneCluster;
 import dev.soal.core.Backend;
@@ -42,33 +43,61 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final Duration CLUSTER_JOB_TIMEOUT = Duration.ofHours(2);
 
     private final EmbeddedS3 s3Server;
+    private final S3Settings s3Settings;
     private final S3Client s3;
     private final InputMeasurer measurer;
     private final JobService jobs;
     private final Path workDir;
     private StandaloneCluster cluster;
 
-    private EmbeddedStack(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output) {
+    /**
+     * How a stack starts.
+     *
+     * @param s3Endpoint     null to start the embedded S3 server; else the endpoint of one another stack
+     *                       started (with the same keys), whose buckets and job store this stack shares
+     * @param simulatedRuns  null to run jobs with Spark; else {@link SimulatedRuntime}s that take this long
+     */
+    public record Options(java.net.URI s3Endpoint, Duration simulatedRuns) {
+        public static Options defaults() {
+            return new Options(null, null);
+        }
+    }
+
+    private EmbeddedStack(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output, Options options) {
         this.workDir = home.resolve("work");
-        this.s3Server = EmbeddedS3.start(home.resolve("s3"));
-        this.s3 = S3Clients.create(s3Server.settings());
+        this.s3Server = options.s3Endpoint() == null ? EmbeddedS3.start(home.resolve("s3")) : null;
+        this.s3Settings = s3Server != null ? s3Server.settings()
+                : new S3Settings(S3Settings.DEFAULT_REGION, options.s3Endpoint(), EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY);
+        this.s3 = S3Clients.create(s3Settings);
         for (String bucket : List.of(SCRIPTS, DATA, OUTPUT, JOBS)) {
             createBucket(bucket);
         }
         String store = "s3://" + JOBS + "/";
-        LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
+        S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
-        backends.put(Backend.LAMBDA, new LocalLambdaBackend(artifacts, s3Server.settings(), store, workDir, processes, output));
-        backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Server.settings(), store,
-                workDir, processes, output, CLUSTER_JOB_TIMEOUT));
+        if (options.simulatedRuns() != null) {
+            for (Backend b : List.of(Backend.LAMBDA, Backend.STANDALONE)) {
+                backends.put(b, new SimulatedRuntime(b, jobStore, s3, JOBS, options.simulatedRuns(), Clock.systemUTC()));
+            }
+        } else {
+            LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
+            backends.put(Backend.LAMBDA, new LocalLambdaBackend(artifacts, s3Settings, store, workDir, processes, output));
+            backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, store,
+                    workDir, processes, output, CLUSTER_JOB_TIMEOUT));
+        }
         this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
-        this.jobs = new JobService(new S3JobStore(s3, S3Uri.parse(store)), measurer,
+        this.jobs = new JobService(jobStore, measurer,
                 new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE)), backends,
                 S3Uri.parse("s3://" + OUTPUT + "/jobs/"), Clock.systemUTC());
     }
 
     public static EmbeddedStack start(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output) {
-        return new EmbeddedStack(home, artifacts, policies, output);
+        return start(home, artifacts, policies, output, Options.defaults());
+    }
+
+    public static EmbeddedStack start(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output,
+                                      Options options) {
+        return new EmbeddedStack(home, artifacts, policies, output, options);
     }
 
     private synchronized StandaloneCluster cluster(RuntimeArtifacts artifacts) {
@@ -109,8 +138,14 @@ public final class EmbeddedStack implements AutoCloseable {
         return workDir;
     }
 
-    public EmbeddedS3 s3Server() {
-        return s3Server;
+    /** The S3 server this stack started; empty when it joined another stack's ({@link Options#s3Endpoint()}). */
+    public java.util.Optional<EmbeddedS3> s3Server() {
+        return java.util.Optional.ofNullable(s3Server);
+    }
+
+    /** Where this stack's S3 is, and its keys. */
+    public S3Settings s3Settings() {
+        return s3Settings;
     }
 
     @Override
@@ -120,6 +155,8 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         measurer.close();
         s3.close();
-        s3Server.close();
+        if (s3Server != null) {
+            s3Server.close();
+        }
     }
 }

@@ -57,7 +57,8 @@ public final class LocalServer implements AutoCloseable {
         this.triggers = Executors.newSingleThreadExecutor(daemon("soal-s3-trigger"));
         this.reconciler = Executors.newSingleThreadScheduledExecutor(daemon("soal-reconcile"));
         S3TriggerHandler trigger = new S3TriggerHandler(jobs, policies);
-        s3.addListener((bucket, key, size, etag, how) -> {
+        if (s3 != null) {
+            s3.addListener((bucket, key, size, etag, how) -> {
             if (policies.triggerFor(bucket, key).isEmpty()) {
                 return;
             }
@@ -72,8 +73,16 @@ public final class LocalServer implements AutoCloseable {
                     log.println("s3 trigger failed for s3://" + bucket + "/" + key + ": " + e.getMessage());
                 }
             });
-        });
-        reconciler.scheduleWithFixedDelay(() -> jobs.reconcileUnfinished(RECONCILE_BATCH), 2, 2, TimeUnit.SECONDS);
+            });
+        }
+        // moves every unfinished job forward (resends, silent runs, timeouts); a failed sweep is retried next time
+        reconciler.scheduleWithFixedDelay(() -> {
+            try {
+                jobs.reconcileUnfinished(RECONCILE_BATCH);
+            } catch (RuntimeException e) {
+                log.println("reconciler: sweep failed, retrying: " + e.getMessage());
+            }
+        }, 2, 2, TimeUnit.SECONDS);
         this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
         http.setExecutor(workers);
         http.createContext("/", this::exchange);
@@ -83,10 +92,10 @@ public final class LocalServer implements AutoCloseable {
     /** Starts the server over the embedded stack; {@code token} null makes a random one. Port 0 picks a free port. */
     public static LocalServer start(EmbeddedStack stack, Policies policies, int port, String token, PrintStream log)
             throws IOException {
-        return start(stack.jobs(), stack.s3Server(), policies, port, token, log);
+        return start(stack.jobs(), stack.s3Server().orElse(null), policies, port, token, log);
     }
 
-    /** Starts the server for {@code jobs}, with S3 triggers from {@code s3}'s writes. */
+    /** Starts the server for {@code jobs}, with S3 triggers from {@code s3}'s writes (none when {@code s3} is null). */
     public static LocalServer start(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
             throws IOException {
         String t = token != null ? token : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
