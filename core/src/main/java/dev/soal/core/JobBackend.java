@@ -33,6 +33,11 @@ public interface JobBackend {
         return java.util.Optional.empty();
     }
 
+    /** The job a run of this backend was started for (from the run's name, tags or arguments); empty if none. */
+    default java.util.Optional<String> jobIdOf(String handle) {
+        return java.util.Optional.empty();
+    }
+
     /**
      * For backends whose runtime reports progress: how long after a submit the runtime has to claim the
      * job before the submit is taken as lost and made again (the runtime's claim makes a second delivery

@@ -17,6 +17,7 @@ import java.util.UUID;
  * it reports nowhere (a bare cluster run) and always runs.
  */
 final class JobReporter {
+    static final String METRICS_NAMESPACE = System.getenv().getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL");
     private final Optional<JobStore> store;
     private final String jobId;
     private final Clock clock;
@@ -73,6 +74,20 @@ final class JobReporter {
     }
 
     private void end(JobState state, String message, long durationMillis) {
-        store.ifPresent(s -> s.update(jobId, j -> RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant())));
+        store.ifPresent(s -> {
+            java.util.concurrent.atomic.AtomicReference<JobRecord> before = new java.util.concurrent.atomic.AtomicReference<>();
+            JobRecord after = s.update(jobId, j -> {
+                before.set(j);
+                return RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant());
+            });
+            if (before.get() != null && !before.get().state().isTerminal() && after.state().isTerminal()) {
+                // this change ended the job: it is counted here, once, and leaves with the invocation's logs
+                System.out.println(dev.soal.core.EmbeddedMetrics.line(METRICS_NAMESPACE, java.util.Map.of(
+                        "backend", after.decision().backend().id(), "state", after.state().name()), java.util.List.of(
+                        new dev.soal.core.EmbeddedMetrics.Value("soal.jobs.finished", 1, "Count"),
+                        new dev.soal.core.EmbeddedMetrics.Value("soal.job.duration", durationMillis, "Milliseconds")),
+                        clock.instant()));
+            }
+        });
     }
 }

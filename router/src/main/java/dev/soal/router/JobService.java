@@ -332,6 +332,33 @@ public final class JobService {
         return n;
     }
 
+    /** The job a run of {@code backend} belongs to, asked of the backend. */
+    public Optional<String> jobIdOf(Backend backend, String handle) {
+        JobBackend b = backends.get(backend);
+        return b == null ? Optional.empty() : b.jobIdOf(handle);
+    }
+
+    /**
+     * The runtime's invocation {@code requestId} failed for good (Lambda's on-failure destination): the
+     * job ends FAILED (TIMED_OUT when the function timed out) with the function's own error, unless it
+     * has ended, or another invocation holds a live claim on it (a duplicate delivery still running).
+     */
+    public JobRecord runtimeFailed(String jobId, String requestId, boolean timedOut, String nativeState, String message) {
+        get(jobId);
+        Instant now = clock.instant();
+        return update(jobId, j -> {
+            if (j.state().isTerminal()) {
+                return j;
+            }
+            boolean heldByAnother = j.attempt() != null && j.attempt().liveAt(now) && !j.attempt().ownedBy(requestId);
+            if (heldByAnother) {
+                return j;
+            }
+            JobState end = j.state() == JobState.CANCELLING ? JobState.CANCELLED : timedOut ? JobState.TIMED_OUT : JobState.FAILED;
+            return j.transition(end, nativeState, message, now).toBuilder().submitLease(null).build();
+        });
+    }
+
     public JobRecord get(String jobId) {
         return store.get(jobId).orElseThrow(() -> new JobNotFoundException("no such job: " + jobId));
     }

@@ -28,9 +28,13 @@ public final class SoalMetrics {
     private SoalMetrics() {
     }
 
-    /** CloudWatch (namespace from the config, one publish a minute) or, with {@code SOAL_METRICS=none}, in memory. */
+    /**
+     * {@code emf} (the default): in memory, flushed as Embedded Metric Format log lines at the end of every
+     * invocation ({@link EmfFlusher}); {@code cloudwatch}: PutMetricData from a background thread, once a
+     * minute (for a long-lived process: Lambda freezes that thread between invocations); {@code none}.
+     */
     public static MeterRegistry registry(AwsRouterConfig config) {
-        if (config.metrics().equals("none")) {
+        if (!config.metrics().equals("cloudwatch")) {
             return new SimpleMeterRegistry();
         }
         return cloudWatch(config.metricsNamespace(), CloudWatchAsyncClient.builder()
@@ -41,6 +45,51 @@ public final class SoalMetrics {
         Map<String, String> props = Map.of("cloudwatch.namespace", namespace, "cloudwatch.step", step.toString());
         CloudWatchConfig config = props::get;
         return new CloudWatchMeterRegistry(config, io.micrometer.core.instrument.Clock.SYSTEM, client);
+    }
+
+    /**
+     * Writes what was counted since the last flush as Embedded Metric Format lines, one per meter that
+     * moved: counters as their increase, timers as the number of events and their total time.
+     */
+    public static final class EmfFlusher {
+        private final String namespace;
+        private final java.util.Map<Meter.Id, double[]> last = new java.util.concurrent.ConcurrentHashMap<>();
+
+        public EmfFlusher(String namespace) {
+            this.namespace = namespace;
+        }
+
+        public synchronized void flush(MeterRegistry registry, PrintStream out) {
+            java.time.Instant now = java.time.Instant.now();
+            for (Meter m : registry.getMeters()) {
+                double count;
+                double millis = 0;
+                if (m instanceof Counter c) {
+                    count = c.count();
+                } else if (m instanceof FunctionCounter c) {
+                    count = c.count();
+                } else if (m instanceof Timer t) {
+                    count = t.count();
+                    millis = t.totalTime(TimeUnit.MILLISECONDS);
+                } else {
+                    continue;
+                }
+                double[] before = last.getOrDefault(m.getId(), new double[2]);
+                double dCount = count - before[0];
+                double dMillis = millis - before[1];
+                last.put(m.getId(), new double[]{count, millis});
+                if (dCount <= 0) {
+                    continue;
+                }
+                java.util.Map<String, String> dims = new java.util.LinkedHashMap<>();
+                m.getId().getTags().forEach(t -> dims.put(t.getKey(), t.getValue()));
+                java.util.List<dev.soal.core.EmbeddedMetrics.Value> values = m instanceof Timer
+                        ? java.util.List.of(new dev.soal.core.EmbeddedMetrics.Value(m.getId().getName() + ".count", dCount, "Count"),
+                        new dev.soal.core.EmbeddedMetrics.Value(m.getId().getName() + ".time", dMillis, "Milliseconds"))
+                        : java.util.List.of(new dev.soal.core.EmbeddedMetrics.Value(m.getId().getName(), dCount, "Count"));
+                out.println(dev.soal.core.EmbeddedMetrics.line(namespace, dims, values, now));
+            }
+        }
     }
 
     /** One line per meter, sorted by name: what the router counted. */

@@ -21,6 +21,8 @@ public final class RecordingBackend implements JobBackend {
     public final List<String> cancelled = new CopyOnWriteArrayList<>();
     /** Runs while a submit is on its way (before the backend answers). */
     public volatile Runnable onSubmit = () -> { };
+    /** Which job each run belongs to, as the backend would tell from the run's name or arguments. */
+    public final java.util.Map<String, String> jobOfRun = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RecordingBackend(Backend kind) {
         this.kind = kind;
@@ -44,6 +46,11 @@ public final class RecordingBackend implements JobBackend {
             throw failure;
         }
         return answer;
+    }
+
+    @Override
+    public java.util.Optional<String> jobIdOf(String handle) {
+        return java.util.Optional.ofNullable(jobOfRun.get(handle));
     }
 
     @Override

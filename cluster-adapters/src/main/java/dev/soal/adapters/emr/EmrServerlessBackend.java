@@ -127,6 +127,16 @@ public final class EmrServerlessBackend implements JobBackend {
         });
     }
 
+    /** The job id from the run's {@code soal-job-id} tag, or its name {@code soal-<jobId>}. */
+    @Override
+    public Optional<String> jobIdOf(String handle) {
+        JobRun run = resilience.call(NAME, () -> emr.getJobRun(r -> r.applicationId(config.applicationId()).jobRunId(handle))).jobRun();
+        if (run.hasTags() && run.tags().containsKey("soal-job-id")) {
+            return Optional.of(run.tags().get("soal-job-id"));
+        }
+        return run.name() != null && run.name().startsWith("soal-") ? Optional.of(run.name().substring(5)) : Optional.empty();
+    }
+
     @Override
     public BackendStatus status(JobRecord job) {
         JobRun run = resilience.call(NAME, () -> emr.getJobRun(r -> r.applicationId(config.applicationId())

@@ -130,6 +130,14 @@ public final class GlueBackend implements JobBackend {
         return Optional.empty();
     }
 
+    /** The job id from the run's {@code --job-id} argument. */
+    @Override
+    public Optional<String> jobIdOf(String handle) {
+        JobRun run = resilience.call(NAME, () -> glue.getJobRun(r -> r.jobName(config.jobName()).runId(handle)
+                .predecessorsIncluded(false))).jobRun();
+        return run.hasArguments() ? Optional.ofNullable(run.arguments().get("--job-id")) : Optional.empty();
+    }
+
     @Override
     public BackendStatus status(JobRecord job) {
         JobRun run = resilience.call(NAME, () -> glue.getJobRun(r -> r.jobName(config.jobName())

@@ -243,6 +243,39 @@ class EmrServerlessBackendTest {
     }
 
     @Test
+    void timeouts_areJudgedByTheRunsOwnExecutionTimeoutMinutes() {
+        JobRecord running = WireMockAws.job(Backend.EMR_SERVERLESS).withBackendHandle("00fjr6", Instant.now())
+                .transition(JobState.RUNNING, "RUNNING", null, Instant.now());
+        // started with a 30-minute limit (the policy now says 120): cancelled by EMR after 30 minutes
+        aws.server.stubFor(get(urlEqualTo(RUNS + "/00fjr6")).willReturn(okJson(jobRun("00fjr6", "CANCELLED", "", 1800, null)
+                .replace("\"executionTimeoutMinutes\":120", "\"executionTimeoutMinutes\":30"))));
+        BackendStatus s = backend.status(running);
+        assertThat(s.state()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(s.message()).isEqualTo("ran past executionTimeoutMinutes 30");
+    }
+
+    @Test
+    void queuedRun_keepsEmrsOwnStateDetails() {
+        JobRecord job = WireMockAws.job(Backend.EMR_SERVERLESS).withBackendHandle("00fjr4", Instant.now());
+        aws.server.stubFor(get(urlEqualTo(RUNS + "/00fjr4")).willReturn(okJson(jobRun("00fjr4", "QUEUED",
+                "Application concurrency limit reached", null, null))));
+        BackendStatus s = backend.status(job);
+        assertThat(s.state()).isEqualTo(JobState.QUEUED);
+        assertThat(s.nativeState()).isEqualTo("QUEUED");
+        assertThat(s.message()).isEqualTo("Application concurrency limit reached");
+    }
+
+    @Test
+    void jobIdOf_readsTheRunsTag_orItsName() {
+        aws.server.stubFor(get(urlEqualTo(RUNS + "/00fjr3")).willReturn(okJson(jobRun("00fjr3", "RUNNING", "", null, null)
+                .replace("\"name\":\"soal-x\"", "\"name\":\"renamed\",\"tags\":{\"soal-job-id\":\"20261125-000000-abc\"}"))));
+        assertThat(backend.jobIdOf("00fjr3")).contains("20261125-000000-abc");
+        aws.server.stubFor(get(urlEqualTo(RUNS + "/00fjr2")).willReturn(okJson(jobRun("00fjr2", "RUNNING", "", null, null)
+                .replace("\"name\":\"soal-x\"", "\"name\":\"soal-20261125-000000-def\""))));
+        assertThat(backend.jobIdOf("00fjr2")).contains("20261125-000000-def");
+    }
+
+    @Test
     void statusOfAMissingRun_isAClearError() {
         JobRecord job = WireMockAws.job(Backend.EMR_SERVERLESS).withBackendHandle("00fgone", Instant.now());
         aws.server.stubFor(get(urlEqualTo(RUNS + "/00fgone")).willReturn(error(404, "ResourceNotFoundException", "Job run 00fgone does not exist")));

@@ -175,6 +175,22 @@ class GlueBackendTest {
     }
 
     @Test
+    void cost_comesFromTheRunsOwnWorkerTypeAndCount_notThePolicys() {
+        JobRecord job = WireMockAws.job(Backend.GLUE).withBackendHandle("jr_8", Instant.now());
+        String ownWorkers = run("jr_8", "SUCCEEDED", job.id(), null).replace("\"WorkerType\":\"G.2X\",\"NumberOfWorkers\":5",
+                "\"WorkerType\":\"G.8X\",\"NumberOfWorkers\":3").replace("\"FLEX\"", "\"STANDARD\"");
+        aws.server.stubFor(target("GetJobRun").willReturn(json("{\"JobRun\":" + ownWorkers + "}")));
+        // 300 s x 3 workers x 8 DPU = 7200 DPU-s at the standard rate (the policy says G.2X x 5)
+        assertThat(backend.status(job).cost().usd()).isCloseTo(7200 / 3600.0 * 0.44, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void jobIdOf_readsTheRunsJobIdArgument() {
+        aws.server.stubFor(target("GetJobRun").willReturn(json("{\"JobRun\":" + run("jr_7", "RUNNING", "20261125-000000-abc", null) + "}")));
+        assertThat(backend.jobIdOf("jr_7")).contains("20261125-000000-abc");
+    }
+
+    @Test
     void everyGlueStateIsMapped() {
         assertThat(Arrays.stream(JobRunState.values()).filter(s -> s != JobRunState.UNKNOWN_TO_SDK_VERSION))
                 .allMatch(GlueBackend.STATES::containsKey);

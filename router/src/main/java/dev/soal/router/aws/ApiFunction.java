@@ -13,17 +13,23 @@ import java.util.Map;
  */
 public final class ApiFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private final JobsApi api;
+    private final Runnable afterEach;
 
     public ApiFunction() {
-        this(new JobsApi(AwsRuntime.fromEnvironment().jobs()));
+        this(new JobsApi(AwsRuntime.fromEnvironment().jobs()), AwsRuntime.fromEnvironment()::flushMetrics);
     }
 
-    ApiFunction(JobsApi api) {
+    ApiFunction(JobsApi api, Runnable afterEach) {
         this.api = api;
+        this.afterEach = afterEach;
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        return ApiGatewayProxy.response(api.handle(ApiGatewayProxy.request(event)));
+        try {
+            return ApiGatewayProxy.response(api.handle(ApiGatewayProxy.request(event)));
+        } finally {
+            afterEach.run();
+        }
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
  *   <tr><td>{@code SOAL_EMR_APPLICATION_ID}, {@code SOAL_EMR_EXECUTION_ROLE_ARN}</td><td>EMR Serverless</td></tr>
  *   <tr><td>{@code SOAL_EMR_LOG_URI}</td><td>optional: S3 log URI of EMR Serverless runs</td></tr>
  *   <tr><td>{@code SOAL_GLUE_JOB_NAME}</td><td>the Glue 5.0+ job that runs the runner jar</td></tr>
- *   <tr><td>{@code SOAL_METRICS}</td><td>{@code cloudwatch} (default in AWS) or {@code none}</td></tr>
+ *   <tr><td>{@code SOAL_METRICS}</td><td>{@code emf} (default: Embedded Metric Format log lines, flushed per
+ *   invocation), {@code cloudwatch} (PutMetricData from a background thread) or {@code none}</td></tr>
  *   <tr><td>{@code SOAL_METRICS_NAMESPACE}</td><td>CloudWatch namespace (default {@code SoAL})</td></tr>
  * </table>
  */
@@ -48,8 +49,8 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
             throw new IllegalArgumentException("no backend is configured: set SOAL_RUNTIME_FUNCTION, "
                     + "SOAL_EMR_APPLICATION_ID (+ SOAL_EMR_EXECUTION_ROLE_ARN) or SOAL_GLUE_JOB_NAME");
         }
-        if (!java.util.List.of("cloudwatch", "none").contains(metrics)) {
-            throw new IllegalArgumentException("SOAL_METRICS must be cloudwatch or none, but was '" + metrics + "'");
+        if (!java.util.List.of("emf", "cloudwatch", "none").contains(metrics)) {
+            throw new IllegalArgumentException("SOAL_METRICS must be emf, cloudwatch or none, but was '" + metrics + "'");
         }
     }
 
@@ -70,7 +71,7 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
                 blankToNull(env.get("SOAL_RUNTIME_FUNCTION")), seconds,
                 blankToNull(env.get("SOAL_RUNNER_JAR_URI")), blankToNull(env.get("SOAL_EMR_APPLICATION_ID")),
                 blankToNull(env.get("SOAL_EMR_EXECUTION_ROLE_ARN")), blankToNull(env.get("SOAL_EMR_LOG_URI")),
-                blankToNull(env.get("SOAL_GLUE_JOB_NAME")), env.getOrDefault("SOAL_METRICS", "cloudwatch"),
+                blankToNull(env.get("SOAL_GLUE_JOB_NAME")), env.getOrDefault("SOAL_METRICS", "emf"),
                 env.getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL"));
     }
 

@@ -6,12 +6,14 @@ import dev.soal.adapters.s3.S3Settings;
 import dev.soal.policies.Policies;
 import dev.soal.router.JobService;
 import dev.soal.router.SoalMetrics;
+import dev.soal.router.status.StatusEvents;
 import dev.soal.router.triggers.S3TriggerHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Clock;
 
 /** The router's parts in a Lambda container, built once per container from the environment. */
-public record AwsRuntime(JobService jobs, Policies policies) {
+public record AwsRuntime(JobService jobs, Policies policies, MeterRegistry meters, SoalMetrics.EmfFlusher emf) {
     private static AwsRuntime instance;
 
     public static synchronized AwsRuntime fromEnvironment() {
@@ -19,14 +21,27 @@ public record AwsRuntime(JobService jobs, Policies policies) {
             AwsRouterConfig config = AwsRouterConfig.fromEnvironment(System.getenv());
             var s3 = S3Clients.create(S3Settings.fromEnvironment(System.getenv()));
             Policies policies = AwsRouter.policies(config);
+            MeterRegistry meters = SoalMetrics.registry(config);
             JobService jobs = AwsRouter.create(config, policies, AwsClients.forRegion(config.region()), s3,
-                    SoalMetrics.registry(config), Clock.systemUTC());
-            instance = new AwsRuntime(jobs, policies);
+                    meters, Clock.systemUTC());
+            instance = new AwsRuntime(jobs, policies, meters,
+                    config.metrics().equals("emf") ? new SoalMetrics.EmfFlusher(config.metricsNamespace()) : null);
         }
         return instance;
     }
 
     public S3TriggerHandler s3Trigger() {
         return new S3TriggerHandler(jobs, policies);
+    }
+
+    public StatusEvents statusEvents() {
+        return new StatusEvents(jobs);
+    }
+
+    /** At the end of every invocation: what it counted leaves as EMF log lines before Lambda freezes the container. */
+    public void flushMetrics() {
+        if (emf != null) {
+            emf.flush(meters, System.out);
+        }
     }
 }

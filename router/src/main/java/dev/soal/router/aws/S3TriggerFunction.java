@@ -14,18 +14,24 @@ import java.util.Map;
  */
 public final class S3TriggerFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private final S3TriggerHandler handler;
+    private final Runnable afterEach;
 
     public S3TriggerFunction() {
-        this(AwsRuntime.fromEnvironment().s3Trigger());
+        this(AwsRuntime.fromEnvironment().s3Trigger(), AwsRuntime.fromEnvironment()::flushMetrics);
     }
 
-    S3TriggerFunction(S3TriggerHandler handler) {
+    S3TriggerFunction(S3TriggerHandler handler, Runnable afterEach) {
         this.handler = handler;
+        this.afterEach = afterEach;
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        List<S3TriggerHandler.Outcome> outcomes = handler.handle(Json.write(event));
-        return Map.of("records", outcomes);
+        try {
+            List<S3TriggerHandler.Outcome> outcomes = handler.handle(Json.write(event));
+            return Map.of("records", outcomes);
+        } finally {
+            afterEach.run();
+        }
     }
 }

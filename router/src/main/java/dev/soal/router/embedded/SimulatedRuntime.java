@@ -62,9 +62,10 @@ public final class SimulatedRuntime implements JobBackend {
         return true;
     }
 
+    /** Long enough for a backlog in the pool to drain under load; a router that died takes its queue with it. */
     @Override
     public Duration startLease() {
-        return Duration.ofSeconds(10);
+        return Duration.ofSeconds(60);
     }
 
     @Override

@@ -1,0 +1,37 @@
+package dev.soal.core;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CloudWatch Embedded Metric Format: one JSON log line that CloudWatch Logs turns into metrics. In
+ * Lambda this is how metrics leave a function: written to standard output before the invocation
+ * returns, so nothing waits on a background thread that Lambda freezes between invocations.
+ *
+ * <pre>{@code
+ * System.out.println(EmbeddedMetrics.line("SoAL", Map.of("backend", "lambda", "state", "SUCCEEDED"),
+ *         List.of(new EmbeddedMetrics.Value("soal.jobs.finished", 1, "Count")), Instant.now()));
+ * }</pre>
+ */
+public final class EmbeddedMetrics {
+    private EmbeddedMetrics() {
+    }
+
+    /** One metric's value and unit ({@code Count}, {@code Milliseconds}, ...). */
+    public record Value(String name, double value, String unit) {
+    }
+
+    public static String line(String namespace, Map<String, String> dimensions, List<Value> values, Instant at) {
+        Map<String, Object> metricSet = new LinkedHashMap<>();
+        metricSet.put("Namespace", namespace);
+        metricSet.put("Dimensions", List.of(List.copyOf(dimensions.keySet())));
+        metricSet.put("Metrics", values.stream().map(v -> Map.of("Name", v.name(), "Unit", v.unit())).toList());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("_aws", Map.of("Timestamp", at.toEpochMilli(), "CloudWatchMetrics", List.of(metricSet)));
+        doc.putAll(dimensions);
+        values.forEach(v -> doc.put(v.name(), v.value()));
+        return Json.write(doc);
+    }
+}

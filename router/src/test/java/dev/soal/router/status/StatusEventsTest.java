@@ -1,0 +1,146 @@
+package dev.soal.router.status;
+
+import dev.soal.adapters.s3.S3JobStore;
+import dev.soal.core.Backend;
+import dev.soal.core.BackendStatus;
+import dev.soal.core.Cost;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.RuntimeAttempts;
+import dev.soal.core.S3Uri;
+import dev.soal.core.SoalException;
+import dev.soal.core.SubmitOutcome;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.policies.RoutingPolicy;
+import dev.soal.router.EmbeddedS3Fixture;
+import dev.soal.router.InputMeasurer;
+import dev.soal.router.JobService;
+import dev.soal.router.RecordingBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Status events shaped as EventBridge and Lambda's destinations (through SQS) send them move jobs on their own. */
+class StatusEventsTest {
+    private static EmbeddedS3Fixture s3;
+    private static InputMeasurer measurer;
+
+    private final RecordingBackend lambda = new RecordingBackend(Backend.LAMBDA);
+    private final RecordingBackend emr = new RecordingBackend(Backend.EMR_SERVERLESS);
+    private final RecordingBackend glue = new RecordingBackend(Backend.GLUE);
+    private JobService jobs;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
+        s3.put("soal-data", "small.csv", "a\n1\n");
+        s3.put("soal-scripts", "job.sql", "SELECT 1");
+        measurer = new InputMeasurer(s3.s3, 2, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() {
+        measurer.close();
+        s3.close();
+    }
+
+    /** A job submitted to {@code backend} (the only one configured, so the policy picks it), whose run is {@code runId}. */
+    private JobRecord submitted(RecordingBackend backend, String runId) {
+        jobs = new JobService(new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/status/")), measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(backend.kind())), Map.of(backend.kind(), backend),
+                S3Uri.parse("s3://soal-output/jobs/"), Clock.systemUTC());
+        backend.answer = new SubmitOutcome.Accepted(runId, "SUBMITTED");
+        JobRecord job = jobs.submit(new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/small.csv"),
+                null, null, null, null, null)).job();
+        assertThat(job.decision().backend()).isEqualTo(backend.kind());
+        backend.jobOfRun.put(runId, job.id());
+        return job;
+    }
+
+    private static String fixture(String name) throws Exception {
+        return new String(StatusEventsTest.class.getResourceAsStream("/events/" + name).readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anEmrServerlessStateChange_refreshesItsJob_withTheBackendsWordAndCost() throws Exception {
+        emr.selfReporting = false;
+        JobRecord job = submitted(emr, "00f1cbn5g4bb0c01");
+        emr.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null, new Cost(0.0123, "1 vCPU-h"));
+
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(fixture("eventbridge-emr-serverless-state-change.json"));
+
+        assertThat(out).singleElement().satisfies(o -> {
+            assertThat(o.jobId()).isEqualTo(job.id());
+            assertThat(o.result()).isEqualTo("refreshed");
+        });
+        JobRecord after = jobs.get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(after.cost()).isNotNull();
+    }
+
+    @Test
+    void aGlueStateChangeForARunSoalDidNotStart_isSkipped() throws Exception {
+        submitted(glue, "run-x");
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(fixture("eventbridge-glue-job-state-change.json"));
+        assertThat(out).singleElement().satisfies(o -> {
+            assertThat(o.result()).isEqualTo("skipped");
+            assertThat(o.detail()).isEqualTo("no SoAL job started this run");
+        });
+    }
+
+    @Test
+    void aGlueStateChange_endsTheJobWithGluesMessage() throws Exception {
+        glue.selfReporting = false;
+        JobRecord job = submitted(glue, "jr_ca2144d747b45ad412d3c66a1b6934000ade4ec4bf5e2f4e8a1b8e5e6a2a7c1c");
+        glue.status = new BackendStatus(JobState.FAILED, "FAILED", "SystemExit: 1");
+
+        new StatusEvents(jobs).handle(fixture("eventbridge-glue-job-state-change.json"));
+
+        JobRecord after = jobs.get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.message()).isEqualTo("SystemExit: 1");
+    }
+
+    @Test
+    void aRuntimeFailureRecord_endsTheJobWithTheFunctionsOwnError_unlessAnotherInvocationHoldsIt() throws Exception {
+        JobRecord timedOut = submitted(lambda, "inv-1");
+        JobRecord held = submitted(lambda, "inv-2");
+        // a duplicate delivery of the second job is still running, under another request id
+        new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/status/")).update(held.id(), j -> RuntimeAttempts.claim(j,
+                "another-request", "a container", Instant.now(), RuntimeAttempts.DEFAULT_LEASE));
+        String event = fixture("sqs-lambda-destination-timeout.json").replace("OTHER_JOB_ID", held.id())
+                .replace("JOB_ID", timedOut.id());
+
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(event);
+
+        assertThat(out).extracting(StatusEvents.Outcome::result).containsExactly("ended", "kept");
+        JobRecord t = jobs.get(timedOut.id());
+        assertThat(t.state()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(t.nativeState()).isEqualTo("Sandbox.Timedout");
+        assertThat(t.message()).isEqualTo("the runtime function timed out (RetriesExhausted, Unhandled, Sandbox.Timedout):"
+                + " RequestId: e4b46cbf-b738-xmpl-8880-a18cdf61200e Error: Task timed out after 900.00 seconds");
+        assertThat(jobs.get(held.id()).state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    void anEventOfAnotherKind_isAnError_namingIt() {
+        jobs = null;
+        assertThatThrownBy(() -> new StatusEvents(null).handle("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\"}"))
+                .isInstanceOf(SoalException.class)
+                .hasMessage("not a status event SoAL handles: source 'aws.s3', detail-type 'Object Created'");
+        assertThatThrownBy(() -> new StatusEvents(null).handle("[1"))
+                .hasMessageStartingWith("not a status event: the JSON does not parse");
+    }
+}
