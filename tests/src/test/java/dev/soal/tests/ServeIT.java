@@ -38,7 +38,7 @@ class ServeIT {
     }
 
     @Test
-    void uploadIntoTheWatchedPrefix_runsAJobToSucceeded() throws Exception {
+    void uploadIntoTheWatchedPrefix_ofAKeyWithQuotesAndParentheses_runsAJobToSucceeded() throws Exception {
         Path home = Files.createTempDirectory("soal-serve-it");
         Policies policies = PolicyLoader.load(Path.of(getClass().getResource("/it-policies.yaml").toURI()));
         try (EmbeddedStack stack = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(ROOT), policies, System.out::println);
@@ -52,7 +52,7 @@ class ServeIT {
             stack.upload(ROOT.resolve("examples/listings/neighbourhood_stats.sql"), EmbeddedStack.SCRIPTS, "neighbourhood_stats.sql");
             Path csv = home.resolve("drop.csv");
             ListingsGenerator.write(csv, 20 * 1024, 3);
-            stack.s3().putObject(r -> r.bucket(EmbeddedStack.DATA).key("incoming/Nov (drop) 1.csv"), RequestBody.fromFile(csv));
+            stack.s3().putObject(r -> r.bucket(EmbeddedStack.DATA).key("incoming/o'brien (2024).csv"), RequestBody.fromFile(csv));
 
             JsonNode job = null;
             for (int i = 0; i < 600 && job == null; i++) {
@@ -65,7 +65,7 @@ class ServeIT {
                 assertThat(failed.path("jobs")).as("no job failed: " + failed).isEmpty();
             }
             assertThat(job).as("a job reached SUCCEEDED").isNotNull();
-            assertThat(job.path("inputs").get(0).asText()).isEqualTo("s3://soal-data/incoming/Nov (drop) 1.csv");
+            assertThat(job.path("inputs").get(0).asText()).isEqualTo("s3://soal-data/incoming/o'brien (2024).csv");
             assertThat(job.path("tags").path("trigger").asText()).isEqualTo("listings-drop");
             assertThat(job.path("backend").asText()).isEqualTo("lambda");
 

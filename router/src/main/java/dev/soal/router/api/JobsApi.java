@@ -77,7 +77,8 @@ public final class JobsApi {
         try {
             return route(request);
         } catch (BadRequest e) {
-            return problem(e.status, e.slug, e.title, e.getMessage());
+            ApiResponse p = problem(e.status, e.slug, e.title, e.getMessage());
+            return e.allow == null ? p : withHeader(p, "Allow", e.allow);
         } catch (JobService.JobNotFoundException e) {
             return problem(404, "not-found", "No such job", e.getMessage());
         } catch (JobService.IdempotencyConflictException e) {
@@ -106,7 +107,7 @@ public final class JobsApi {
                 case "POST" -> submit(r);
                 case "GET" -> list(r);
                 default -> throw new BadRequest(405, "method-not-allowed", "Method not allowed",
-                        method + " is not allowed on /jobs (POST, GET)");
+                        method + " is not allowed on /jobs (POST, GET)").allow("POST, GET");
             };
         }
         Matcher m = JOB_PATH.matcher(path);
@@ -120,7 +121,7 @@ public final class JobsApi {
                 case "GET" -> json(200, JobView.of(jobs.refresh(id)));
                 case "DELETE" -> cancel(id);
                 default -> throw new BadRequest(405, "method-not-allowed", "Method not allowed",
-                        method + " is not allowed on /jobs/{id} (GET, DELETE)");
+                        method + " is not allowed on /jobs/{id} (GET, DELETE)").allow("GET, DELETE");
             };
         }
         throw new BadRequest(404, "not-found", "No such resource", "no resource at " + abbreviate(path) + " (see /jobs)");
@@ -134,6 +135,11 @@ public final class JobsApi {
         if (body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
             throw new BadRequest(413, "too-large", "Body too large", "the request body is larger than "
                     + MAX_BODY_BYTES + " bytes");
+        }
+        String type = r.header("Content-Type");
+        if (type != null && !isJson(type)) {
+            throw new BadRequest(415, "unsupported-media-type", "Unsupported media type", "the body must be"
+                    + " application/json, but Content-Type was '" + abbreviate(type) + "'");
         }
         SubmitBody b = parse(body);
         String key = b.idempotencyKey() != null ? b.idempotencyKey() : r.header("Idempotency-Key");
@@ -158,6 +164,12 @@ public final class JobsApi {
         return withHeader(json(202, new Submitted(j.id(), j.state().name(), s.existing(), j.decision().backend().id(),
                 memory(j.decision().lambdaMemoryMb()), j.decision().reasons(), j.request().outputUri())),
                 "Location", "/jobs/" + j.id());
+    }
+
+    /** application/json, or a +json type, with any parameters (charset). */
+    private static boolean isJson(String contentType) {
+        String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
     }
 
     private static SubmitBody parse(String body) {
@@ -265,6 +277,13 @@ public final class JobsApi {
         final int status;
         final String slug;
         final String title;
+        String allow;
+
+        /** For 405: the methods the resource allows. */
+        BadRequest allow(String methods) {
+            this.allow = methods;
+            return this;
+        }
 
         BadRequest(int status, String slug, String title, String detail) {
             super(detail);

@@ -1,28 +1,39 @@
 package dev.soal.router.serve;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.soal.core.Json;
 import dev.soal.policies.Policies;
+import dev.soal.router.JobService;
 import dev.soal.router.api.ApiRequest;
 import dev.soal.router.api.ApiResponse;
 import dev.soal.router.api.JobsApi;
-import dev.soal.router.JobService;
 import dev.soal.router.embedded.EmbeddedS3;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.triggers.S3EventNotifications;
 import dev.soal.router.triggers.S3TriggerHandler;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.BlockingArrayQueue;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,43 +47,51 @@ import java.util.concurrent.TimeUnit;
  * {@code soal serve}: the jobs API behind an HTTP server on loopback, with a bearer token, over the
  * embedded stack; and the S3 trigger: an object written under a trigger's bucket and prefix raises an
  * ObjectCreated event shaped as S3 sends it, handled by the same {@link S3TriggerHandler} as in AWS.
+ *
+ * <p>It behaves as a front door should: every answer, errors of the HTTP layer included (a malformed
+ * request line or URI, a header too large, a client too slow), is {@code application/problem+json}; slow
+ * or half-open clients are cut off (idle timeout, a minimum upload rate) and cannot hold the workers,
+ * which are bounded, with a bounded queue; path segments are decoded as paths ({@code +} stays {@code +}).
  */
 public final class LocalServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 8642;
-    static final int THREADS = 16;
+    static final int THREADS = 32;
+    static final int QUEUE = 512;
     static final int RECONCILE_BATCH = 1_000;
+    /** A connection that sends or reads nothing for this long is closed. */
+    static final int IDLE_TIMEOUT_MILLIS = 10_000;
+    /** A request body slower than this (bytes per second) is cut off with 408. */
+    static final long MIN_REQUEST_DATA_RATE = 1_024;
 
-    private final HttpServer http;
-    private final ExecutorService workers;
+    private final Server http;
     private final ExecutorService triggers;
     private final ScheduledExecutorService reconciler;
     private final String token;
     private final JobsApi api;
 
     private LocalServer(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
-            throws IOException {
+            throws Exception {
         this.token = token;
         this.api = new JobsApi(jobs);
-        this.workers = Executors.newFixedThreadPool(THREADS, daemon("soal-http"));
         this.triggers = Executors.newSingleThreadExecutor(daemon("soal-s3-trigger"));
         this.reconciler = Executors.newSingleThreadScheduledExecutor(daemon("soal-reconcile"));
         S3TriggerHandler trigger = new S3TriggerHandler(jobs, policies);
         if (s3 != null) {
             s3.addListener((bucket, key, size, etag, how) -> {
-            if (policies.triggerFor(bucket, key).isEmpty()) {
-                return;
-            }
-            String event = S3EventNotifications.objectCreated(s3.settings().region(), bucket, key, size, etag, how);
-            triggers.submit(() -> {
-                try {
-                    for (S3TriggerHandler.Outcome o : trigger.handle(event)) {
-                        log.println("s3 trigger: " + o.object() + " -> " + o.result()
-                                + (o.jobId() == null ? "" : " job " + o.jobId()) + " (" + o.detail() + ")");
-                    }
-                } catch (RuntimeException e) {
-                    log.println("s3 trigger failed for s3://" + bucket + "/" + key + ": " + e.getMessage());
+                if (policies.triggerFor(bucket, key).isEmpty()) {
+                    return;
                 }
-            });
+                String event = S3EventNotifications.objectCreated(s3.settings().region(), bucket, key, size, etag, how);
+                triggers.submit(() -> {
+                    try {
+                        for (S3TriggerHandler.Outcome o : trigger.handle(event)) {
+                            log.println("s3 trigger: " + o.object() + " -> " + o.result()
+                                    + (o.jobId() == null ? "" : " job " + o.jobId()) + " (" + o.detail() + ")");
+                        }
+                    } catch (RuntimeException e) {
+                        log.println("s3 trigger failed for s3://" + bucket + "/" + key + ": " + e.getMessage());
+                    }
+                });
             });
         }
         // moves every unfinished job forward (resends, silent runs, timeouts); a failed sweep is retried next time
@@ -83,9 +102,31 @@ public final class LocalServer implements AutoCloseable {
                 log.println("reconciler: sweep failed, retrying: " + e.getMessage());
             }
         }, 2, 2, TimeUnit.SECONDS);
-        this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
-        http.setExecutor(workers);
-        http.createContext("/", this::exchange);
+
+        QueuedThreadPool pool = new QueuedThreadPool(THREADS, 4, 60_000, new BlockingArrayQueue<>(64, 64, QUEUE));
+        pool.setName("soal-http");
+        pool.setDaemon(true);
+        this.http = new Server(pool);
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setSendDateHeader(true);
+        config.setRequestHeaderSize(16 * 1024);
+        config.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
+        ServerConnector connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(config));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        connector.setAcceptQueueSize(256);
+        http.addConnector(connector);
+        http.setHandler(new AbstractHandler() {
+            @Override
+            public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
+                    throws IOException {
+                base.setHandled(true);
+                write(response, exchange(base, request));
+            }
+        });
+        http.setErrorHandler(new ProblemErrorHandler());
         http.start();
     }
 
@@ -99,45 +140,60 @@ public final class LocalServer implements AutoCloseable {
     public static LocalServer start(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
             throws IOException {
         String t = token != null ? token : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        return new LocalServer(jobs, s3, policies, port, t, log);
+        try {
+            return new LocalServer(jobs, s3, policies, port, t, log);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot start the jobs API on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+        }
     }
 
     public URI uri() {
-        return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+        return URI.create("http://127.0.0.1:" + ((ServerConnector) http.getConnectors()[0]).getLocalPort());
     }
 
     public String token() {
         return token;
     }
 
-    private void exchange(HttpExchange ex) throws IOException {
-        ApiResponse response;
+    private ApiResponse exchange(Request base, HttpServletRequest request) {
         try {
-            String auth = ex.getRequestHeaders().getFirst("Authorization");
-            if (!authorized(auth)) {
-                response = new ApiResponse(401, Map.of("Content-Type", "application/problem+json",
+            if (!authorized(request.getHeader("Authorization"))) {
+                return new ApiResponse(401, Map.of("Content-Type", "application/problem+json",
                         "WWW-Authenticate", "Bearer realm=\"soal\""), Json.write(new JobsApi.Problem(
                         "https://soal.dev/problems/unauthorized", "Unauthorized", 401,
                         "send the token soal serve printed as 'Authorization: Bearer <token>'")));
-            } else {
-                response = api.handle(new ApiRequest(ex.getRequestMethod(), ex.getRequestURI().getRawPath() == null ? ""
-                        : URLDecoder.decode(ex.getRequestURI().getRawPath(), StandardCharsets.UTF_8),
-                        query(ex.getRequestURI().getRawQuery()), headers(ex), body(ex.getRequestBody())));
             }
+            String path = base.getHttpURI().getDecodedPath();
+            return api.handle(new ApiRequest(request.getMethod(), path == null ? "" : path,
+                    query(request.getQueryString()), headers(request), body(request)));
+        } catch (BadMessageException e) {
+            return problem(e.getCode(), e.getCode() == 408 ? "too-slow" : "bad-request",
+                    e.getCode() == 408 ? "Request too slow" : "Bad request", e.getReason());
+        } catch (IOException e) {
+            return problem(400, "bad-request", "Bad request", "the request body could not be read: " + e.getMessage());
         } catch (RuntimeException e) {
-            response = new ApiResponse(400, Map.of("Content-Type", "application/problem+json"), Json.write(new JobsApi.Problem(
-                    "https://soal.dev/problems/bad-request", "Bad request", 400, String.valueOf(e.getMessage()))));
-        }
-        byte[] out = response.body().getBytes(StandardCharsets.UTF_8);
-        response.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-        ex.sendResponseHeaders(response.status(), out.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(out);
+            return problem(400, "bad-request", "Bad request", String.valueOf(e.getMessage()));
         }
     }
 
+    private static void write(HttpServletResponse response, ApiResponse r) throws IOException {
+        byte[] out = r.body().getBytes(StandardCharsets.UTF_8);
+        response.setStatus(r.status());
+        r.headers().forEach(response::setHeader);
+        response.setContentLength(out.length);
+        response.getOutputStream().write(out);
+    }
+
+    static ApiResponse problem(int status, String slug, String title, String detail) {
+        return new ApiResponse(status, Map.of("Content-Type", "application/problem+json"), Json.write(new JobsApi.Problem(
+                "https://soal.dev/problems/" + slug, title, status, detail)));
+    }
+
+    /** The scheme is case-insensitive (RFC 9110); the token is compared in constant time. */
     private boolean authorized(String header) {
-        if (header == null || !header.startsWith("Bearer ")) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;
         }
         return MessageDigest.isEqual(header.substring(7).trim().getBytes(StandardCharsets.UTF_8),
@@ -145,14 +201,18 @@ public final class LocalServer implements AutoCloseable {
     }
 
     /** At most one byte more than the API accepts: enough for it to answer 413. */
-    private static String body(InputStream in) throws IOException {
-        byte[] b = in.readNBytes(JobsApi.MAX_BODY_BYTES + 1);
+    private static String body(HttpServletRequest request) throws IOException {
+        byte[] b = request.getInputStream().readNBytes(JobsApi.MAX_BODY_BYTES + 1);
         return b.length == 0 ? null : new String(b, StandardCharsets.UTF_8);
     }
 
-    private static Map<String, String> headers(HttpExchange ex) {
+    private static Map<String, String> headers(HttpServletRequest request) {
         Map<String, String> h = new LinkedHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> h.put(k, String.join(",", v)));
+        Enumeration<String> names = request.getHeaderNames();
+        while (names.hasMoreElements()) {
+            String name = names.nextElement();
+            h.put(name, String.join(",", java.util.Collections.list(request.getHeaders(name))));
+        }
         return h;
     }
 
@@ -170,6 +230,28 @@ public final class LocalServer implements AutoCloseable {
         return q;
     }
 
+    /** What Jetty itself answers (a malformed request line or URI, headers too large, ...), as a problem. */
+    private static final class ProblemErrorHandler extends ErrorHandler {
+        @Override
+        public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            base.setHandled(true);
+            int status = response.getStatus() >= 400 ? response.getStatus() : 500;
+            Object reason = request.getAttribute("jakarta.servlet.error.message");
+            LocalServer.write(response, problem(status, status == 404 ? "not-found" : status >= 500 ? "internal" : "bad-request",
+                    status == 404 ? "No such resource" : status >= 500 ? "Internal error" : "Bad request",
+                    reason == null ? "the request could not be handled (HTTP " + status + ")" : reason.toString()));
+        }
+
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, "application/problem+json");
+            return ByteBuffer.wrap(problem(status, status == 408 ? "too-slow" : "bad-request",
+                    status == 431 ? "Headers too large" : "Bad request",
+                    reason == null ? "the request could not be read" : reason).body().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     private static java.util.concurrent.ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
@@ -180,10 +262,13 @@ public final class LocalServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // stopping anyway
+        }
         reconciler.shutdownNow();
         triggers.shutdownNow();
-        workers.shutdownNow();
     }
 
     /** The trigger rules, as the server prints them at start. */
