@@ -156,7 +156,7 @@ public final class JobsListingBench {
 
     static void require(String body, int jobs) {
         int n = body.split("\"jobId\":").length - 1;
-        int failed = body.split("\"state\":\"FAILED\"").length - 1;
+        int failed = body.split("\"state\":\"FAILED\",\"nativeState\"").length - 1;
         if (n != jobs || failed != jobs) {
             throw new IllegalStateException("expected " + jobs + " FAILED jobs, got " + n + " jobs, " + failed + " FAILED");
         }

@@ -84,6 +84,15 @@ public final class S3JobStore implements JobStore {
     private final Clock clock;
     private final Duration createLease;
     private final ExecutorService readers;
+    /** Records of ended jobs, which never change again: safe to keep, whoever writes the store. */
+    private final java.util.Map<String, JobRecord> ended = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1_024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, JobRecord> eldest) {
+                    return size() > ENDED_CACHE;
+                }
+            });
+    static final int ENDED_CACHE = 20_000;
 
     public S3JobStore(S3Client s3, S3Uri base) {
         this(s3, base, Clock.systemUTC(), DEFAULT_CREATE_LEASE);
@@ -158,7 +167,13 @@ public final class S3JobStore implements JobStore {
 
     @Override
     public Optional<JobRecord> get(String jobId) {
-        return read(jobKey(jobId)).map(b -> Json.read(b.asUtf8String(), JobRecord.class));
+        JobRecord known = ended.get(jobId);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<JobRecord> j = read(jobKey(jobId)).map(b -> Json.read(b.asUtf8String(), JobRecord.class));
+        j.ifPresent(this::remember);
+        return j;
     }
 
     @Override
@@ -170,6 +185,7 @@ public final class S3JobStore implements JobStore {
             JobRecord before = Json.read(current.asUtf8String(), JobRecord.class);
             JobRecord after = change.apply(before);
             if (after.equals(before)) {
+                remember(before);
                 return before;
             }
             boolean moved = after.state() != before.state();
@@ -180,6 +196,7 @@ public final class S3JobStore implements JobStore {
                 if (moved) {
                     delete(indexKey(before));
                 }
+                remember(after);
                 return after;
             }
             sleep(ThreadLocalRandom.current().nextInt(5, 10 + 10 * attempt));
@@ -261,6 +278,18 @@ public final class S3JobStore implements JobStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Keeps the record of an ended job: its state never changes again. Only its cost may still be
+     * added (by whoever refreshes it); an update, which always reads the stored record, brings it here.
+     */
+    private void remember(JobRecord j) {
+        if (j.state().isTerminal()) {
+            ended.put(j.id(), j);
+        } else {
+            ended.remove(j.id());
+        }
     }
 
     /** One index entry: the state it lists the job under, and its key below that state. */
