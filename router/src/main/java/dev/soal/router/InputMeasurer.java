@@ -91,14 +91,7 @@ public final class InputMeasurer implements AutoCloseable {
         } catch (NoSuchKeyException e) {
             throw new JobRejectedException("script " + uri + " does not exist");
         } catch (S3Exception e) {
-            if (e instanceof NoSuchBucketException || e.statusCode() == 404) {
-                throw new JobRejectedException("script " + uri + " does not exist (no bucket '" + uri.bucket() + "')");
-            }
-            if (e.statusCode() == 403) {
-                throw new JobRejectedException("script " + uri + ": access denied");
-            }
-            throw new SoalException("checking script " + uri + " failed [status=" + e.statusCode() + "]", e,
-                    e.statusCode() >= 500 || e.statusCode() == 429);
+            throw failure("script", uri, e);
         }
     }
 
@@ -114,7 +107,7 @@ public final class InputMeasurer implements AutoCloseable {
             }
             throw new JobRejectedException("input " + uri + " does not exist");
         } catch (S3Exception e) {
-            throw failure(uri, e);
+            throw failure("input", uri, e);
         }
     }
 
@@ -131,7 +124,7 @@ public final class InputMeasurer implements AutoCloseable {
                 }
             }
         } catch (S3Exception e) {
-            throw failure(uri, e);
+            throw failure("input", uri, e);
         }
         return new Size(bytes, objects);
     }
@@ -143,14 +136,15 @@ public final class InputMeasurer implements AutoCloseable {
         return size;
     }
 
-    private static RuntimeException failure(S3Uri uri, S3Exception e) {
+    /** What an S3 error while looking at the script or an input means: the caller's fault, or a retryable one. */
+    private static RuntimeException failure(String what, S3Uri uri, S3Exception e) {
         if (e instanceof NoSuchBucketException || e.statusCode() == 404) {
-            return new JobRejectedException("input " + uri + ": bucket '" + uri.bucket() + "' does not exist");
+            return new JobRejectedException(what + " " + uri + ": bucket '" + uri.bucket() + "' does not exist");
         }
         if (e.statusCode() == 403) {
-            return new JobRejectedException("input " + uri + ": access denied");
+            return new JobRejectedException(what + " " + uri + ": access denied");
         }
-        return new SoalException("measuring " + uri + " failed [status=" + e.statusCode() + "]", e,
+        return new SoalException("reading " + what + " " + uri + " failed [status=" + e.statusCode() + "]", e,
                 e.statusCode() >= 500 || e.statusCode() == 429);
     }
 

@@ -157,11 +157,36 @@ class S3JobStoreTest {
 
         // an entry a crash left under a state the job is no longer in is not listed
         JobRecord moved = own.list(JobState.FAILED, 1, null).jobs().get(0);
-        String stale = String.format("listing/index/RUNNING/%013d-%s", 9_999_999_999_999L - moved.createdAt().toEpochMilli(), moved.id());
+        String inverted = String.format("%013d", 9_999_999_999_999L - moved.createdAt().toEpochMilli());
+        String stale = "listing/index/RUNNING/" + inverted.substring(0, 6) + "/" + inverted + "-" + moved.id();
         s3.put("soal-jobs", stale, "");
         assertThat(own.list(JobState.RUNNING, 10, null).jobs()).isEmpty();
         assertThat(own.unfinished(10)).extracting(JobRecord::id).doesNotContain(moved.id());
         assertThatThrownBy(() -> own.list(null, 5, "not-a-token")).hasMessageContaining("nextToken is not one this store gave out");
+    }
+
+    @Test
+    void pagesCrossTheIndexPartitions_inOrder() {
+        JobStore own = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/partitions/"));
+        List<String> newestFirst = new ArrayList<>();
+        Instant t = Instant.parse("2026-10-01T00:00:00Z");
+        for (int i = 0; i < 7; i++) {
+            // hours apart: the index keeps entries in partitions of about 2.8 hours
+            JobRecord j = job(t.plus(Duration.ofHours(3L * i)).plusMillis(i));
+            own.create(j.transition(JobState.FAILED, "FAILED", "boom", Instant.now()), null);
+            newestFirst.add(0, j.id());
+        }
+        List<String> seen = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            JobStore.Page p = own.list(JobState.FAILED, 2, token);
+            p.jobs().forEach(j -> seen.add(j.id()));
+            token = p.nextToken();
+            pages++;
+        } while (token != null && pages < 10);
+        assertThat(seen).containsExactlyElementsOf(newestFirst);
+        assertThat(own.list(null, 3, null).jobs()).extracting(JobRecord::id).containsExactlyElementsOf(newestFirst.subList(0, 3));
     }
 
     @Test

@@ -46,7 +46,7 @@ import java.util.function.UnaryOperator;
  * <pre>
  * jobs/&lt;id&gt;.json                 the job record
  * idempotency/&lt;sha256(key)&gt;.json  the key's claim: status, the request's fingerprint, a lease, the whole job
- * index/&lt;STATE&gt;/&lt;inverted createdAt&gt;-&lt;id&gt;   one empty object per job in its current state
+ * index/&lt;STATE&gt;/&lt;partition&gt;/&lt;inverted createdAt&gt;-&lt;id&gt;   one empty object per job in its current state
  * </pre>
  *
  * <p><b>One write decides.</b> A job with an idempotency key is created by claiming the key in one
@@ -218,14 +218,10 @@ public final class S3JobStore implements JobStore {
             TreeMap<String, JobState> candidates = new TreeMap<>();
             boolean more = false;
             int want = limit - out.size() + 8;
-            String from = after;
             for (JobState s : states) {
-                String prefix = indexPrefix(s);
-                ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(base.bucket()).prefix(prefix).maxKeys(want)
-                        .startAfter(from == null ? null : prefix + from));
-                page.contents().stream().filter(o -> !o.key().endsWith("/"))
-                        .forEach(o -> candidates.put(o.key().substring(prefix.length()), s));
-                more |= page.isTruncated();
+                Listed listed = entries(s, after, want);
+                listed.suffixes().forEach(x -> candidates.put(x, s));
+                more |= listed.more();
             }
             if (candidates.isEmpty()) {
                 return new Page(out, null);
@@ -250,6 +246,44 @@ public final class S3JobStore implements JobStore {
         return new Page(out, after == null ? null : encodeToken(after));
     }
 
+    /** Index entries listed for one state: their suffixes, newest first, and whether more follow. */
+    private record Listed(List<String> suffixes, boolean more) {
+    }
+
+    /**
+     * Up to {@code want} entries of {@code state} after {@code after} (null: from the newest), newest
+     * first. Entries live in partitions of about 2.8 hours ({@code index/<STATE>/<partition>/<suffix>}),
+     * listed one at a time from the one that holds {@code after}: a page reads what it returns, not
+     * every entry of the state (S3-compatible stores that keep keys as files list a folder whole).
+     */
+    private Listed entries(JobState state, String after, int want) {
+        String prefix = indexPrefix(state);
+        List<String> partitions = new ArrayList<>();
+        for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix).delimiter("/"))) {
+            page.commonPrefixes().forEach(p -> partitions.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1)));
+        }
+        partitions.sort(Comparator.naturalOrder());
+        String from = after == null ? null : partition(after);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            String p = partitions.get(i);
+            if (from != null && p.compareTo(from) < 0) {
+                continue;
+            }
+            String folder = prefix + p + "/";
+            String startAfter = from != null && p.equals(from) ? folder + after : null;
+            int left = want - out.size();
+            ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(base.bucket()).prefix(folder).maxKeys(left)
+                    .startAfter(startAfter));
+            page.contents().stream().map(S3Object::key).filter(k -> !k.endsWith("/"))
+                    .forEach(k -> out.add(k.substring(folder.length())));
+            if (out.size() >= want) {
+                return new Listed(out, page.isTruncated() || i < partitions.size() - 1);
+            }
+        }
+        return new Listed(out, false);
+    }
+
     @Override
     public List<JobRecord> unfinished(int max, Instant createdBefore) {
         List<Entry> entries = new ArrayList<>();
@@ -257,18 +291,7 @@ public final class S3JobStore implements JobStore {
         String from = createdBefore.equals(Instant.MAX) ? null
                 : String.format("%013d-~", INVERT - Math.min(INVERT, createdBefore.toEpochMilli()));
         for (JobState s : UNFINISHED) {
-            String prefix = indexPrefix(s);
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix)
-                    .startAfter(from == null ? null : prefix + from))) {
-                for (S3Object o : page.contents()) {
-                    if (!o.key().endsWith("/")) {
-                        entries.add(new Entry(s, o.key().substring(prefix.length())));
-                    }
-                }
-                if (entries.size() >= max * 2) {
-                    break;
-                }
-            }
+            entries(s, from, max * 2).suffixes().forEach(x -> entries.add(new Entry(s, x)));
         }
         entries.sort(Comparator.comparing(Entry::suffix).reversed()); // oldest first
         List<JobRecord> out = new ArrayList<>();
@@ -307,7 +330,7 @@ public final class S3JobStore implements JobStore {
                 return j.get();
             }
             if (j.isPresent() && j.get().state().isTerminal()) {
-                delete(indexPrefix(e.state()) + e.suffix()); // a crash left it; the job can never return to that state
+                delete(entryKey(e.state(), e.suffix())); // a crash left it; the job can never return to that state
             }
             return null;
         }, readers)).toList();
@@ -327,7 +350,16 @@ public final class S3JobStore implements JobStore {
     }
 
     private String indexKey(JobRecord job) {
-        return indexPrefix(job.state()) + suffix(job);
+        return entryKey(job.state(), suffix(job));
+    }
+
+    private String entryKey(JobState state, String suffix) {
+        return indexPrefix(state) + partition(suffix) + "/" + suffix;
+    }
+
+    /** The partition of an entry: the first 6 of the 13 digits of its inverted creation time (about 2.8 hours). */
+    private static String partition(String suffix) {
+        return suffix.substring(0, 6);
     }
 
     private String indexPrefix(JobState state) {

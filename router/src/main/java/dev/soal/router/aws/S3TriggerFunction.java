@@ -1,7 +1,5 @@
 package dev.soal.router.aws;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.soal.core.Json;
 import dev.soal.router.triggers.S3TriggerHandler;
 
@@ -12,26 +10,21 @@ import java.util.Map;
  * The S3 ObjectCreated trigger as a Lambda (S3 event notifications on the input buckets). Returns what
  * happened to each record; throws only for an event that is not an S3 event at all.
  */
-public final class S3TriggerFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+public final class S3TriggerFunction extends RouterFunction {
     private final S3TriggerHandler handler;
-    private final Runnable afterEach;
 
     public S3TriggerFunction() {
         this(AwsRuntime.fromEnvironment().s3Trigger(), AwsRuntime.fromEnvironment()::flushMetrics);
     }
 
     S3TriggerFunction(S3TriggerHandler handler, Runnable afterEach) {
+        super(afterEach);
         this.handler = handler;
-        this.afterEach = afterEach;
     }
 
     @Override
-    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        try {
-            List<S3TriggerHandler.Outcome> outcomes = handler.handle(Json.write(event));
-            return Map.of("records", outcomes);
-        } finally {
-            afterEach.run();
-        }
+    Map<String, Object> handle(Map<String, Object> event) {
+        List<S3TriggerHandler.Outcome> outcomes = handler.handle(Json.write(event));
+        return Map.of("records", outcomes);
     }
 }
