@@ -23,6 +23,9 @@ final class CancellationWatcher implements AutoCloseable {
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean lostLease = new AtomicBoolean();
+    /** Until when the lease is known to be this attempt's; past it without a renewal, the run stops. */
+    private volatile java.time.Instant heldUntil = java.time.Instant.now().plus(java.time.Duration.ofSeconds(10));
     private final ScheduledExecutorService timer;
 
     CancellationWatcher(JobReporter reporter, String jobId, SparkContext spark, Duration interval) {
@@ -34,6 +37,8 @@ final class CancellationWatcher implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> {
             try {
                 Optional<JobRecord> now = reporter.renew();
+                now.filter(j -> RuntimeAttempts.holds(j, reporter.attemptId()))
+                        .ifPresent(j -> heldUntil = j.attempt().until());
                 boolean stop = now.map(j -> j.state() == JobState.CANCELLING
                         || !RuntimeAttempts.holds(j, reporter.attemptId())).orElse(false);
                 if (cancelled.get() || stop) {
@@ -42,13 +47,24 @@ final class CancellationWatcher implements AutoCloseable {
                     spark.cancelJobGroup(jobId);
                 }
             } catch (RuntimeException e) {
-                // the store is unreachable for a moment: look again next time
+                // the store is unreachable: look again next time, but stop before the lease lapses
+                // (another attempt may take the job over then)
+                if (java.time.Instant.now().plus(interval).isAfter(heldUntil)) {
+                    lostLease.set(true);
+                    cancelled.set(true);
+                    spark.cancelJobGroup(jobId);
+                }
             }
         }, 0, Math.min(interval.toMillis(), reporter.lease().toMillis() / 3), TimeUnit.MILLISECONDS);
     }
 
     boolean cancelled() {
         return cancelled.get();
+    }
+
+    /** True when the run was stopped because its lease could not be renewed (not because anyone asked). */
+    boolean lostLease() {
+        return lostLease.get();
     }
 
     @Override

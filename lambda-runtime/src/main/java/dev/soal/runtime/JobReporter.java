@@ -17,6 +17,7 @@ import java.util.UUID;
  * it reports nowhere (a bare cluster run) and always runs.
  */
 final class JobReporter {
+    static final int END_ATTEMPTS = 5;
     static final String METRICS_NAMESPACE = System.getenv().getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL");
     private final Optional<JobStore> store;
     private final String jobId;
@@ -73,7 +74,28 @@ final class JobReporter {
         end(JobState.FAILED, message, durationMillis);
     }
 
+    /** Reports the result, trying again for a while when the store cannot be reached: the run happened. */
     private void end(JobState state, String message, long durationMillis) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write(state, message, durationMillis);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= END_ATTEMPTS) {
+                    throw e;
+                }
+                System.err.println("job " + jobId + ": reporting " + state + " failed (" + e.getMessage() + "); trying again");
+                try {
+                    Thread.sleep(200L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void write(JobState state, String message, long durationMillis) {
         store.ifPresent(s -> {
             java.util.concurrent.atomic.AtomicReference<JobRecord> before = new java.util.concurrent.atomic.AtomicReference<>();
             JobRecord after = s.update(jobId, j -> {

@@ -45,24 +45,28 @@ public final class RunnerMain {
         // renews the attempt's lease while the job runs, and stops it when it is cancelled
         try (CancellationWatcher watcher = store.isPresent()
                 ? new CancellationWatcher(reporter, job.jobId(), spark.sparkContext(), CancellationWatcher.DEFAULT_INTERVAL) : null) {
+            JobRunner.Result r;
             try {
-                JobRunner.Result r = new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
+                r = new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
                         watcher == null ? () -> false : watcher::cancelled);
-                if (!r.printed().isEmpty()) {
-                    System.out.print(r.printed());
-                }
-                long took = clock.millis() - start;
-                reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
             } catch (Exception | LinkageError e) {
                 long took = clock.millis() - start;
                 String message = JobRunner.describe(e);
-                if (watcher != null && watcher.cancelled()) {
+                if (watcher != null && watcher.lostLease()) {
+                    message = "stopped: the job store could not be reached to renew the run's lease (" + message + ")";
+                } else if (watcher != null && watcher.cancelled()) {
                     reporter.cancelled(took, message);
                     return;
                 }
                 reporter.failed(took, message);
                 throw e instanceof RuntimeException re ? re : new IllegalStateException(message, e);
             }
+            // outside the try: a report that cannot be written is not the script's failure
+            if (!r.printed().isEmpty()) {
+                System.out.print(r.printed());
+            }
+            long took = clock.millis() - start;
+            reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
         } finally {
             spark.stop();
         }

@@ -90,9 +90,11 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
         JobRecord job = Json.mapper().convertValue(jobNode, JobRecord.class);
         long start = clock.millis();
-        // the attempt is this invocation: a redelivery of the same event has another request id
-        String attemptId = context == null || context.getAwsRequestId() == null ? java.util.UUID.randomUUID().toString()
-                : context.getAwsRequestId();
+        // the attempt is this invocation: Lambda's request id (its retries of one event keep it, so a nonce
+        // tells them apart; the on-failure destination names the request id, which prefixes the attempt)
+        String nonce = java.util.UUID.randomUUID().toString().substring(0, 8);
+        String attemptId = context == null || context.getAwsRequestId() == null ? nonce
+                : context.getAwsRequestId() + "/" + nonce;
         JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease);
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
         RuntimeAttempts.Claim claim = reporter.claim(where);
@@ -123,18 +125,17 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
                                     String where, CancellationWatcher watcher) {
+        JobRunner.Result r;
         try {
-            JobRunner.Result r = runner.run(session, RunnerArgs.of(job, null), scratch, watcher::cancelled);
-            long took = clock.millis() - start;
-            if (!r.printed().isEmpty()) {
-                System.out.print(r.printed());
-            }
-            String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
-            reporter.succeeded(took, message);
-            return result(job.id(), JobState.SUCCEEDED, took, message);
+            r = runner.run(session, RunnerArgs.of(job, null), scratch, watcher::cancelled);
         } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
             String message = JobRunner.describe(e);
+            if (watcher.lostLease()) {
+                message = "stopped: the job store could not be reached to renew the run's lease (" + message + ")";
+                reporter.failed(took, message);
+                return result(job.id(), JobState.FAILED, took, message);
+            }
             if (watcher.cancelled()) {
                 reporter.cancelled(took, message);
                 return result(job.id(), JobState.CANCELLED, took, message);
@@ -143,6 +144,14 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             reporter.failed(took, message);
             return result(job.id(), JobState.FAILED, took, message);
         }
+        // outside the try: a report that cannot be written is not the script's failure
+        long took = clock.millis() - start;
+        if (!r.printed().isEmpty()) {
+            System.out.print(r.printed());
+        }
+        String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
+        reporter.succeeded(took, message);
+        return result(job.id(), JobState.SUCCEEDED, took, message);
     }
 
     /** The container's session, started on first use with the Lambda-safe settings. */

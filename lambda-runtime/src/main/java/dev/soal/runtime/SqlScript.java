@@ -97,14 +97,17 @@ public final class SqlScript {
 
     /**
      * A statement ready for Spark: its text, the named parameters ({@code :name}) it uses, and whether a
-     * substituted value holds {@code ${}: Spark's own variable substitution must then be off for it, or
-     * Spark would expand that part of the value ({@code ${env:...}} and the like).
+     * substituted value holds {@code $}, <code>{</code> or <code>}</code>: Spark's own variable substitution must then be
+     * off for it, or Spark would expand what the values spell, alone or together ({@code ${env:...}}).
      */
     public record Bound(String text, Map<String, Object> parameters, boolean valuesHoldDollarBrace) {
     }
 
-    /** A value that may stand outside quotes: a number, or a plain (possibly dotted) name. */
-    private static final Pattern BARE_VALUE = Pattern.compile("-?[0-9]+(\\.[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    /**
+     * A value that may stand outside quotes: an unsigned number (a sign could join a {@code -} before it
+     * into a comment; a name would be a column or a table).
+     */
+    private static final Pattern BARE_VALUE = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     private static final Pattern PARAMETER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
 
     /** The statement's text with its variables substituted ({@link #bind}). */
@@ -115,8 +118,9 @@ public final class SqlScript {
     /**
      * Substitutes {@code ${name}} with {@code variables.get(name)} as data, never as code: inside a
      * {@code '...'} or {@code "..."} string literal the value is escaped for Spark SQL (backslash and the
-     * quote), inside a {@code `...`} identifier the backquote is doubled, and outside quotes only a
-     * number or a plain name may stand (anything else fails the job, naming the variable). In comments
+     * quote), inside a {@code `...`} identifier the backquote is doubled, inside a raw literal
+     * ({@code r'...'}, which has no escapes) a value holding the quote fails the job, and outside quotes
+     * only an unsigned number may stand (anything else fails the job, naming the variable). In comments
      * nothing is substituted, except in hints ({@code /*+ ... *}{@code /}), which are code. Besides,
      * {@code :name} outside quotes and comments, for a known variable, becomes a Spark named parameter
      * bound to the value. An unknown {@code ${name}} is an error naming the known ones.
@@ -126,6 +130,7 @@ public final class SqlScript {
         StringBuilder out = new StringBuilder(sql.length() + 64);
         Map<String, Object> parameters = new java.util.LinkedHashMap<>();
         boolean[] substituted = {false};
+        boolean raw = false; // the open quote began a raw literal: r'...' has no escapes
         int i = 0;
         int n = sql.length();
         char quote = 0;      // the open quote: ' " ` or 0
@@ -143,8 +148,8 @@ public final class SqlScript {
                         throw new SoalException("unknown variable ${" + name + "} in the statement at line "
                                 + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
                     }
-                    out.append(escape(value, quote, name, statement.line()));
-                    substituted[0] |= value.contains("${");
+                    out.append(escape(value, quote, raw, name, statement.line()));
+                    substituted[0] |= value.indexOf('$') >= 0 || value.indexOf('{') >= 0 || value.indexOf('}') >= 0;
                     i = m.end();
                     continue;
                 }
@@ -166,7 +171,7 @@ public final class SqlScript {
                     continue;
                 }
             } else if (quote != 0) {
-                if (c == '\\' && quote != '`' && i + 1 < n) {
+                if (c == '\\' && quote != '`' && !raw && i + 1 < n) {
                     out.append(c).append(next);
                     i += 2;
                     continue;
@@ -181,6 +186,10 @@ public final class SqlScript {
                 }
             } else if (c == '\'' || c == '"' || c == '`') {
                 quote = c;
+                char before = i > 0 ? sql.charAt(i - 1) : ' ';
+                char beforeThat = i > 1 ? sql.charAt(i - 2) : ' ';
+                raw = c != '`' && (before == 'r' || before == 'R')
+                        && !(Character.isLetterOrDigit(beforeThat) || beforeThat == '_');
             } else if (c == '-' && next == '-') {
                 comment = 1;
             } else if (c == '/' && next == '*') {
@@ -198,12 +207,18 @@ public final class SqlScript {
             out.append(c);
             i++;
         }
-        boolean dollarBrace = variables.values().stream().anyMatch(v -> v.contains("${"))
-                && (parameters.values().stream().anyMatch(v -> v.toString().contains("${")) || substituted[0]);
-        return new Bound(out.toString(), parameters, dollarBrace);
+        return new Bound(out.toString(), parameters, substituted[0]);
     }
 
-    private static String escape(String value, char quote, String name, int line) {
+    private static String escape(String value, char quote, boolean raw, String name, int line) {
+        if (raw) {
+            if (value.indexOf(quote) >= 0) {
+                throw new SoalException("variable ${" + name + "} stands in a raw string literal (r" + quote + "..." + quote
+                        + ") in the statement at line " + line + ", which cannot hold its value's " + quote
+                        + "; use a plain literal (" + quote + "${" + name + "}" + quote + ") or the named parameter :" + name, false);
+            }
+            return value;
+        }
         return switch (quote) {
             case '\'' -> value.replace("\\", "\\\\").replace("'", "\\'");
             case '"' -> value.replace("\\", "\\\\").replace("\"", "\\\"");
@@ -211,9 +226,10 @@ public final class SqlScript {
             default -> {
                 if (!BARE_VALUE.matcher(value).matches()) {
                     throw new SoalException("variable ${" + name + "} stands outside quotes in the statement at line " + line
-                            + ", where only a number or a plain name may go, but its value was '"
+                            + ", where only an unsigned number may go, but its value was '"
                             + (value.length() > 80 ? value.substring(0, 77) + "..." : value)
-                            + "'; quote it in the script ('${" + name + "}') or use the named parameter :" + name, false);
+                            + "'; quote it in the script ('${" + name + "}', or `${" + name + "}` for a name)"
+                            + " or use the named parameter :" + name, false);
                 }
                 yield value;
             }

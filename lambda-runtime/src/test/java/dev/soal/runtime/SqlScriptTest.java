@@ -94,9 +94,22 @@ class SqlScriptTest {
         assertThat(SqlScript.substitute(st, Map.of("n", "10"))).isEqualTo("SELECT * FROM t LIMIT 10");
         assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "1; DROP TABLE t")))
                 .isInstanceOf(SoalException.class)
-                .hasMessage("variable ${n} stands outside quotes in the statement at line 1, where only a number or a"
-                        + " plain name may go, but its value was '1; DROP TABLE t'; quote it in the script ('${n}')"
-                        + " or use the named parameter :n");
+                .hasMessage("variable ${n} stands outside quotes in the statement at line 1, where only an unsigned"
+                        + " number may go, but its value was '1; DROP TABLE t'; quote it in the script ('${n}', or"
+                        + " `${n}` for a name) or use the named parameter :n");
+        // a sign could make "5-${n}" a comment; a name would be a column
+        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "-1"))).hasMessageContaining("only an unsigned number");
+        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "id"))).hasMessageContaining("only an unsigned number");
+    }
+
+    @Test
+    void rawLiterals_cannotHoldAQuoteOfTheirOwn_andDollarsAreSeenThrough() {
+        SqlScript.Statement st = SqlScript.split("SELECT r'${v}' AS a, R\"${v}\" AS b, '${a}${b}' AS c").get(0);
+        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("v", "x' OR 1=1 --", "a", "", "b", "")))
+                .hasMessageContaining("raw string literal");
+        SqlScript.Bound ok = SqlScript.bind(st, Map.of("v", "C:\\dir", "a", "$", "b", "{env:HOME}"));
+        assertThat(ok.text()).isEqualTo("SELECT r'C:\\dir' AS a, R\"C:\\dir\" AS b, '${env:HOME}' AS c");
+        assertThat(ok.valuesHoldDollarBrace()).isTrue();
     }
 
     @Test

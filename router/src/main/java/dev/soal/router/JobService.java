@@ -274,11 +274,10 @@ public final class JobService {
      */
     public JobRecord refresh(String jobId) {
         JobRecord job = get(jobId);
-        if (job.backendHandle() == null || (job.state().isTerminal() && job.cost() != null)) {
-            return job;
-        }
         JobBackend backend = backends.get(job.decision().backend());
-        if (backend == null) {
+        // a runtime may have claimed a job whose handle was never recorded (its router died after the submit)
+        boolean claimed = job.attempt() != null && backend != null && backend.runtimeReportsProgress();
+        if ((job.backendHandle() == null && !claimed) || (job.state().isTerminal() && job.cost() != null) || backend == null) {
             return job;
         }
         BackendStatus s = backend.status(job);
@@ -350,7 +349,9 @@ public final class JobService {
             if (j.state().isTerminal()) {
                 return j;
             }
-            boolean heldByAnother = j.attempt() != null && j.attempt().liveAt(now) && !j.attempt().ownedBy(requestId);
+            // the runtime's attempt ids start with the Lambda request id of their invocation
+            boolean heldByAnother = j.attempt() != null && j.attempt().liveAt(now)
+                    && !(requestId != null && j.attempt().owner().startsWith(requestId));
             if (heldByAnother) {
                 return j;
             }

@@ -33,20 +33,25 @@ public final class StatusFold {
             return s.state().isTerminal() && s.cost() != null && j.cost() == null ? j.withCost(s.cost()) : j;
         }
         if (runtimeReports) {
-            boolean held = j.attempt() != null && !j.attempt().until().plus(grace).isBefore(now);
-            if (j.attempt() != null && !held) {
+            boolean live = j.attempt() != null && !j.attempt().until().plus(grace).isBefore(now);
+            if (j.attempt() != null && !live) {
                 JobState end = j.state() == JobState.CANCELLING ? JobState.CANCELLED : JobState.FAILED;
                 return j.transition(end, "LEASE_EXPIRED", "the runtime stopped reporting: attempt " + j.attempt().owner()
                         + "'s lease expired at " + j.attempt().until()
                         + (s.message() == null ? "" : " (" + s.nativeState() + ": " + s.message() + ")"), now);
             }
-            if (!s.state().isTerminal() || held) {
+            if (!s.state().isTerminal() || live) {
                 return j;
             }
             boolean silent = s.state() == JobState.SUCCEEDED;
             JobState end = silent ? JobState.FAILED : s.state();
             String message = silent ? "the run ended (" + s.message() + ") without reporting a result" : s.message();
             return end(j, end, s, message, now);
+        }
+        boolean held = j.attempt() != null && !j.attempt().until().plus(grace).isBefore(now);
+        if (s.state().isTerminal() && held) {
+            // a live runner holds the job: its report counts (this may be a duplicate run that declined)
+            return j;
         }
         if (!s.state().isTerminal()) {
             if (s.state() == j.state()) {
@@ -57,6 +62,7 @@ public final class StatusFold {
         }
         return end(j, s.state(), s, s.message(), now);
     }
+
 
     private static JobRecord end(JobRecord j, JobState end, BackendStatus s, String message, Instant now) {
         JobState to = j.state() == JobState.CANCELLING && end == JobState.FAILED ? JobState.CANCELLED : end;

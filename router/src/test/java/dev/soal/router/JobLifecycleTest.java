@@ -170,6 +170,23 @@ class JobLifecycleTest {
     }
 
     @Test
+    void aRuntimeThatClaimedAJobWhoseHandleWasNeverRecorded_andDied_stillEnds() {
+        JobStore store = store("no-handle");
+        JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);
+        // the router died after invoking, before recording the handle; the runtime claimed the job, then died
+        store.update(job.id(), j -> RuntimeAttempts.claim(j, "attempt-9", "a container",
+                Instant.now().minus(Duration.ofMinutes(3)), RuntimeAttempts.DEFAULT_LEASE));
+        lambda.status = new BackendStatus(JobState.RUNNING, "ELSEWHERE", null);
+
+        service(store).reconcileUnfinished(100);
+
+        JobRecord after = service(store).get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.nativeState()).isEqualTo("LEASE_EXPIRED");
+        assertThat(lambda.submitted).isEmpty();
+    }
+
+    @Test
     void aRunWhoseRuntimeHoldsALiveLease_isNotJudgedByAProcessThatExited() {
         JobStore store = store("held");
         JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);

@@ -84,15 +84,22 @@ public final class S3JobStore implements JobStore {
     private final Clock clock;
     private final Duration createLease;
     private final ExecutorService readers;
-    /** Records of ended jobs, which never change again: safe to keep, whoever writes the store. */
-    private final java.util.Map<String, JobRecord> ended = java.util.Collections.synchronizedMap(
+    /**
+     * Records of ended jobs, kept for a minute: their state never changes again, but another process may
+     * still add the run's cost or handle; this process's own updates refresh them at once.
+     */
+    private final java.util.Map<String, Kept> ended = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(1_024, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<String, JobRecord> eldest) {
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Kept> eldest) {
                     return size() > ENDED_CACHE;
                 }
             });
     static final int ENDED_CACHE = 20_000;
+    static final Duration ENDED_TTL = Duration.ofSeconds(60);
+
+    private record Kept(JobRecord job, long since) {
+    }
 
     public S3JobStore(S3Client s3, S3Uri base) {
         this(s3, base, Clock.systemUTC(), DEFAULT_CREATE_LEASE);
@@ -167,9 +174,9 @@ public final class S3JobStore implements JobStore {
 
     @Override
     public Optional<JobRecord> get(String jobId) {
-        JobRecord known = ended.get(jobId);
-        if (known != null) {
-            return Optional.of(known);
+        Kept known = ended.get(jobId);
+        if (known != null && System.nanoTime() - known.since() < ENDED_TTL.toNanos()) {
+            return Optional.of(known.job());
         }
         Optional<JobRecord> j = read(jobKey(jobId)).map(b -> Json.read(b.asUtf8String(), JobRecord.class));
         j.ifPresent(this::remember);
@@ -227,7 +234,8 @@ public final class S3JobStore implements JobStore {
                 return new Page(out, null);
             }
             List<String> batch = new ArrayList<>(candidates.keySet()).subList(0, Math.min(want, candidates.size()));
-            List<JobRecord> found = fetch(batch.stream().map(k -> new Entry(candidates.get(k), k)).toList());
+            // without a state filter a job is listed whatever its record says (it may have two entries while it moves)
+            List<JobRecord> found = fetch(batch.stream().map(k -> new Entry(state == null ? null : candidates.get(k), k)).toList());
             int consumed = 0;
             for (int i = 0; i < batch.size() && out.size() < limit; i++) {
                 after = batch.get(i);
@@ -259,9 +267,13 @@ public final class S3JobStore implements JobStore {
     private Listed entries(JobState state, String after, int want) {
         String prefix = indexPrefix(state);
         List<String> partitions = new ArrayList<>();
-        for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(base.bucket()).prefix(prefix).delimiter("/"))) {
+        String token = null;
+        do {
+            String t = token;
+            ListObjectsV2Response page = listing(r -> r.bucket(base.bucket()).prefix(prefix).delimiter("/").continuationToken(t), prefix);
             page.commonPrefixes().forEach(p -> partitions.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1)));
-        }
+            token = page.isTruncated() ? page.nextContinuationToken() : null;
+        } while (token != null);
         partitions.sort(Comparator.naturalOrder());
         String from = after == null ? null : partition(after);
         List<String> out = new ArrayList<>();
@@ -273,8 +285,8 @@ public final class S3JobStore implements JobStore {
             String folder = prefix + p + "/";
             String startAfter = from != null && p.equals(from) ? folder + after : null;
             int left = want - out.size();
-            ListObjectsV2Response page = s3.listObjectsV2(r -> r.bucket(base.bucket()).prefix(folder).maxKeys(left)
-                    .startAfter(startAfter));
+            ListObjectsV2Response page = listing(r -> r.bucket(base.bucket()).prefix(folder).maxKeys(left)
+                    .startAfter(startAfter), folder);
             page.contents().stream().map(S3Object::key).filter(k -> !k.endsWith("/"))
                     .forEach(k -> out.add(k.substring(folder.length())));
             if (out.size() >= want) {
@@ -309,13 +321,13 @@ public final class S3JobStore implements JobStore {
      */
     private void remember(JobRecord j) {
         if (j.state().isTerminal()) {
-            ended.put(j.id(), j);
+            ended.put(j.id(), new Kept(j, System.nanoTime()));
         } else {
             ended.remove(j.id());
         }
     }
 
-    /** One index entry: the state it lists the job under, and its key below that state. */
+    /** One index entry: the state it lists the job under (null: any), and its key below that state. */
     private record Entry(JobState state, String suffix) {
         String jobId() {
             return suffix.substring(suffix.indexOf('-') + 1);
@@ -326,10 +338,10 @@ public final class S3JobStore implements JobStore {
     private List<JobRecord> fetch(List<Entry> entries) {
         List<CompletableFuture<JobRecord>> futures = entries.stream().map(e -> CompletableFuture.supplyAsync(() -> {
             Optional<JobRecord> j = get(e.jobId());
-            if (j.isPresent() && j.get().state() == e.state()) {
+            if (j.isPresent() && (e.state() == null || j.get().state() == e.state())) {
                 return j.get();
             }
-            if (j.isPresent() && j.get().state().isTerminal()) {
+            if (j.isPresent() && j.get().state().isTerminal() && e.state() != null) {
                 delete(entryKey(e.state(), e.suffix())); // a crash left it; the job can never return to that state
             }
             return null;
@@ -405,6 +417,8 @@ public final class S3JobStore implements JobStore {
                 return Optional.empty();
             }
             throw wrap("read", key, e);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            throw unreachable("read", key, e);
         }
     }
 
@@ -430,14 +444,34 @@ public final class S3JobStore implements JobStore {
                 return Optional.empty();
             }
             throw wrap("write", key, e);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            throw unreachable("write", key, e);
         }
     }
 
     private void delete(String key) {
         try {
             s3.deleteObject(r -> r.bucket(base.bucket()).key(key));
-        } catch (S3Exception e) {
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
             // an index entry left behind is skipped on read
+        }
+    }
+
+    /** The store could not be reached (a connection refused, a timeout): try again later. */
+    private SoalException unreachable(String op, String key, software.amazon.awssdk.core.exception.SdkException e) {
+        return new SoalException("job store " + op + " failed [bucket=" + base.bucket() + ", key=" + key + "]: "
+                + e.getMessage(), e, true);
+    }
+
+    /** Lists, with S3's errors said as the store's. */
+    private ListObjectsV2Response listing(java.util.function.Consumer<software.amazon.awssdk.services.s3.model.ListObjectsV2Request.Builder> request,
+                                          String prefix) {
+        try {
+            return s3.listObjectsV2(request);
+        } catch (S3Exception e) {
+            throw wrap("list", prefix, e);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            throw unreachable("list", prefix, e);
         }
     }
 

@@ -25,6 +25,8 @@ public final class StatusEvents {
     public record Outcome(String source, String jobId, String result, String detail) {
     }
 
+    private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
     private final JobService jobs;
 
     public StatusEvents(JobService jobs) {
@@ -71,6 +73,9 @@ public final class StatusEvents {
         if (jobId.isEmpty()) {
             return new Outcome(what, null, "skipped", "no SoAL job started this run");
         }
+        if (!JOB_ID.matcher(jobId.get()).matches()) {
+            return new Outcome(what, null, "skipped", "not a SoAL job id: '" + jobId.get() + "'");
+        }
         try {
             JobRecord j = jobs.refresh(jobId.get());
             return new Outcome(what, j.id(), "refreshed", j.state() + (j.message() == null ? "" : ": " + j.message()));
@@ -89,7 +94,7 @@ public final class StatusEvents {
         }
         JsonNode context = body == null ? null : body.path("requestContext");
         String jobId = body == null ? null : body.path("requestPayload").path("job").path("id").asText(null);
-        if (context == null || context.isMissingNode() || jobId == null) {
+        if (context == null || context.isMissingNode() || jobId == null || !JOB_ID.matcher(jobId).matches()) {
             return new Outcome("sqs", null, "skipped", "not a destination record of the SoAL runtime");
         }
         String condition = context.path("condition").asText("?");
