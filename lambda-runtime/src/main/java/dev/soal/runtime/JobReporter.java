@@ -19,6 +19,9 @@ import java.util.UUID;
 final class JobReporter {
     static final int END_ATTEMPTS = 5;
     static final String METRICS_NAMESPACE = System.getenv().getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL");
+    /** In Lambda (or when asked with SOAL_METRICS=emf): CloudWatch Logs turns the lines into metrics. */
+    static final boolean EMIT_METRICS = System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
+            || "emf".equals(System.getenv("SOAL_METRICS"));
     private final Optional<JobStore> store;
     private final String jobId;
     private final Clock clock;
@@ -102,10 +105,12 @@ final class JobReporter {
                 before.set(j);
                 return RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant());
             });
-            if (before.get() != null && !before.get().state().isTerminal() && after.state().isTerminal()) {
+            if (EMIT_METRICS && before.get() != null && !before.get().state().isTerminal() && after.state().isTerminal()) {
                 // this change ended the job: it is counted here, once, and leaves with the invocation's logs
-                System.out.println(dev.soal.core.EmbeddedMetrics.line(METRICS_NAMESPACE, java.util.Map.of(
-                        "backend", after.decision().backend().id(), "state", after.state().name()), java.util.List.of(
+                java.util.Map<String, String> dims = new java.util.LinkedHashMap<>();
+                dims.put("backend", after.decision().backend().id());
+                dims.put("state", after.state().name());
+                System.out.println(dev.soal.core.EmbeddedMetrics.line(METRICS_NAMESPACE, dims, java.util.List.of(
                         new dev.soal.core.EmbeddedMetrics.Value("soal.jobs.finished", 1, "Count"),
                         new dev.soal.core.EmbeddedMetrics.Value("soal.job.duration", durationMillis, "Milliseconds")),
                         clock.instant()));
