@@ -73,11 +73,13 @@ public interface JobStore {
 
     /**
      * Jobs that have not ended (QUEUED, RUNNING, CANCELLING) and were created before {@code createdBefore},
-     * oldest first, up to {@code max}, from the index (younger jobs are skipped without being read).
+     * newest first, up to {@code max}, from the index (younger jobs are skipped without being read). A
+     * caller that gets {@code max} of them continues with the older ones by passing the oldest's
+     * creation time.
      */
     List<JobRecord> unfinished(int max, java.time.Instant createdBefore);
 
-    /** Every job that has not ended, oldest first, up to {@code max}. */
+    /** Every job that has not ended, newest first, up to {@code max}. */
     default List<JobRecord> unfinished(int max) {
         return unfinished(max, java.time.Instant.MAX);
     }

@@ -66,6 +66,8 @@ public final class JobService {
     private final Clock clock;
     private final MeterRegistry meters;
     private final String routerId = "router-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Where the next sweep goes on, when the last one did not reach the oldest unfinished jobs. */
+    private volatile Instant sweepCursor;
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
                       S3Uri outputBase, Clock clock) {
@@ -319,8 +321,13 @@ public final class JobService {
      */
     public int reconcileUnfinished(int limit) {
         int n = 0;
-        // a job younger than this is in the hands of the router that recorded it
-        for (JobRecord j : store.unfinished(limit, clock.instant().minus(RECONCILE_AFTER))) {
+        // a job younger than this is in the hands of the router that recorded it; with more unfinished jobs
+        // than one sweep takes, the next sweep goes on with the older ones, so none waits for ever
+        Instant young = clock.instant().minus(RECONCILE_AFTER);
+        Instant cursor = sweepCursor;
+        List<JobRecord> batch = store.unfinished(limit, cursor != null && cursor.isBefore(young) ? cursor : young);
+        sweepCursor = batch.size() >= limit ? batch.get(batch.size() - 1).createdAt() : null;
+        for (JobRecord j : batch) {
             try {
                 reconcile(j);
             } catch (RuntimeException e) {

@@ -95,6 +95,21 @@ class JobLifecycleTest {
     }
 
     @Test
+    void sweepsSmallerThanTheBacklog_goOnWithTheOlderJobs_soNoneWaitsForEver() throws Exception {
+        JobStore store = store("backlog");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(recordedByADeadRouter(store, Backend.LAMBDA).id());
+            Thread.sleep(5); // distinct creation times
+        }
+        JobService router = service(store);
+        for (int sweep = 0; sweep < 3; sweep++) {
+            router.reconcileUnfinished(2);
+        }
+        assertThat(lambda.submitted).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
     void aJobAnotherRouterIsSending_isLeftToIt() {
         JobStore store = store("leased");
         JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);

@@ -303,9 +303,9 @@ public final class S3JobStore implements JobStore {
         String from = createdBefore.equals(Instant.MAX) ? null
                 : String.format("%013d-~", INVERT - Math.min(INVERT, createdBefore.toEpochMilli()));
         for (JobState s : UNFINISHED) {
-            entries(s, from, max * 2).suffixes().forEach(x -> entries.add(new Entry(s, x)));
+            entries(s, from, max).suffixes().forEach(x -> entries.add(new Entry(s, x)));
         }
-        entries.sort(Comparator.comparing(Entry::suffix).reversed()); // oldest first
+        entries.sort(Comparator.comparing(Entry::suffix)); // newest first
         List<JobRecord> out = new ArrayList<>();
         for (JobRecord j : fetch(entries.subList(0, Math.min(entries.size(), max)))) {
             if (j != null) {
