@@ -18,6 +18,9 @@ import java.util.UUID;
  * Lambda Java runtime would. Usage: {@code LocalLambdaMain <payload.json>}.
  */
 public final class LocalLambdaMain {
+    /** The handler, as Lambda names it (the image's CMD): what this stand-in calls, and what AWS calls. */
+    public static final String HANDLER = SparkLambdaHandler.class.getName() + "::handleRequest";
+
     /** Lambda's own limit; the embedded stack holds the function to it too. */
     public static final int TIMEOUT_SECONDS = 900;
 
