@@ -16,6 +16,7 @@ import java.util.List;
  * @param submits        how many submissions were started (the first is 1)
  * @param attempt        the runtime attempt that claimed the job (its lease is renewed while it runs);
  *                       null until a runtime claims it
+ * @param environment    where that attempt runs, and whether it started cold; null before a claim
  */
 public record JobRecord(
         String id,
@@ -33,7 +34,8 @@ public record JobRecord(
         List<StateChange> history,
         Lease submitLease,
         int submits,
-        Lease attempt) {
+        Lease attempt,
+        RuntimeEnvironment environment) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -125,6 +127,7 @@ public record JobRecord(
         private Lease submitLease;
         private int submits;
         private Lease attempt;
+        private RuntimeEnvironment environment;
 
         public Builder() {
         }
@@ -146,6 +149,7 @@ public record JobRecord(
             submitLease = r.submitLease;
             submits = r.submits;
             attempt = r.attempt;
+            environment = r.environment;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -164,10 +168,11 @@ public record JobRecord(
         public Builder submitLease(Lease v) { submitLease = v; return this; }
         public Builder submits(int v) { submits = v; return this; }
         public Builder attempt(Lease v) { attempt = v; return this; }
+        public Builder environment(RuntimeEnvironment v) { environment = v; return this; }
 
         public JobRecord build() {
             return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt);
+                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment);
         }
     }
 }

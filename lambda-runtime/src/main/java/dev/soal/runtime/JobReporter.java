@@ -53,10 +53,19 @@ final class JobReporter {
      * being cancelled (it becomes CANCELLED here), or is held by another live attempt is not run.
      */
     RuntimeAttempts.Claim claim(String where) {
+        return claim(where, null);
+    }
+
+    /** The claim, recording the environment the attempt runs in when it gets the job. */
+    RuntimeAttempts.Claim claim(String where, dev.soal.core.RuntimeEnvironment environment) {
         if (store.isEmpty()) {
             return RuntimeAttempts.Claim.RUN;
         }
-        JobRecord after = store.get().update(jobId, j -> RuntimeAttempts.claim(j, attemptId, where, clock.instant(), lease));
+        JobRecord after = store.get().update(jobId, j -> {
+            JobRecord claimed = RuntimeAttempts.claim(j, attemptId, where, clock.instant(), lease);
+            return environment != null && RuntimeAttempts.holds(claimed, attemptId) && claimed != j
+                    ? claimed.toBuilder().environment(environment).build() : claimed;
+        });
         return RuntimeAttempts.outcome(after, attemptId);
     }
 

@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  */
 public final class SparkLambdaHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private static SparkSession warm;
+    /** This execution environment (container, or local runtime JVM): one id for its life. */
+    static final String ENVIRONMENT_ID = "env-" + java.util.UUID.randomUUID().toString().substring(0, 8);
 
     private final RuntimeConfig config;
     private final JobStore store;
@@ -97,7 +99,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 : context.getAwsRequestId() + "/" + nonce;
         JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease);
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
-        RuntimeAttempts.Claim claim = reporter.claim(where);
+        // cold: this environment has not started its Spark session yet (the first job pays for it)
+        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, isCold()));
         if (claim != RuntimeAttempts.Claim.RUN) {
             JobState now = store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED);
             String why = claim == RuntimeAttempts.Claim.ENDED ? "already ended" : "held by another attempt";
@@ -152,6 +155,10 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
         reporter.succeeded(took, message);
         return result(job.id(), JobState.SUCCEEDED, took, message);
+    }
+
+    private static synchronized boolean isCold() {
+        return warm == null;
     }
 
     /** The container's session, started on first use with the Lambda-safe settings. */

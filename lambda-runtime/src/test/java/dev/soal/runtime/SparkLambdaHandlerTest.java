@@ -69,6 +69,21 @@ class SparkLambdaHandlerTest {
     }
 
     @Test
+    void theJobSaysWhichEnvironmentRanIt_andWhetherItWasCold() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        SparkLambdaHandler h = handler(store, "SELECT 1");
+        JobRecord first = queued(store);
+        h.handleRequest(payload(first), null);
+        JobRecord second = queued(store);
+        h.handleRequest(payload(second), null);
+        JobRecord a = store.get(first.id()).orElseThrow();
+        JobRecord b = store.get(second.id()).orElseThrow();
+        assertThat(a.environment().id()).isEqualTo(SparkLambdaHandler.ENVIRONMENT_ID).isEqualTo(b.environment().id());
+        // the session is warm by the second job (other tests in this JVM may have warmed it for the first)
+        assertThat(b.environment().coldStart()).isFalse();
+    }
+
+    @Test
     void aRetriedDeliveryOfAnEndedJob_doesNotRunAgain() {
         InMemoryJobStore store = new InMemoryJobStore();
         JobRecord job = queued(store);

@@ -73,6 +73,8 @@ class ExampleOnBothPathsIT {
         assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
         assertThat(small.history()).extracting(h -> h.state())
                 .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+        // a new local runtime JVM per job today: every small-path job is a cold start
+        assertThat(small.environment().coldStart()).isTrue();
         assertThat(large.history()).extracting(h -> h.state())
                 .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
         assertThat(OUTPUT).anyMatch(l -> l.startsWith("| neighbourhood_group | neighbourhood"));

@@ -158,7 +158,9 @@ final class RunCommand implements Callable<Integer> {
     private int finish(EmbeddedStack stack, JobRecord job, boolean localOutput) {
         S3Uri outUri = S3Uri.parse(job.request().outputUri());
         String took = job.durationMillis() == null ? "" : String.format(" in %.1f s", job.durationMillis() / 1000.0);
-        out.println(job.state() + took + " on " + job.decision().backend() + " [job " + job.id() + "]");
+        String warmth = job.environment() == null ? ""
+                : " (" + (job.environment().coldStart() ? "cold start" : "warm") + " in " + job.environment().id() + ")";
+        out.println(job.state() + took + " on " + job.decision().backend() + warmth + " [job " + job.id() + "]");
         JobRecord priced = awaitCost(stack.jobs(), job);
         if (priced.cost() != null) {
             out.println("cost at " + priced.decision().backend() + " list prices: " + priced.cost());
