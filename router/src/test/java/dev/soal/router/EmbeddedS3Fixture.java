@@ -11,6 +11,23 @@ import java.nio.file.Files;
 public final class EmbeddedS3Fixture implements AutoCloseable {
     public final EmbeddedS3 server;
     public final S3Client s3;
+    private InputMeasurer measurer;
+
+    /** The buckets a router uses, with a small input ({@code s3://soal-data/small.csv}) and a script ({@code s3://soal-scripts/job.sql}). */
+    public static EmbeddedS3Fixture forJobs() throws Exception {
+        EmbeddedS3Fixture f = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
+        f.put("soal-data", "small.csv", "a,b\n1,2\n");
+        f.put("soal-scripts", "job.sql", "SELECT 1");
+        return f;
+    }
+
+    /** A measurer over this server, closed with it. */
+    public synchronized InputMeasurer measurer() {
+        if (measurer == null) {
+            measurer = new InputMeasurer(s3, 4, java.time.Duration.ofSeconds(30));
+        }
+        return measurer;
+    }
 
     public EmbeddedS3Fixture(String... buckets) throws Exception {
         server = EmbeddedS3.start(Files.createTempDirectory("soal-s3-test"));
@@ -25,7 +42,10 @@ public final class EmbeddedS3Fixture implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (measurer != null) {
+            measurer.close();
+        }
         s3.close();
         server.close();
     }

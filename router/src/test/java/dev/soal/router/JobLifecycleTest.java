@@ -39,15 +39,12 @@ class JobLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
-        s3.put("soal-data", "small.csv", "a,b\n1,2\n");
-        s3.put("soal-scripts", "job.sql", "SELECT 1");
-        measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
+        s3 = EmbeddedS3Fixture.forJobs();
+        measurer = s3.measurer();
     }
 
     @AfterAll
     static void stop() {
-        measurer.close();
         s3.close();
     }
 

@@ -33,18 +33,15 @@ class JobServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
-        s3.put("soal-data", "small.csv", "a,b\n1,2\n");
-        s3.put("soal-scripts", "job.sql", "SELECT 1");
+        s3 = EmbeddedS3Fixture.forJobs();
         for (int i = 0; i < 3; i++) {
             s3.put("soal-data", "folder/part-" + i + ".csv", "x".repeat(100));
         }
-        measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
+        measurer = s3.measurer();
     }
 
     @AfterAll
     static void stop() {
-        measurer.close();
         s3.close();
     }
 

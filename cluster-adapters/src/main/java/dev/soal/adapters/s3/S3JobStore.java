@@ -151,12 +151,13 @@ public final class S3JobStore implements JobStore {
             if (!claim.fingerprint().equals(fingerprint)) {
                 return new CreateOutcome.Conflict(recorded.orElse(claim.job()));
             }
+            // the claimer may be between its writes: wait for its record while its lease lasts
+            while (recorded.isEmpty() && claim.leaseUntil().isAfter(clock.instant()) && System.nanoTime() < waitUntil) {
+                sleep(25 + ThreadLocalRandom.current().nextInt(50));
+                recorded = get(claim.job().id());
+            }
             if (recorded.isPresent()) {
                 return new CreateOutcome.Existing(recorded.get());
-            }
-            if (claim.leaseUntil().isAfter(clock.instant()) && System.nanoTime() < waitUntil) {
-                sleep(25 + ThreadLocalRandom.current().nextInt(50));
-                continue;
             }
             // the claimer stopped between its writes: finish creating the job it claimed
             if (recordIfAbsent(claim.job())) {

@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It behaves as a front door should: every answer, errors of the HTTP layer included (a malformed
  * request line or URI, a header too large, a client too slow), is {@code application/problem+json}; slow
- * or half-open clients are cut off (idle timeout, a minimum upload rate) and cannot hold the workers,
+ * or half-open clients are cut off (an idle timeout, and a deadline for the whole body) and cannot hold the workers,
  * which are bounded, with a bounded queue; path segments are decoded as paths ({@code +} stays {@code +}).
  */
 public final class LocalServer implements AutoCloseable {
@@ -60,12 +60,17 @@ public final class LocalServer implements AutoCloseable {
     static final int RECONCILE_BATCH = 1_000;
     /** A connection that sends or reads nothing for this long is closed. */
     static final int IDLE_TIMEOUT_MILLIS = 10_000;
-    /** A request body slower than this (bytes per second) is cut off with 408. */
-    static final long MIN_REQUEST_DATA_RATE = 1_024;
+    /**
+     * A request body not read whole by then has its connection closed (a client trickling bytes). A
+     * deadline, not a minimum rate: Jetty measures a rate from the first byte, so a small body read
+     * after a wait in the queue would look slow.
+     */
+    static final long BODY_DEADLINE_MILLIS = 15_000;
 
     private final Server http;
     private final ExecutorService triggers;
     private final ScheduledExecutorService reconciler;
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(daemon("soal-http-deadline"));
     private final String token;
     private final JobsApi api;
 
@@ -111,7 +116,6 @@ public final class LocalServer implements AutoCloseable {
         config.setSendServerVersion(false);
         config.setSendDateHeader(true);
         config.setRequestHeaderSize(16 * 1024);
-        config.setMinRequestDataRate(MIN_REQUEST_DATA_RATE);
         ServerConnector connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(config));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
@@ -166,8 +170,16 @@ public final class LocalServer implements AutoCloseable {
                         "send the token soal serve printed as 'Authorization: Bearer <token>'")));
             }
             String path = base.getHttpURI().getDecodedPath();
+            String body;
+            var deadline = deadlines.schedule(() -> base.getHttpChannel().getEndPoint().close(),
+                    BODY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                body = body(request);
+            } finally {
+                deadline.cancel(false);
+            }
             return api.handle(new ApiRequest(request.getMethod(), path == null ? "" : path,
-                    query(request.getQueryString()), headers(request), body(request)));
+                    query(request.getQueryString()), headers(request), body));
         } catch (BadMessageException e) {
             return problem(e.getCode(), e.getCode() == 408 ? "too-slow" : "bad-request",
                     e.getCode() == 408 ? "Request too slow" : "Bad request", e.getReason());
@@ -268,6 +280,7 @@ public final class LocalServer implements AutoCloseable {
             // stopping anyway
         }
         reconciler.shutdownNow();
+        deadlines.shutdownNow();
         triggers.shutdownNow();
     }
 

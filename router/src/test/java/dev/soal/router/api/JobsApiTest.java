@@ -36,17 +36,15 @@ class JobsApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
-        s3.put("soal-data", "small.csv", "a,b\n1,2\n");
-        for (String script : List.of("a.sql", "b.sql", "job.sql")) {
+        s3 = EmbeddedS3Fixture.forJobs();
+        for (String script : List.of("a.sql", "b.sql")) {
             s3.put("soal-scripts", script, "SELECT 1");
         }
-        measurer = new InputMeasurer(s3.s3, 4, Duration.ofSeconds(30));
+        measurer = s3.measurer();
     }
 
     @AfterAll
     static void stop() {
-        measurer.close();
         s3.close();
     }
 

@@ -40,10 +40,8 @@ class LocalServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
-        s3.put("soal-data", "small.csv", "a\n1\n");
-        s3.put("soal-scripts", "job.sql", "SELECT 1");
-        measurer = new InputMeasurer(s3.s3, 2, Duration.ofSeconds(30));
+        s3 = EmbeddedS3Fixture.forJobs();
+        measurer = s3.measurer();
         JobService jobs = new JobService(new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/serve/")), measurer,
                 new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA)),
                 Map.of(Backend.LAMBDA, new RecordingBackend(Backend.LAMBDA)), S3Uri.parse("s3://soal-output/jobs/"),
@@ -55,7 +53,6 @@ class LocalServerTest {
     @AfterAll
     static void stop() {
         server.close();
-        measurer.close();
         s3.close();
     }
 

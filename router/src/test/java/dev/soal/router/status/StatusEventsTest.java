@@ -44,15 +44,12 @@ class StatusEventsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = new EmbeddedS3Fixture("soal-jobs", "soal-data", "soal-scripts", "soal-output");
-        s3.put("soal-data", "small.csv", "a\n1\n");
-        s3.put("soal-scripts", "job.sql", "SELECT 1");
-        measurer = new InputMeasurer(s3.s3, 2, Duration.ofSeconds(30));
+        s3 = EmbeddedS3Fixture.forJobs();
+        measurer = s3.measurer();
     }
 
     @AfterAll
     static void stop() {
-        measurer.close();
         s3.close();
     }
 
