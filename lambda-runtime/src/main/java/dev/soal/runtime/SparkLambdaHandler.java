@@ -38,9 +38,19 @@ import java.util.stream.Stream;
  * {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} (set by Lambda), {@code SOAL_S3_ENDPOINT} (embedded stack only).
  */
 public final class SparkLambdaHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    /** INIT's budget is 10 s; priming stops starting new steps once the JVM is this old. */
+    static final long PRIME_UNTIL_MS = 3_000;
+
     private static SparkSession warm;
-    /** This execution environment (container, or local runtime JVM): one id for its life. */
-    static final String ENVIRONMENT_ID = "env-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    /** Jars and files the warm context had when it started; a job that adds any leaves it to be replaced. */
+    private static int baseJars;
+    private static final java.util.concurrent.atomic.AtomicInteger JOBS_RUN = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * This execution environment: one id for its life. Lambda names the environment's log stream, so that is
+     * the id where Lambda runs it (the job's status then leads to its logs); a random one elsewhere.
+     */
+    static final String ENVIRONMENT_ID = Optional.ofNullable(System.getenv("AWS_LAMBDA_LOG_STREAM_NAME"))
+            .filter(s -> !s.isBlank()).orElse("env-" + java.util.UUID.randomUUID().toString().substring(0, 8));
 
     private final RuntimeConfig config;
     private final JobStore store;
@@ -48,9 +58,19 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private final Clock clock;
     private final Duration cancelPoll;
     private final Duration lease;
+    /** Inputs and outputs through the SDK (null: straight through S3A, as on the clusters). */
+    private final StagedIo io;
 
+    /**
+     * What Lambda's runtime interface client calls during INIT. In an execution environment (the Runtime
+     * API is set) it also primes: starts the session and runs a small CSV-to-Parquet query in {@code /tmp}, so
+     * the first job finds Spark's classes loaded and its code generated ({@code SOAL_PRIME=false} turns it off).
+     */
     public SparkLambdaHandler() {
         this(RuntimeConfig.fromEnvironment(System.getenv()));
+        if (System.getenv("AWS_LAMBDA_RUNTIME_API") != null && !"false".equals(System.getenv("SOAL_PRIME"))) {
+            prime();
+        }
     }
 
     private SparkLambdaHandler(RuntimeConfig config) {
@@ -59,7 +79,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     private SparkLambdaHandler(RuntimeConfig config, S3Client s3) {
         this(config, new S3JobStore(s3, requireStore(config)), new JobRunner(s3), Clock.systemUTC(),
-                CancellationWatcher.DEFAULT_INTERVAL, RuntimeAttempts.DEFAULT_LEASE);
+                CancellationWatcher.DEFAULT_INTERVAL, RuntimeAttempts.DEFAULT_LEASE,
+                "false".equals(System.getenv("SOAL_STAGE_IO")) ? null : new StagedIo(s3));
     }
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll) {
@@ -68,6 +89,12 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
                        Duration lease) {
+        this(config, store, runner, clock, cancelPoll, lease, null);
+    }
+
+    SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
+                       Duration lease, StagedIo io) {
+        this.io = io;
         this.lease = lease;
         this.config = config;
         this.store = store;
@@ -99,8 +126,11 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 : context.getAwsRequestId() + "/" + nonce;
         JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease);
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
-        // cold: this environment has not started its Spark session yet (the first job pays for it)
-        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, isCold()));
+        // cold: the first job this environment runs (it paid for the environment's start, INIT included)
+        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, JOBS_RUN.get() == 0));
+        if (claim == RuntimeAttempts.Claim.RUN) {
+            JOBS_RUN.incrementAndGet();
+        }
         if (claim != RuntimeAttempts.Claim.RUN) {
             JobState now = store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED);
             String why = claim == RuntimeAttempts.Claim.ENDED ? "already ended" : "held by another attempt";
@@ -123,14 +153,105 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         } finally {
             session.sparkContext().clearJobGroup();
             deleteTree(scratch);
+            cleanAfterJob();
         }
+    }
+
+    /** The job's I/O staged under {@code scratch}, within half of the free space of {@code /tmp} (2 GB at most). */
+    private StagedIo.Staged stage(RunnerArgs args, Path scratch) throws IOException {
+        if (io == null) {
+            return new StagedIo.Staged(args, Optional.empty(), null, 0, 0);
+        }
+        Files.createDirectories(scratch);
+        long budget = Math.min(2L << 30, Files.getFileStore(scratch).getUsableSpace() / 2);
+        return io.stage(args, scratch, budget);
+    }
+
+    /**
+     * Leaves the warm environment as the next job should find it: no cached data, tables, functions,
+     * databases or global temp views from this job, and {@code /tmp} empty but for the live context's own
+     * folder. A job that added jars or files (which cannot be taken back) leaves the session to be replaced.
+     */
+    private synchronized void cleanAfterJob() {
+        if (warm == null) {
+            return;
+        }
+        try {
+            SparkSession root = warm;
+            root.catalog().clearCache();
+            root.sharedState().globalTempViewManager().clear();
+            // the shared catalog's own listings: persistent objects only, without building Spark's built-in functions
+            org.apache.spark.sql.catalyst.catalog.ExternalCatalog catalog = root.sharedState().externalCatalog();
+            for (String db : scala.collection.JavaConverters.seqAsJavaList(catalog.listDatabases())) {
+                for (String f : scala.collection.JavaConverters.seqAsJavaList(catalog.listFunctions(db, "*"))) {
+                    catalog.dropFunction(db, f);
+                }
+                for (String t : scala.collection.JavaConverters.seqAsJavaList(catalog.listTables(db))) {
+                    catalog.dropTable(db, t, true, true);
+                }
+                if (!db.equals("default")) {
+                    catalog.dropDatabase(db, true, true);
+                }
+            }
+            if (root.sparkContext().listJars().size() + root.sparkContext().listFiles().size() > baseJars) {
+                System.out.println("the job added jars or files: the next job gets a new Spark session");
+                root.stop();
+                warm = null;
+            }
+        } catch (RuntimeException e) {
+            System.err.println("could not clean the session after the job (" + JobRunner.describe(e) + "); it will be replaced");
+            warm.stop();
+            warm = null;
+        }
+        emptyTmp(config.tmp(), warm == null ? null : "spark-local");
+    }
+
+    /** Deletes everything in {@code tmp} but {@code keep} (the live context's folder) and the JVM's perf data. */
+    static void emptyTmp(Path tmp, String keep) {
+        try (Stream<Path> entries = Files.list(tmp)) {
+            entries.filter(p -> !p.getFileName().toString().equals(keep) && !p.getFileName().toString().startsWith("hsperfdata_"))
+                    .forEach(SparkLambdaHandler::deleteTree);
+        } catch (IOException e) {
+            System.err.println("could not empty " + tmp + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts the session and, while the JVM is younger than {@link #PRIME_UNTIL_MS} (INIT's budget is 10 s),
+     * runs a tiny aggregation so the first job finds the planner, code generation and the shuffle loaded. A
+     * failure only means a colder first job.
+     */
+    private void prime() {
+        long t0 = System.nanoTime();
+        try {
+            SparkSession s = session().newSession();
+            if (jvmAgeMillis() < PRIME_UNTIL_MS) {
+                s.range(0, 1000).selectExpr("id % 7 AS k", "id AS v").groupBy("k").avg("v").collectAsList();
+            }
+            System.out.printf("primed in %d ms (JVM age %d ms)%n", (System.nanoTime() - t0) / 1_000_000, jvmAgeMillis());
+        } catch (Exception | LinkageError e) {
+            System.err.println("priming failed (the first job will be slower): " + JobRunner.describe(e));
+        }
+        cleanAfterJob();
+    }
+
+    private static long jvmAgeMillis() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
                                     String where, CancellationWatcher watcher) {
         JobRunner.Result r;
+        String io = "";
         try {
-            r = runner.run(session, RunnerArgs.of(job, null), scratch, watcher::cancelled);
+            StagedIo.Staged staged = stage(RunnerArgs.of(job, null), scratch);
+            r = runner.run(session, staged.args(), scratch, watcher::cancelled);
+            if (staged.uploadTo().isPresent()) {
+                long t0 = System.nanoTime();
+                int objects = this.io.upload(staged.localOutput(), staged.uploadTo().get());
+                io = String.format("; inputs copied (%d KB in %d ms), output uploaded (%d objects in %d ms)",
+                        staged.inputBytes() >> 10, staged.millis(), objects, (System.nanoTime() - t0) / 1_000_000);
+            }
         } catch (Exception | LinkageError e) {
             long took = clock.millis() - start;
             String message = JobRunner.describe(e);
@@ -152,13 +273,9 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         if (!r.printed().isEmpty()) {
             System.out.print(r.printed());
         }
-        String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where;
+        String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where + io;
         reporter.succeeded(took, message);
         return result(job.id(), JobState.SUCCEEDED, took, message);
-    }
-
-    private static synchronized boolean isCold() {
-        return warm == null;
     }
 
     /** The container's session, started on first use with the Lambda-safe settings. */
@@ -170,6 +287,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             SparkSettings.lambda(cores, config.tmp()).forEach(b::config);
             SparkSettings.s3a(config.s3()).forEach(b::config);
             warm = b.getOrCreate();
+            baseJars = warm.sparkContext().listJars().size() + warm.sparkContext().listFiles().size();
             System.out.printf("spark session local[%d] started in %d ms (cold start)%n", cores, (System.nanoTime() - t0) / 1_000_000);
         }
         return warm;

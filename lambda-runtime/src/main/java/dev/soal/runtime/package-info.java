@@ -1,7 +1,7 @@
 /**
  * The runner, the same on every path, and its entry points: {@link dev.soal.runtime.SparkLambdaHandler}
- * (Lambda, warm in-process session), {@link dev.soal.runtime.RunnerMain} (spark-submit, EMR Serverless,
- * Glue) and {@link dev.soal.runtime.LocalLambdaMain} (the embedded stand-in for the Lambda service).
+ * (Lambda, warm in-process session), {@link dev.soal.runtime.RunnerMain} (spark-submit, EMR Serverless, Glue).
+ * In the embedded stack the local Lambda service runs the handler through Lambda's runtime interface client.
  *
  * <pre>{@code
  * JobRunner runner = new JobRunner(s3);

@@ -1,7 +1,5 @@
 package dev.soal.tests;
 
-import dev.soal.adapters.local.LocalLambdaBackend;
-import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Clients;
 import dev.soal.adapters.s3.S3JobStore;
@@ -14,7 +12,11 @@ import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.RuntimeAttempts;
 import dev.soal.core.S3Uri;
+import dev.soal.core.Json;
 import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.embedded.LambdaSandbox;
+import dev.soal.router.embedded.LocalLambdaService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,9 +35,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Lambda delivers async events at least once. The same payload is delivered to real runtime JVMs (the
- * Lambda handler, each in its own process, as separate execution environments): twice at once, and once
- * more after a simulated crash of the first attempt. The script appends to a table, so every run that
+ * Lambda delivers async events at least once. The same payload is invoked on the local Lambda service,
+ * whose execution environments are real runtime JVMs (the handler under Lambda's runtime interface client):
+ * twice at once (two environments, concurrency 2), and once more after a simulated crash of the first attempt. The script appends to a table, so every run that
  * got as far as committing leaves a file: exactly one commit each time.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -47,6 +48,8 @@ class RuntimeClaimIT {
     private static S3Client s3;
     private static S3JobStore store;
     private static Path home;
+    private static LocalLambdaService lambda;
+    private static final String FUNCTION = "soal-runtime-2048";
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,10 +66,17 @@ class RuntimeClaimIT {
                 INSERT INTO runs SELECT 1;
                 """));
         store = new S3JobStore(s3, S3Uri.parse(STORE));
+        lambda = LocalLambdaService.start(EmbeddedStack.lambdaRuntime(RuntimeArtifacts.inCheckout(ROOT).requireBuilt(),
+                        server.settings(), STORE), LocalLambdaService.Settings.defaults(), home.resolve("lambda"),
+                LambdaSandbox.detect(), line -> System.out.println("  " + line), record -> System.out.println("  on-failure: " + record));
+        lambda.register(new LocalLambdaService.Function(FUNCTION, 2048, Duration.ofMinutes(4), RuntimeArtifacts.LAMBDA_HANDLER));
     }
 
     @AfterAll
     static void stop() {
+        if (lambda != null) {
+            lambda.close();
+        }
         if (s3 != null) {
             s3.close();
         }
@@ -79,10 +89,10 @@ class RuntimeClaimIT {
     void theSamePayloadDeliveredTwiceAtOnce_runsTheScriptOnce() throws Exception {
         JobRecord job = recorded("twice");
 
-        LocalProcesses first = deliver(job, "env-a");
-        LocalProcesses second = deliver(job, "env-b");
-        awaitExit(first, job);
-        awaitExit(second, job);
+        LocalLambdaService.Invocation first = deliver(job);
+        LocalLambdaService.Invocation second = deliver(job);
+        awaitAnswer(first);
+        awaitAnswer(second);
 
         assertThat(commits(job)).as("files committed under " + job.request().outputUri()).hasSize(1);
         JobRecord after = store.get(job.id()).orElseThrow();
@@ -99,13 +109,13 @@ class RuntimeClaimIT {
         store.update(job.id(), j -> RuntimeAttempts.claim(j, "crashed-attempt", "a container that died", then,
                 RuntimeAttempts.DEFAULT_LEASE));
 
-        awaitExit(deliver(job, "env-c"), job);
+        awaitAnswer(deliver(job));
         assertThat(commits(job)).hasSize(1);
         JobRecord after = store.get(job.id()).orElseThrow();
         assertThat(after.state()).as(after.message()).isEqualTo(JobState.SUCCEEDED);
         assertThat(after.history()).extracting(h -> h.message()).anyMatch(m -> m.contains("took over from crashed-attempt"));
 
-        awaitExit(deliver(job, "env-d"), job);
+        awaitAnswer(deliver(job));
         assertThat(commits(job)).hasSize(1);
         assertThat(store.get(job.id()).orElseThrow().history()).isEqualTo(after.history());
     }
@@ -120,18 +130,14 @@ class RuntimeClaimIT {
         return job;
     }
 
-    /** One delivery of the job's payload: a fresh runtime JVM, as a new Lambda execution environment. */
-    private static LocalProcesses deliver(JobRecord job, String environment) {
-        LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
-        new LocalLambdaBackend(RuntimeArtifacts.inCheckout(ROOT), server.settings(), STORE, home.resolve(environment),
-                processes, line -> System.out.println("  [" + environment + "] " + line)).submit(job);
-        return processes;
+    /** One delivery of the job's payload: an Event invocation of the runtime function. */
+    private static LocalLambdaService.Invocation deliver(JobRecord job) {
+        return lambda.invoke(FUNCTION, Json.write(java.util.Map.of("job", job)), true);
     }
 
-    private static void awaitExit(LocalProcesses processes, JobRecord job) throws InterruptedException {
-        Process p = processes.get(job.id()).orElseThrow().process();
-        assertThat(p.waitFor(4, TimeUnit.MINUTES)).as("runtime JVM exited").isTrue();
-        assertThat(p.exitValue()).isZero();
+    private static void awaitAnswer(LocalLambdaService.Invocation invocation) throws Exception {
+        LocalLambdaService.Result r = invocation.result().get(4, TimeUnit.MINUTES);
+        assertThat(r.failed()).as(r.payload()).isFalse();
     }
 
     private static List<String> commits(JobRecord job) {

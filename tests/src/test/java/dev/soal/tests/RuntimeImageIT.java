@@ -1,7 +1,6 @@
 package dev.soal.tests;
 
 import dev.soal.adapters.local.RuntimeArtifacts;
-import dev.soal.runtime.LocalLambdaMain;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -57,11 +56,20 @@ class RuntimeImageIT {
         assertThat(env).contains("SPARK_LOCAL_IP=127.0.0.1").contains("SOAL_TMP_DIR=/tmp");
 
         String cmd = lines.stream().filter(l -> l.startsWith("CMD ")).reduce((a, b) -> b).orElseThrow();
-        assertThat(cmd).isEqualTo("CMD [\"" + LocalLambdaMain.HANDLER + "\"]");
-        String handlerClass = LocalLambdaMain.HANDLER.substring(0, LocalLambdaMain.HANDLER.indexOf("::"));
+        assertThat(cmd).isEqualTo("CMD [\"" + RuntimeArtifacts.LAMBDA_HANDLER + "\"]");
+        String handlerClass = RuntimeArtifacts.LAMBDA_HANDLER.substring(0, RuntimeArtifacts.LAMBDA_HANDLER.indexOf("::"));
         try (JarFile runner = new JarFile(RuntimeArtifacts.inCheckout(ROOT).runnerJar().toFile())) {
             assertThat(runner.getEntry(handlerClass.replace('.', '/') + ".class")).as(handlerClass + " in the runner jar").isNotNull();
+            assertThat(runner.getEntry("dev/soal/runtime/CdsArchive.class")).as("the image's AppCDS step").isNotNull();
         }
+
+        // the entry point starts what the local Lambda service starts: the runtime interface client, the CDS archive
+        assertThat(lines).contains("ENTRYPOINT [\"/var/task/bootstrap\"]");
+        String bootstrap = Files.readString(CONTEXT.resolve("src/image/bootstrap"));
+        assertThat(bootstrap).contains(dev.soal.router.embedded.LocalLambdaService.RIC_MAIN + " \"$@\"")
+                .contains("-XX:SharedArchiveFile=/var/task/soal-runtime.jsa");
+        assertThat(lines).anyMatch(l -> l.startsWith("RUN ") && l.contains("dev.soal.runtime.CdsArchive")
+                && l.contains("/soal-runtime.jsa"));
     }
 
     /** Dockerfile lines with continuations joined and comments dropped. */

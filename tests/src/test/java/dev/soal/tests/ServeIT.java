@@ -73,6 +73,28 @@ class ServeIT {
             HttpResponse<String> one = send(server, "GET", "/jobs/" + job.path("jobId").asText(), null, "it-token");
             assertThat(one.statusCode()).isEqualTo(200);
             assertThat(Json.mapper().readTree(send(server, "GET", "/jobs", null, "it-token").body()).path("jobs")).hasSize(1);
+            JsonNode first = Json.mapper().readTree(one.body());
+            assertThat(first.path("coldStart").asBoolean()).as(first.toString()).isTrue();
+
+            // a second job, posted: it runs warm, in the environment the first one started
+            HttpResponse<String> posted = send(server, "POST", "/jobs", "{\"script\": \"s3://soal-scripts/neighbourhood_stats.sql\","
+                    + " \"inputs\": [\"s3://soal-data/incoming/o'brien (2024).csv\"]}", "it-token");
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(202);
+            String second = Json.mapper().readTree(posted.body()).path("jobId").asText();
+            JsonNode warm = null;
+            for (int i = 0; i < 600 && warm == null; i++) {
+                Thread.sleep(250);
+                JsonNode j = Json.mapper().readTree(send(server, "GET", "/jobs/" + second, null, "it-token").body());
+                if (j.path("state").asText().equals("SUCCEEDED") || j.path("state").asText().equals("FAILED")) {
+                    warm = j;
+                }
+            }
+            assertThat(warm).as("the second job ended").isNotNull();
+            assertThat(warm.path("state").asText()).as(warm.toString()).isEqualTo("SUCCEEDED");
+            assertThat(warm.path("coldStart").asBoolean(true)).as(warm.toString()).isFalse();
+            assertThat(warm.path("environmentId").asText()).isEqualTo(first.path("environmentId").asText()).isNotBlank();
+            System.out.println("first job " + first.path("durationMillis") + " ms (cold), second " + warm.path("durationMillis")
+                    + " ms (warm) in " + warm.path("environmentId").asText());
         }
     }
 }

@@ -5,10 +5,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What the embedded stack runs: the runner jar and a SPARK_HOME made of Spark's Maven jars, both built
- * by the {@code lambda-runtime} module ({@code target/soal-runner.jar}, {@code target/spark-home}).
+ * What the embedded stack runs: the runner jar, a SPARK_HOME made of Spark's Maven jars, and Lambda's
+ * runtime interface client, all built by the {@code lambda-runtime} module ({@code target/soal-runner.jar},
+ * {@code target/spark-home}, {@code target/lambda-ric}).
  */
 public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
+
+    /** The runtime's handler as Lambda names it: the image's CMD, and what the local Lambda service runs. */
+    public static final String LAMBDA_HANDLER = "dev.soal.runtime.SparkLambdaHandler::handleRequest";
 
     /** Spark 3.5 on Java 17 needs these module options in every JVM that runs Spark. */
     public static final List<String> SPARK_JAVA_OPTIONS = List.of(
@@ -32,6 +36,10 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
             throw new IllegalStateException("runner jar not found at " + runnerJar
                     + "; build it with: mvn -DskipTests package");
         }
+        if (!Files.isDirectory(ricDir())) {
+            throw new IllegalStateException("Lambda's runtime interface client not found at " + ricDir()
+                    + "; build it with: mvn -DskipTests package");
+        }
         if (!Files.isDirectory(sparkHome.resolve("jars"))) {
             throw new IllegalStateException("SPARK_HOME not found at " + sparkHome
                     + " (expected a jars/ folder); build it with: mvn -DskipTests package");
@@ -48,6 +56,29 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
     /** Classpath of Spark's own jars plus its conf folder (log4j2.properties). */
     public String sparkClasspath() {
         return sparkHome.resolve("conf") + java.io.File.pathSeparator + sparkHome.resolve("jars") + java.io.File.separator + "*";
+    }
+
+    /** Lambda's runtime interface client and its jars, as the Java images carry them in /var/runtime/lib. */
+    public Path ricDir() {
+        return runnerJar.resolveSibling("lambda-ric");
+    }
+
+    /**
+     * The classpath of a Lambda execution environment: the runtime interface client, then the function's
+     * code (the runner jar, Spark's jars), as the image lays them out. Jars only: AppCDS refuses a classpath
+     * with a non-empty folder (logging is configured with {@code -Dlog4j2.configurationFile} instead).
+     */
+    public String lambdaClasspath() {
+        return ricDir() + java.io.File.separator + "*" + java.io.File.pathSeparator + runnerJar
+                + java.io.File.pathSeparator + sparkHome.resolve("jars") + java.io.File.separator + "*";
+    }
+
+    /**
+     * The AppCDS archive of the environments' classes, made by the build for {@link #lambdaClasspath()}
+     * (it serves only that classpath and this JDK; a JVM that cannot use it starts without it).
+     */
+    public Path cdsArchive() {
+        return runnerJar.resolveSibling("soal-runtime.jsa");
     }
 
     public static String javaExecutable() {

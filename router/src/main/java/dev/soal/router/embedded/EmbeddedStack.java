@@ -1,6 +1,8 @@
 package dev.soal.router.embedded;
 
-import dev.soal.adapters.local.LocalLambdaBackend;
+import dev.soal.adapters.aws.AwsClients;
+import dev.soal.adapters.aws.Resilience;
+import dev.soal.adapters.lambda.LambdaBackend;
 import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Clients;
@@ -15,6 +17,12 @@ import dev.soal.policies.Policies;
 import dev.soal.policies.RoutingPolicy;
 import dev.soal.router.InputMeasurer;
 import dev.soal.router.JobService;
+import dev.soal.router.status.StatusEvents;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
@@ -30,9 +38,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * SoAL with no AWS account: the embedded S3 server, the small path as the real Lambda handler in its own
- * JVM, the large path on a Spark standalone cluster on loopback (started on first use). Everything lives
- * under {@code home} ({@code .soal/} by default): {@code s3/} holds the buckets, {@code work/} the logs.
+ * SoAL with no AWS account: the embedded S3 server; the small path through the same {@link LambdaBackend}
+ * as in AWS, against a {@link LocalLambdaService} whose environments run the real handler under Lambda's
+ * runtime interface client (one function per memory tier of the policies, {@code soal-runtime-<MB>});
+ * the large path on a Spark standalone cluster on loopback (started on first use). Everything lives under
+ * {@code home} ({@code .soal/} by default): {@code s3/} holds the buckets, {@code work/} the logs.
  */
 public final class EmbeddedStack implements AutoCloseable {
     public static final String SCRIPTS = "soal-scripts";
@@ -41,6 +51,9 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final String JOBS = "soal-jobs";
     public static final Duration CLUSTER_START_TIMEOUT = Duration.ofSeconds(90);
     public static final Duration CLUSTER_JOB_TIMEOUT = Duration.ofHours(2);
+    /** The runtime functions, one per memory tier, as the AWS stack names them. */
+    public static final String RUNTIME_FUNCTION = "soal-runtime-{memoryMb}";
+    public static final Duration RUNTIME_TIMEOUT = LambdaBackend.Config.MAX_TIMEOUT;
 
     private final EmbeddedS3 s3Server;
     private final S3Settings s3Settings;
@@ -48,6 +61,8 @@ public final class EmbeddedStack implements AutoCloseable {
     private final InputMeasurer measurer;
     private final JobService jobs;
     private final Path workDir;
+    private final LocalLambdaService lambdaService;
+    private final LambdaClient lambdaClient;
     private StandaloneCluster cluster;
 
     /**
@@ -56,8 +71,13 @@ public final class EmbeddedStack implements AutoCloseable {
      * @param s3Endpoint     null to start the embedded S3 server; else the endpoint of one another stack
      *                       started (with the same keys), whose buckets and job store this stack shares
      * @param simulatedRuns  null to run jobs with Spark; else {@link SimulatedRuntime}s that take this long
+     * @param lambda         the local Lambda service's settings (concurrency, idle timeout, INIT budget)
      */
-    public record Options(java.net.URI s3Endpoint, Duration simulatedRuns) {
+    public record Options(java.net.URI s3Endpoint, Duration simulatedRuns, LocalLambdaService.Settings lambda) {
+        public Options(java.net.URI s3Endpoint, Duration simulatedRuns) {
+            this(s3Endpoint, simulatedRuns, LocalLambdaService.Settings.defaults());
+        }
+
         public static Options defaults() {
             return new Options(null, null);
         }
@@ -75,13 +95,29 @@ public final class EmbeddedStack implements AutoCloseable {
         String store = "s3://" + JOBS + "/";
         S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
+        JobService[] service = new JobService[1];
         if (options.simulatedRuns() != null) {
+            this.lambdaService = null;
+            this.lambdaClient = null;
             for (Backend b : List.of(Backend.LAMBDA, Backend.STANDALONE)) {
                 backends.put(b, new SimulatedRuntime(b, jobStore, s3, JOBS, options.simulatedRuns(), Clock.systemUTC()));
             }
         } else {
             LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
-            backends.put(Backend.LAMBDA, new LocalLambdaBackend(artifacts, s3Settings, store, workDir, processes, output));
+            // a failed invocation's destination record reaches the status handler as SQS would deliver it
+            this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store), options.lambda(),
+                    workDir.resolve("lambda"), LambdaSandbox.detect(), output,
+                    record -> new StatusEvents(service[0]).handle(LocalLambdaService.asSqsEvent(record, options.lambda().region())));
+            for (Policies.MemoryTier tier : policies.lambda().memory()) {
+                lambdaService.register(new LocalLambdaService.Function(RUNTIME_FUNCTION.replace("{memoryMb}",
+                        String.valueOf(tier.memoryMb())), tier.memoryMb(), RUNTIME_TIMEOUT, RuntimeArtifacts.LAMBDA_HANDLER));
+            }
+            this.lambdaClient = new AwsClients(Region.of(options.lambda().region()), lambdaService.endpoint(),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)),
+                    AwsClients.DEFAULT_ATTEMPT_TIMEOUT).lambda();
+            backends.put(Backend.LAMBDA, new LambdaBackend(lambdaClient, new LambdaBackend.Config(RUNTIME_FUNCTION,
+                    RUNTIME_TIMEOUT, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
+                    new SimpleMeterRegistry()), Clock.systemUTC()));
             backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, store,
                     workDir, processes, output, CLUSTER_JOB_TIMEOUT));
         }
@@ -89,6 +125,27 @@ public final class EmbeddedStack implements AutoCloseable {
         this.jobs = new JobService(jobStore, measurer,
                 new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE)), backends,
                 S3Uri.parse("s3://" + OUTPUT + "/jobs/"), Clock.systemUTC());
+        service[0] = jobs;
+    }
+
+    /** What every runtime environment runs: the image's classpath and options, and the stack's settings. */
+    public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store) {
+        List<String> options = new java.util.ArrayList<>(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
+        options.add("-Dlog4j2.configurationFile=" + artifacts.sparkHome().resolve("conf").resolve("log4j2.properties").toUri());
+        if (java.nio.file.Files.isRegularFile(artifacts.cdsArchive())) {
+            options.add("-XX:SharedArchiveFile=" + artifacts.cdsArchive());
+            options.add("-Xlog:cds=off");
+            options.add("-Xlog:cds+dynamic=off");
+        }
+        Map<String, String> env = new java.util.LinkedHashMap<>(s3.toEnvironment());
+        env.put("SOAL_JOB_STORE", store);
+        env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        return new LocalLambdaService.Runtime(artifacts.lambdaClasspath(), options, env, artifacts::requireBuilt);
+    }
+
+    /** The local Lambda service, when this stack runs jobs with Spark. */
+    public java.util.Optional<LocalLambdaService> lambdaService() {
+        return java.util.Optional.ofNullable(lambdaService);
     }
 
     public static EmbeddedStack start(Path home, RuntimeArtifacts artifacts, Policies policies, Consumer<String> output) {
@@ -152,6 +209,12 @@ public final class EmbeddedStack implements AutoCloseable {
     public synchronized void close() {
         if (cluster != null) {
             cluster.close();
+        }
+        if (lambdaClient != null) {
+            lambdaClient.close();
+        }
+        if (lambdaService != null) {
+            lambdaService.close();
         }
         measurer.close();
         s3.close();

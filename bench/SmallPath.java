@@ -1,0 +1,130 @@
+import dev.soal.adapters.local.RuntimeArtifacts;
+import dev.soal.core.JobRecord;
+import dev.soal.core.JobRequest;
+import dev.soal.policies.Policies;
+import dev.soal.policies.PolicyLoader;
+import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.examples.ListingsGenerator;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The small path against plain Spark and DuckDB, on generated listings CSVs (bench/small-path.sh):
+ * (a) plain Spark 3.5 local in a fresh JVM with the tier's cores and heap, (b) SoAL cold: the first job in a
+ * new Lambda environment, from submit to its result, INIT included, (c) SoAL warm: the next job in that
+ * environment, (d) DuckDB JDBC in a fresh JVM; and the whole `./soal run` (a fresh process) at the first size.
+ * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true.
+ */
+public class SmallPath {
+    static final Path ROOT = Path.of(System.getProperty("soal.home")).toAbsolutePath().normalize();
+    static final Path WORK = ROOT.resolve(".soal-bench/small-path");
+    static final Path SCRIPT = ROOT.resolve("examples/listings/neighbourhood_stats.sql");
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.getInteger("runs", 3);
+        String helpers = System.getProperty("helpers");
+        String duckdb = System.getProperty("duckdb.jar");
+        RuntimeArtifacts artifacts = RuntimeArtifacts.inCheckout(ROOT).requireBuilt();
+        Policies policies = PolicyLoader.defaults();
+        Files.createDirectories(WORK);
+        List<String> report = new ArrayList<>();
+        boolean first = true;
+        for (String size : System.getProperty("sizes", "50MB,400MB").split(",")) {
+            long bytes = Long.parseLong(size.replaceAll("[^0-9]", "")) << 20;
+            Path csv = WORK.resolve("listings-" + size + ".csv");
+            if (!Files.exists(csv)) {
+                ListingsGenerator.write(csv, bytes, 42);
+            }
+            int memoryMb = policies.lambda().memory().stream().filter(t -> t.upToBytes() >= bytes).findFirst().orElseThrow().memoryMb();
+            int cores = Math.max(1, Math.min(Math.min(6, Math.round(memoryMb / 1769f)), Runtime.getRuntime().availableProcessors()));
+            int heap = (int) (memoryMb * 0.8);
+            System.out.printf("== %s (%d bytes): tier %d MB, local[%d], heap %d MB%n", size, Files.size(csv), memoryMb, cores, heap);
+
+            double[] a = new double[runs], b = new double[runs], c = new double[runs], d = new double[runs], whole = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                List<String> plain = new ArrayList<>(List.of(RuntimeArtifacts.javaExecutable(), "-Xmx" + heap + "m"));
+                plain.addAll(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
+                plain.addAll(List.of("-Dlog4j2.configurationFile=" + artifacts.sparkHome().resolve("conf/log4j2.properties").toUri(),
+                        "-cp", helpers + File.pathSeparator + artifacts.sparkHome().resolve("jars") + "/*", "PlainSpark",
+                        SCRIPT.toString(), csv.toString(), WORK.resolve("plain-out").toString(), String.valueOf(cores)));
+                a[i] = timed(plain);
+                d[i] = timed(List.of(RuntimeArtifacts.javaExecutable(), "-Xmx" + heap + "m", "-cp", helpers + File.pathSeparator + duckdb,
+                        "DuckDbListings", csv.toString(), WORK.resolve("duck-out.parquet").toString(), String.valueOf(cores)));
+                double[] bc = soal(artifacts, policies, csv, i);
+                b[i] = bc[0];
+                c[i] = bc[1];
+                if (first && Boolean.parseBoolean(System.getProperty("soalrun", "true"))) {
+                    whole[i] = timed(List.of(ROOT.resolve("soal").toString(), "run", "--script", SCRIPT.toString(), "--input", csv.toString()));
+                }
+                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i],
+                        whole[i] > 0 ? String.format(Locale.ROOT, ", ./soal run %.1f s", whole[i]) : "");
+            }
+            double ma = median(a), mb = median(b), mc = median(c), md = median(d);
+            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f |%s", size, ma, mb, mc, md,
+                    mb / ma, mc / ma, mc / md, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
+            first = false;
+        }
+        System.out.println();
+        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | b/a | c/a | c/d |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        report.forEach(System.out::println);
+    }
+
+    /** One stack (a new Lambda environment): the first job's wall time (cold), then the next one's (warm). */
+    static double[] soal(RuntimeArtifacts artifacts, Policies policies, Path csv, int run) throws Exception {
+        Path home = WORK.resolve("home-" + run);
+        try (EmbeddedStack stack = EmbeddedStack.start(home, artifacts, policies, line -> { })) {
+            String script = stack.upload(SCRIPT, EmbeddedStack.SCRIPTS, "neighbourhood_stats.sql");
+            String input = stack.upload(csv, EmbeddedStack.DATA, "bench/" + csv.getFileName());
+            double[] out = new double[2];
+            for (int j = 0; j < 2; j++) {
+                long t0 = System.nanoTime();
+                String id = stack.jobs().submit(new JobRequest(script, null, List.of(input), null, null, null, null, null)).job().id();
+                JobRecord job;
+                while (!(job = stack.jobs().get(id)).state().isTerminal()) {
+                    Thread.sleep(20);
+                }
+                out[j] = (System.nanoTime() - t0) / 1e9;
+                if (!job.state().name().equals("SUCCEEDED")) {
+                    throw new IllegalStateException("job " + id + " ended " + job.state() + ": " + job.message());
+                }
+                if (job.environment() == null || job.environment().coldStart() != (j == 0)) {
+                    throw new IllegalStateException("job " + id + " expected " + (j == 0 ? "cold" : "warm") + " but ran in " + job.environment());
+                }
+            }
+            return out;
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    static double timed(List<String> command) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(WORK.resolve("last-process.log").toFile()).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " exited " + p.exitValue() + ":\n"
+                    + Files.readString(WORK.resolve("last-process.log")));
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
