@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * runtime interface client around {@link TestFunction}: warm reuse, the concurrency limit and its queue,
  * timeouts, INIT's budget, crashes, idle stops, and Lambda's error answers.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class LocalLambdaServiceTest {
     private static final String HANDLER = TestFunction.class.getName() + "::handleRequest";
     @TempDir
@@ -103,8 +103,10 @@ class LocalLambdaServiceTest {
             assertThat(r.responseMetadata().requestId()).isNotBlank();
         }
         int most = 0;
-        long until = System.currentTimeMillis() + 60_000;
-        while (System.currentTimeMillis() < until && totalServed() < 4) {
+        // generous: on a loaded machine an INIT past its budget is replaced, which costs a second JVM start
+        long until = System.currentTimeMillis() + 150_000;
+        while (System.currentTimeMillis() < until && (totalServed() < 4 || service.environments().stream()
+                .anyMatch(e -> !e.state().equals("IDLE")))) {
             most = Math.max(most, service.environments().size());
             Thread.sleep(50);
         }
