@@ -74,7 +74,7 @@ public final class CdsArchive {
         return p.exitValue();
     }
 
-    /** The training job: what a small job loads, from the session to the S3 client. */
+    /** The training job: what a small job loads, from the session to the S3 client; the job is the example's. */
     static void train(Path dir) throws IOException {
         StringBuilder csv = new StringBuilder("id,name,host_id,neighbourhood_group,neighbourhood,latitude,longitude,"
                 + "room_type,price,minimum_nights,number_of_reviews,last_review,reviews_per_month,availability_365\n");
@@ -87,26 +87,20 @@ public final class CdsArchive {
         Path input = Files.writeString(dir.resolve("listings.csv"), csv);
         SparkSession.Builder b = SparkSession.builder();
         SparkSettings.lambda(1, dir).forEach(b::config);
-        SparkSettings.s3a(new S3Settings(S3Settings.DEFAULT_REGION, URI.create("http://127.0.0.1:9"), "k", "s")).forEach(b::config);
+        S3Settings nowhere = new S3Settings(S3Settings.DEFAULT_REGION, URI.create("http://127.0.0.1:9"), "k", "s");
+        SparkSettings.s3a(nowhere).forEach(b::config);
         SparkSession spark = b.getOrCreate();
-        S3Clients.create(new S3Settings(S3Settings.DEFAULT_REGION, URI.create("http://127.0.0.1:9"), "k", "s")).close();
-        String out = dir.resolve("out").toUri().toString();
-        RunnerArgs args = new RunnerArgs("cds", null, "s3://cds/train.sql", null, List.of(input.toUri().toString()), out,
+        S3Clients.create(nowhere).close();
+        String out = StagedIo.fileUri(dir.resolve("out"));
+        RunnerArgs args = new RunnerArgs("cds", null, "s3://cds/train.sql", null, List.of(StagedIo.fileUri(input)), out,
                 Map.of(), null, Map.of());
-        new JobRunner(uri -> new byte[0]).runSql(spark.newSession(), args, """
-                CREATE OR REPLACE TEMPORARY VIEW listings (
-                  id BIGINT, name STRING, host_id BIGINT, neighbourhood_group STRING, neighbourhood STRING,
-                  latitude DOUBLE, longitude DOUBLE, room_type STRING, price INT, minimum_nights INT,
-                  number_of_reviews INT, last_review DATE, reviews_per_month DOUBLE, availability_365 INT
-                ) USING csv OPTIONS (path '${input}', header 'true', mode 'FAILFAST');
-                CREATE OR REPLACE TEMPORARY VIEW stats AS
-                SELECT neighbourhood_group, neighbourhood, room_type, count(*) AS listings, round(avg(price), 2) AS avg_price,
-                       min(price) AS min_price, max(price) AS max_price, sum(number_of_reviews) AS reviews
-                FROM listings GROUP BY neighbourhood_group, neighbourhood, room_type;
-                INSERT OVERWRITE DIRECTORY '${output}' USING parquet SELECT * FROM stats;
-                SELECT count(*) AS n, max(listings) FROM parquet.`${output}`;
-                SELECT neighbourhood, listings FROM stats ORDER BY listings DESC LIMIT 10;
-                """);
+        String example;
+        try (java.io.InputStream in = CdsArchive.class.getResourceAsStream("cds/neighbourhood_stats.sql")) {
+            example = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        // the example job, then its output read back (Parquet in)
+        new JobRunner(uri -> new byte[0]).runSql(spark.newSession(), args, example
+                + "\nSELECT count(*) AS n, max(listings) FROM parquet.`${output}`;\n");
         spark.stop();
     }
 }

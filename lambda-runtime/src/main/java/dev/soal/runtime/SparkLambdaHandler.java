@@ -203,13 +203,35 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             warm.stop();
             warm = null;
         }
-        emptyTmp(config.tmp(), warm == null ? null : "spark-local");
+        // /tmp is the environment's own in Lambda (and in the local service); a shared /tmp elsewhere is left alone
+        if (System.getenv("AWS_LAMBDA_RUNTIME_API") != null || !config.tmp().equals(Path.of("/tmp"))) {
+            emptyTmp(config.tmp(), keptInTmp(config.tmp(), System.getProperty("java.class.path"), warm != null));
+        }
     }
 
-    /** Deletes everything in {@code tmp} but {@code keep} (the live context's folder) and the JVM's perf data. */
-    static void emptyTmp(Path tmp, String keep) {
+    /**
+     * What {@code /tmp} must keep between jobs: the live context's folder, and the folders of this JVM's own
+     * classpath when it lies under {@code /tmp} (the local sandbox shows a checkout in a temporary folder there).
+     */
+    static java.util.Set<String> keptInTmp(Path tmp, String classpath, boolean liveContext) {
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        if (liveContext) {
+            keep.add("spark-local");
+        }
+        Path root = tmp.toAbsolutePath().normalize();
+        for (String entry : classpath == null ? new String[0] : classpath.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry.endsWith("*") ? entry.substring(0, entry.length() - 1) : entry).toAbsolutePath().normalize();
+            if (p.startsWith(root) && !p.equals(root)) {
+                keep.add(root.relativize(p).getName(0).toString());
+            }
+        }
+        return keep;
+    }
+
+    /** Deletes everything in {@code tmp} but {@code keep} and the JVM's perf data. */
+    static void emptyTmp(Path tmp, java.util.Set<String> keep) {
         try (Stream<Path> entries = Files.list(tmp)) {
-            entries.filter(p -> !p.getFileName().toString().equals(keep) && !p.getFileName().toString().startsWith("hsperfdata_"))
+            entries.filter(p -> !keep.contains(p.getFileName().toString()) && !p.getFileName().toString().startsWith("hsperfdata_"))
                     .forEach(SparkLambdaHandler::deleteTree);
         } catch (IOException e) {
             System.err.println("could not empty " + tmp + ": " + e.getMessage());

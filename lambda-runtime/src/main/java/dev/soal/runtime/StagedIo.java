@@ -151,11 +151,7 @@ final class StagedIo {
 
     /** Fetches every object, large ones in parallel ranged parts, with {@link #THREADS} requests at a time. */
     private void fetchAll(List<Copy> copies) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "soal-stage");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = pool("soal-stage");
         List<FileChannel> open = new ArrayList<>();
         try {
             List<Future<?>> parts = new ArrayList<>();
@@ -191,6 +187,15 @@ final class StagedIo {
                 ch.close();
             }
         }
+    }
+
+    /** {@link #THREADS} daemon threads for one staging step; shut down when it ends. */
+    private static ExecutorService pool(String name) {
+        return Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private void fetchRange(Copy c, FileChannel ch, long start, long end) throws IOException {
@@ -234,11 +239,7 @@ final class StagedIo {
         if (!Files.isDirectory(local)) {
             return 0;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "soal-upload");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = pool("soal-upload");
         try (Stream<Path> files = Files.walk(local)) {
             List<Future<?>> puts = new ArrayList<>();
             for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".crc")).toList()) {

@@ -13,6 +13,7 @@ import dev.soal.core.S3Uri;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -173,5 +174,24 @@ class SparkLambdaHandlerTest {
         JobRecord after = store.get(job.id()).orElseThrow();
         assertThat(after.state()).isEqualTo(JobState.FAILED);
         assertThat(after.message()).startsWith("statement 1 (line 1) failed:");
+    }
+
+    @Test
+    void betweenJobs_tmpIsEmptied_butForTheLiveContext_andTheCodeTheSandboxShowsThere() throws Exception {
+        Path tmp = Files.createTempDirectory("soal-tmp-test");
+        for (String d : List.of("spark-local", "soal-job-1", "checkout/lambda-runtime/target", "hsperfdata_root")) {
+            Files.createDirectories(tmp.resolve(d));
+        }
+        Files.writeString(tmp.resolve("left-by-a-job.csv"), "x");
+        String classpath = tmp.resolve("checkout/lambda-runtime/target/lambda-ric") + "/*" + java.io.File.pathSeparator + "/opt/other.jar";
+
+        java.util.Set<String> keep = SparkLambdaHandler.keptInTmp(tmp, classpath, true);
+        assertThat(keep).containsExactlyInAnyOrder("spark-local", "checkout");
+        SparkLambdaHandler.emptyTmp(tmp, keep);
+        try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("spark-local", "checkout", "hsperfdata_root");
+        }
+        assertThat(SparkLambdaHandler.keptInTmp(tmp, classpath, false)).containsExactly("checkout");
+        SparkLambdaHandler.deleteTree(tmp);
     }
 }

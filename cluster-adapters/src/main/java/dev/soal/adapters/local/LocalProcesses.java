@@ -52,7 +52,7 @@ public final class LocalProcesses {
             Process p = pb.start();
             Run run = new Run(p, log, clock.instant(), timeout, new AtomicBoolean());
             runs.put(jobId, run);
-            Thread pump = new Thread(() -> pump(run, stdout), "soal-out-" + jobId);
+            Thread pump = new Thread(() -> pump(p.getInputStream(), log, stdout), "soal-out-" + jobId);
             pump.setDaemon(true);
             pump.start();
             return run;
@@ -61,12 +61,13 @@ public final class LocalProcesses {
         }
     }
 
-    private static void pump(Run run, Consumer<String> stdout) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(run.process().getInputStream(), StandardCharsets.UTF_8));
-             Writer w = Files.newBufferedWriter(run.log(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+    /** Copies a process's output, line by line, to {@code lines} and to {@code log}, until it ends. */
+    public static void pump(java.io.InputStream output, Path log, Consumer<String> lines) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8));
+             Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             String line;
             while ((line = r.readLine()) != null) {
-                stdout.accept(line);
+                lines.accept(line);
                 w.write(line);
                 w.write('\n');
                 w.flush();

@@ -140,7 +140,8 @@ public final class EmbeddedStack implements AutoCloseable {
         Map<String, String> env = new java.util.LinkedHashMap<>(s3.toEnvironment());
         env.put("SOAL_JOB_STORE", store);
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        return new LocalLambdaService.Runtime(artifacts.lambdaClasspath(), options, env, artifacts::requireBuilt);
+        return new LocalLambdaService.Runtime(artifacts.lambdaClasspath(), options, env, artifacts::requireBuilt,
+                List.of(artifacts.runnerJar().toAbsolutePath().getParent()));
     }
 
     /** The local Lambda service, when this stack runs jobs with Spark. */

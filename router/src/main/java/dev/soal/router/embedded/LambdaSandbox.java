@@ -27,7 +27,7 @@ public final class LambdaSandbox {
     private final boolean bubblewrap;
     private final boolean prlimit;
 
-    private LambdaSandbox(boolean bubblewrap, boolean prlimit) {
+    LambdaSandbox(boolean bubblewrap, boolean prlimit) {
         this.bubblewrap = bubblewrap;
         this.prlimit = prlimit;
     }
@@ -82,13 +82,21 @@ public final class LambdaSandbox {
     /**
      * The command that starts {@code java} (and its arguments) inside the sandbox, with {@code hostTmp}
      * as its {@code /tmp}; its working directory is {@code taskRoot} (an empty folder), or the read-only root
-     * inside bubblewrap.
+     * inside bubblewrap. {@code code} (the classpath's folders) stays visible where it is, read-only, even
+     * when it lies under the host's {@code /tmp} (a checkout in a temporary folder), which the environment's
+     * own {@code /tmp} would otherwise hide.
      */
-    public List<String> wrap(List<String> java, Path hostTmp, Path taskRoot) {
+    public List<String> wrap(List<String> java, Path hostTmp, Path taskRoot, List<Path> code) {
         List<String> cmd = new ArrayList<>();
         if (bubblewrap) {
             cmd.addAll(List.of(BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                    "--bind", hostTmp.toString(), "/tmp", "--unshare-user", "--unshare-pid", "--unshare-ipc",
+                    "--bind", hostTmp.toString(), "/tmp"));
+            for (Path c : code) {
+                if (c.toAbsolutePath().startsWith("/tmp")) {
+                    cmd.addAll(List.of("--ro-bind", c.toAbsolutePath().toString(), c.toAbsolutePath().toString()));
+                }
+            }
+            cmd.addAll(List.of("--unshare-user", "--unshare-pid", "--unshare-ipc",
                     // the working directory is the read-only root: the task folder may itself lie under the host's /tmp
                     "--die-with-parent", "--chdir", "/", "--"));
         }

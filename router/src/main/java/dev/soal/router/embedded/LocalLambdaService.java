@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.core.Json;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -19,7 +17,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -97,11 +94,13 @@ public final class LocalLambdaService implements AutoCloseable {
     /**
      * What every environment runs: the classpath (the runtime interface client, then the function's code),
      * JVM options, and variables beyond Lambda's own (the function's configured environment). {@code preflight}
-     * runs before each environment starts; what it throws fails the invocation with its message.
+     * runs before each environment starts; what it throws fails the invocation with its message. {@code code}
+     * is the folder the classpath and options point into, which the sandbox keeps visible (read-only).
      */
-    public record Runtime(String classpath, List<String> javaOptions, Map<String, String> environment, Runnable preflight) {
+    public record Runtime(String classpath, List<String> javaOptions, Map<String, String> environment, Runnable preflight,
+                          List<Path> code) {
         public Runtime(String classpath, List<String> javaOptions, Map<String, String> environment) {
-            this(classpath, javaOptions, environment, () -> { });
+            this(classpath, javaOptions, environment, () -> { }, List.of());
         }
     }
 
@@ -212,6 +211,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final ExecutorService http;
     private final ScheduledExecutorService watchdog;
     private boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
 
     private LocalLambdaService(Runtime runtime, Settings settings, Path workDir, LambdaSandbox sandbox,
                                Consumer<String> logs, Consumer<String> onFailure) throws IOException {
@@ -278,6 +278,11 @@ public final class LocalLambdaService implements AutoCloseable {
         return inv;
     }
 
+    /** Invocations answered so far (succeeded or failed). */
+    public long answered() {
+        return answered.get();
+    }
+
     public synchronized List<EnvironmentView> environments() {
         return environments.stream().map(Environment::view).toList();
     }
@@ -333,13 +338,15 @@ public final class LocalLambdaService implements AutoCloseable {
             java.add(runtime.classpath());
             java.add(RIC_MAIN);
             java.add(f.handler());
-            ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(java, tmp, task)).directory(task.toFile())
+            ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(java, tmp, task, runtime.code())).directory(task.toFile())
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(lambdaVariables(env, sandbox.tmpInside(tmp)));
             env.process = pb.start();
             Process p = env.process;
-            Thread pump = new Thread(() -> pump(env, p), "soal-lambda-log-" + env.id);
+            String prefix = "[" + f.name() + " " + env.id + "] ";
+            Thread pump = new Thread(() -> LocalProcesses.pump(p.getInputStream(), env.dir.resolve("environment.log"),
+                    line -> logs.accept(prefix + line)), "soal-lambda-log-" + env.id);
             pump.setDaemon(true);
             pump.start();
             p.onExit().thenRun(() -> exited(env));
@@ -377,22 +384,6 @@ public final class LocalLambdaService implements AutoCloseable {
         v.put("LAMBDA_RUNTIME_DIR", env.dir.resolve("task").toString());
         v.put("SOAL_TMP_DIR", tmp);
         return v;
-    }
-
-    private void pump(Environment env, Process p) {
-        Path log = env.dir.resolve("environment.log");
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-             Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                logs.accept("[" + env.function.name() + " " + env.id + "] " + line);
-                w.write(line);
-                w.write('\n');
-                w.flush();
-            }
-        } catch (IOException e) {
-            // the environment went away; its exit tells the rest
-        }
     }
 
     /** The environment asks for work: it is IDLE (INIT ends here) until an invocation or its idle timeout. */
@@ -455,21 +446,11 @@ public final class LocalLambdaService implements AutoCloseable {
     }
 
     private static void kill(Process p, boolean force) {
-        List<ProcessHandle> children = p.descendants().toList();
         if (force) {
-            children.forEach(ProcessHandle::destroyForcibly);
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            return;
-        }
-        p.destroy();
-        children.forEach(ProcessHandle::destroy);
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                children.forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } else {
+            LocalProcesses.kill(p);
         }
     }
 
@@ -539,7 +520,11 @@ public final class LocalLambdaService implements AutoCloseable {
     /** Answers an invocation; a failed async one sends its on-failure destination record. */
     private void finish(Invocation inv, Environment env, String payload, boolean failed) {
         Result r = new Result(inv.requestId, payload, failed ? "Unhandled" : null, env == null ? null : env.id);
-        if (!inv.result.complete(r) || !failed || !inv.async) {
+        if (!inv.result.complete(r)) {
+            return;
+        }
+        answered.incrementAndGet();
+        if (!failed || !inv.async) {
             return;
         }
         ObjectNode record = Json.mapper().createObjectNode();
@@ -620,7 +605,7 @@ public final class LocalLambdaService implements AutoCloseable {
             byte[] body = readAtMost(ex.getRequestBody(), limit);
             if (body == null) {
                 lambdaError(ex, 413, "RequestTooLargeException", "Request must be smaller than " + limit
-                        + " bytes for the " + (type.equals("Event") ? "InvokeAsync" : "Invoke") + " operation");
+                        + " bytes for the Invoke operation (" + type + ")");
                 return;
             }
             String payload = body.length == 0 ? "{}" : new String(body, StandardCharsets.UTF_8);
