@@ -55,6 +55,7 @@ public final class CdsArchive {
         List<String> cmd = new ArrayList<>(List.of(RuntimeArtifacts.javaExecutable(), "-XX:ArchiveClassesAtExit=" + archive,
                 "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
         cmd.addAll(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
+        cmd.addAll(RuntimeArtifacts.LAMBDA_JAVA_OPTIONS);
         if (System.getProperty("log4j2.configurationFile") != null) {
             cmd.add("-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile"));
         }

@@ -38,9 +38,6 @@ import java.util.stream.Stream;
  * {@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE} (set by Lambda), {@code SOAL_S3_ENDPOINT} (embedded stack only).
  */
 public final class SparkLambdaHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-    /** INIT's budget is 10 s; priming stops starting new steps once the JVM is this old. */
-    static final long PRIME_UNTIL_MS = 3_000;
-
     private static SparkSession warm;
     /** Jars and files the warm context had when it started; a job that adds any leaves it to be replaced. */
     private static int baseJars;
@@ -63,8 +60,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     /**
      * What Lambda's runtime interface client calls during INIT. In an execution environment (the Runtime
-     * API is set) it also primes: starts the session and runs a small CSV-to-Parquet query in {@code /tmp}, so
-     * the first job finds Spark's classes loaded and its code generated ({@code SOAL_PRIME=false} turns it off).
+     * API is set) it also starts the Spark session ({@code SOAL_PRIME=false} leaves that to the first job).
      */
     public SparkLambdaHandler() {
         this(RuntimeConfig.fromEnvironment(System.getenv()));
@@ -239,26 +235,16 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     }
 
     /**
-     * Starts the session and, while the JVM is younger than {@link #PRIME_UNTIL_MS} (INIT's budget is 10 s),
-     * runs a tiny aggregation so the first job finds the planner, code generation and the shuffle loaded. A
-     * failure only means a colder first job.
+     * Starts the session during INIT, so the first job finds it ready. A query as well (a tiny aggregation, or a
+     * CSV-to-Parquet one) took 4-10 s here, gave the cold job nothing measurable (bench/small-path.sh) and
+     * pushed INIT towards Lambda's 10 s budget, so INIT stops at the session. A failure only means a colder job.
      */
     private void prime() {
-        long t0 = System.nanoTime();
         try {
-            SparkSession s = session().newSession();
-            if (jvmAgeMillis() < PRIME_UNTIL_MS) {
-                s.range(0, 1000).selectExpr("id % 7 AS k", "id AS v").groupBy("k").avg("v").collectAsList();
-            }
-            System.out.printf("primed in %d ms (JVM age %d ms)%n", (System.nanoTime() - t0) / 1_000_000, jvmAgeMillis());
+            session();
         } catch (Exception | LinkageError e) {
-            System.err.println("priming failed (the first job will be slower): " + JobRunner.describe(e));
+            System.err.println("the session did not start during INIT (the first job will try again): " + JobRunner.describe(e));
         }
-        cleanAfterJob();
-    }
-
-    private static long jvmAgeMillis() {
-        return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,

@@ -68,6 +68,7 @@ class RuntimeImageIT {
         String bootstrap = Files.readString(CONTEXT.resolve("src/image/bootstrap"));
         assertThat(bootstrap).contains(dev.soal.router.embedded.LocalLambdaService.RIC_MAIN + " \"$@\"")
                 .contains("-XX:SharedArchiveFile=/var/task/soal-runtime.jsa");
+        RuntimeArtifacts.LAMBDA_JAVA_OPTIONS.forEach(o -> assertThat(bootstrap).contains(" " + o + " "));
         assertThat(lines).anyMatch(l -> l.startsWith("RUN ") && l.contains("dev.soal.runtime.CdsArchive")
                 && l.contains("/soal-runtime.jsa"));
     }

@@ -131,6 +131,7 @@ public final class EmbeddedStack implements AutoCloseable {
     /** What every runtime environment runs: the image's classpath and options, and the stack's settings. */
     public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store) {
         List<String> options = new java.util.ArrayList<>(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
+        options.addAll(RuntimeArtifacts.LAMBDA_JAVA_OPTIONS);
         options.add("-Dlog4j2.configurationFile=" + artifacts.sparkHome().resolve("conf").resolve("log4j2.properties").toUri());
         if (java.nio.file.Files.isRegularFile(artifacts.cdsArchive())) {
             options.add("-XX:SharedArchiveFile=" + artifacts.cdsArchive());
@@ -140,6 +141,15 @@ public final class EmbeddedStack implements AutoCloseable {
         Map<String, String> env = new java.util.LinkedHashMap<>(s3.toEnvironment());
         env.put("SOAL_JOB_STORE", store);
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        // the runtime's own switches, and JVM options as a function's JAVA_TOOL_OPTIONS would carry them in AWS
+        for (String passed : List.of("SOAL_PRIME", "SOAL_STAGE_IO")) {
+            if (System.getenv(passed) != null) {
+                env.put(passed, System.getenv(passed));
+            }
+        }
+        if (System.getenv("SOAL_LAMBDA_JAVA_OPTIONS") != null) {
+            env.put("JAVA_TOOL_OPTIONS", System.getenv("SOAL_LAMBDA_JAVA_OPTIONS"));
+        }
         return new LocalLambdaService.Runtime(artifacts.lambdaClasspath(), options, env, artifacts::requireBuilt,
                 List.of(artifacts.runnerJar().toAbsolutePath().getParent()));
     }
