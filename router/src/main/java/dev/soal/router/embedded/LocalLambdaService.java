@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -199,6 +200,7 @@ public final class LocalLambdaService implements AutoCloseable {
     }
 
     private final Runtime runtime;
+    private final Optional<RicNativeLibrary> ricNative;
     private final Settings settings;
     private final Path workDir;
     private final LambdaSandbox sandbox;
@@ -216,6 +218,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private LocalLambdaService(Runtime runtime, Settings settings, Path workDir, LambdaSandbox sandbox,
                                Consumer<String> logs, Consumer<String> onFailure) throws IOException {
         this.runtime = runtime;
+        this.ricNative = RicNativeLibrary.find(runtime.classpath());
         this.settings = settings;
         this.workDir = workDir;
         this.sandbox = sandbox;
@@ -333,6 +336,9 @@ public final class LocalLambdaService implements AutoCloseable {
             List<String> java = new ArrayList<>();
             java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             java.add("-Xmx" + (int) (f.memoryMb() * settings.heapShare()) + "m");
+            if (ricNative.isPresent()) {
+                java.addAll(ricNative.get().install(tmp, sandbox.tmpInside(tmp)));
+            }
             java.addAll(runtime.javaOptions());
             java.add("-cp");
             java.add(runtime.classpath());

@@ -90,6 +90,9 @@ class LocalLambdaServiceTest {
         assertThat(first.path("function").asText()).isEqualTo("fn");
         assertThat(first.path("memory").asInt()).isEqualTo(256);
         assertThat(first.path("remainingMs").asLong()).isBetween(20_000L, 30_000L);
+        // the runtime interface client's JNI library comes from the environment's own /tmp, never the shared
+        // /tmp/.libaws-lambda-jni.so that environments starting at once would overwrite under each other
+        assertThat(first.path("nativeClient").asText()).isEqualTo(first.path("tmp").asText() + "/libaws-lambda-jni.so");
         assertThat(service.environments()).singleElement().satisfies(e -> assertThat(e.invocations()).isEqualTo(2));
     }
 

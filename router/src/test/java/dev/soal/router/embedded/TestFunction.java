@@ -3,6 +3,9 @@ package dev.soal.router.embedded;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -46,6 +49,19 @@ public class TestFunction implements RequestHandler<Map<String, Object>, Map<Str
         out.put("memory", context.getMemoryLimitInMB());
         out.put("remainingMs", context.getRemainingTimeInMillis());
         out.put("tmp", System.getenv("SOAL_TMP_DIR"));
+        out.put("nativeClient", nativeClientLibrary());
         return out;
+    }
+
+    /** Where the runtime interface client's JNI library was loaded from, as the process maps it. */
+    private static String nativeClientLibrary() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .filter(l -> l.contains("libaws-lambda-jni"))
+                    .map(l -> l.substring(l.indexOf('/')))
+                    .findFirst().orElse("");
+        } catch (IOException e) {
+            return "unreadable: " + e.getMessage();
+        }
     }
 }
