@@ -12,7 +12,7 @@ import dev.soal.policies.PolicyLoader;
 import dev.soal.policies.RoutingPolicy;
 import dev.soal.router.InputMeasurer;
 import dev.soal.router.JobService;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.router.serve.LocalServer;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;

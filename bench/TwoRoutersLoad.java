@@ -3,7 +3,7 @@ import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.JobRecord;
 import dev.soal.core.S3Uri;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.router.embedded.SimulatedRuntime;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;

@@ -4,6 +4,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/soal" --version >/dev/null   # builds the project on first use
-router_jar=$(ls "$root"/router/target/soal-router-*.jar | head -n 1)
+router_jar=$(ls "$root"/cli/target/soal-cli-*.jar | head -n 1)
 exec java "-Xmx${2:-2g}" -Dsoal.home="$root" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${BENCH_OPTS:-} \
-  -cp "$router_jar:$root/router/target/lib/*" "$root/bench/$1"
+  -cp "$router_jar:$root/cli/target/lib/*" "$root/bench/$1"

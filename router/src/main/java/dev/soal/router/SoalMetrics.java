@@ -1,8 +1,6 @@
 package dev.soal.router;
 
 import dev.soal.router.aws.AwsRouterConfig;
-import io.micrometer.cloudwatch2.CloudWatchConfig;
-import io.micrometer.cloudwatch2.CloudWatchMeterRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,7 +8,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 
 import java.io.PrintStream;
 import java.util.Comparator;
@@ -22,29 +19,20 @@ import java.util.stream.Collectors;
 /**
  * SoAL's metrics: {@code soal.jobs.submitted} and {@code soal.jobs.finished} (by backend, state),
  * {@code soal.submit.latency}, {@code soal.backend.errors} (by backend, code), and the resilience4j
- * circuit breaker and retry meters. In AWS they ship to CloudWatch; locally they are printed.
+ * circuit breaker and retry meters. In AWS they reach CloudWatch as Embedded Metric Format log lines;
+ * locally they are printed.
  */
 public final class SoalMetrics {
     private SoalMetrics() {
     }
 
     /**
-     * {@code emf} (the default): in memory, flushed as Embedded Metric Format log lines at the end of every
-     * invocation ({@link EmfFlusher}); {@code cloudwatch}: PutMetricData from a background thread, once a
-     * minute (for a long-lived process: Lambda freezes that thread between invocations); {@code none}.
+     * In memory: {@code emf} (the default) flushes it as Embedded Metric Format log lines at the end of every
+     * invocation ({@link EmfFlusher}), which CloudWatch turns into metrics with no API call and no client in
+     * the package; {@code none} keeps it unflushed.
      */
     public static MeterRegistry registry(AwsRouterConfig config) {
-        if (!config.metrics().equals("cloudwatch")) {
-            return new SimpleMeterRegistry();
-        }
-        return cloudWatch(config.metricsNamespace(), CloudWatchAsyncClient.builder()
-                .region(software.amazon.awssdk.regions.Region.of(config.region())).build(), java.time.Duration.ofMinutes(1));
-    }
-
-    public static CloudWatchMeterRegistry cloudWatch(String namespace, CloudWatchAsyncClient client, java.time.Duration step) {
-        Map<String, String> props = Map.of("cloudwatch.namespace", namespace, "cloudwatch.step", step.toString());
-        CloudWatchConfig config = props::get;
-        return new CloudWatchMeterRegistry(config, io.micrometer.core.instrument.Clock.SYSTEM, client);
+        return new SimpleMeterRegistry();
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.soal.router;
 
 import dev.soal.adapters.s3.S3Clients;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 

@@ -17,7 +17,7 @@ import dev.soal.policies.PolicyLoader;
 import dev.soal.policies.RoutingPolicy;
 import dev.soal.router.InputMeasurer;
 import dev.soal.router.JobService;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.tests.sim.ControlPlaneSimulator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -14,7 +14,7 @@ import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
 import dev.soal.policies.Policies;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import dev.soal.core.Json;
 import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.embedded.LambdaSandbox;
 import dev.soal.router.embedded.LocalLambdaService;

@@ -22,7 +22,7 @@ import java.util.Map;
  *   <tr><td>{@code SOAL_EMR_LOG_URI}</td><td>optional: S3 log URI of EMR Serverless runs</td></tr>
  *   <tr><td>{@code SOAL_GLUE_JOB_NAME}</td><td>the Glue 5.0+ job that runs the runner jar</td></tr>
  *   <tr><td>{@code SOAL_METRICS}</td><td>{@code emf} (default: Embedded Metric Format log lines, flushed per
- *   invocation), {@code cloudwatch} (PutMetricData from a background thread) or {@code none}</td></tr>
+ *   invocation, which CloudWatch turns into metrics) or {@code none}</td></tr>
  *   <tr><td>{@code SOAL_METRICS_NAMESPACE}</td><td>CloudWatch namespace (default {@code SoAL})</td></tr>
  * </table>
  */
@@ -49,8 +49,12 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
             throw new IllegalArgumentException("no backend is configured: set SOAL_RUNTIME_FUNCTION, "
                     + "SOAL_EMR_APPLICATION_ID (+ SOAL_EMR_EXECUTION_ROLE_ARN) or SOAL_GLUE_JOB_NAME");
         }
-        if (!java.util.List.of("emf", "cloudwatch", "none").contains(metrics)) {
-            throw new IllegalArgumentException("SOAL_METRICS must be emf, cloudwatch or none, but was '" + metrics + "'");
+        if ("cloudwatch".equals(metrics)) {
+            throw new IllegalArgumentException("SOAL_METRICS=cloudwatch is no longer offered: use emf (the default), "
+                    + "whose log lines CloudWatch turns into the same metrics without a client in the functions' package");
+        }
+        if (!java.util.List.of("emf", "none").contains(metrics)) {
+            throw new IllegalArgumentException("SOAL_METRICS must be emf or none, but was '" + metrics + "'");
         }
     }
 

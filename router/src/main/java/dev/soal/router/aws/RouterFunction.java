@@ -9,7 +9,7 @@ import java.util.Map;
  * What every router Lambda shares: its work, then, whatever happened, what the invocation counted
  * leaves as metrics before Lambda freezes the container ({@link AwsRuntime#flushMetrics()}).
  */
-abstract class RouterFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+public abstract class RouterFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private final Runnable afterEach;
 
     RouterFunction(Runnable afterEach) {

@@ -1,4 +1,4 @@
-package dev.soal.router.embedded;
+package dev.soal.embedded.s3;
 
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.util.ForwardingBlobStore;

@@ -1,4 +1,4 @@
-package dev.soal.router.embedded;
+package dev.soal.embedded.s3;
 
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.SoalException;

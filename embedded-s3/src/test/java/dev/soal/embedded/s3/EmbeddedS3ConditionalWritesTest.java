@@ -1,4 +1,4 @@
-package dev.soal.router.embedded;
+package dev.soal.embedded.s3;
 
 import dev.soal.adapters.s3.S3Clients;
 import org.junit.jupiter.api.AfterAll;

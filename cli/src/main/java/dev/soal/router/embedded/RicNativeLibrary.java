@@ -34,7 +34,19 @@ final class RicNativeLibrary {
     /** The library for this machine's architecture from the classpath's runtime interface client, if it has one. */
     static Optional<RicNativeLibrary> find(String classpath) {
         String entry = "jni/libaws-lambda-jni." + libc() + "-" + arch() + ".so";
+        List<String> elements = new java.util.ArrayList<>();
         for (String element : classpath.split(File.pathSeparator)) {
+            if (element.endsWith("/*") && Files.isDirectory(Path.of(element.substring(0, element.length() - 2)))) {
+                try (var jars = Files.list(Path.of(element.substring(0, element.length() - 2)))) {
+                    jars.map(Path::toString).filter(j -> j.endsWith(".jar")).sorted().forEach(elements::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list " + element, e);
+                }
+            } else {
+                elements.add(element);
+            }
+        }
+        for (String element : elements) {
             Path p = Path.of(element);
             try {
                 if (Files.isDirectory(p) && Files.isRegularFile(p.resolve(entry))) {

@@ -1,6 +1,7 @@
 package dev.soal.router.embedded;
 
 import dev.soal.adapters.aws.AwsClients;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.adapters.aws.Resilience;
 import dev.soal.adapters.lambda.LambdaBackend;
 import dev.soal.adapters.local.LocalProcesses;

@@ -1,4 +1,4 @@
-package dev.soal.router.embedded;
+package dev.soal.embedded.s3;
 
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

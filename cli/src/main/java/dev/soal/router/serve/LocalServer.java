@@ -6,7 +6,7 @@ import dev.soal.router.JobService;
 import dev.soal.router.api.ApiRequest;
 import dev.soal.router.api.ApiResponse;
 import dev.soal.router.api.JobsApi;
-import dev.soal.router.embedded.EmbeddedS3;
+import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.triggers.S3EventNotifications;
 import dev.soal.router.triggers.S3TriggerHandler;
