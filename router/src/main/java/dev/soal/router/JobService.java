@@ -57,6 +57,11 @@ public final class JobService {
     public static final Duration LEASE_GRACE = Duration.ofSeconds(15);
     /** The reconciler leaves jobs younger than this to the router that recorded them. */
     public static final Duration RECONCILE_AFTER = Duration.ofSeconds(10);
+    /**
+     * An unfinished job older than this is counted by every sweep as {@code soal.jobs.stuck} (the stack alarms on
+     * it): past the clusters' longest default timeout (2 h), no run should still be going.
+     */
+    public static final Duration STALE_AFTER = Duration.ofHours(3);
 
     private final JobStore store;
     private final InputMeasurer measurer;
@@ -327,6 +332,11 @@ public final class JobService {
         Instant cursor = sweepCursor;
         List<JobRecord> batch = store.unfinished(limit, cursor != null && cursor.isBefore(young) ? cursor : young);
         sweepCursor = batch.size() >= limit ? batch.get(batch.size() - 1).createdAt() : null;
+        Instant stale = clock.instant().minus(STALE_AFTER);
+        long stuck = batch.stream().filter(j -> j.createdAt().isBefore(stale)).count();
+        if (stuck > 0) {
+            meters.counter("soal.jobs.stuck").increment(stuck);
+        }
         for (JobRecord j : batch) {
             try {
                 reconcile(j);
@@ -404,9 +414,15 @@ public final class JobService {
             return change.apply(j);
         });
         JobRecord before = seen.get();
+        String backend = after.decision().backend().id();
         if (before != null && !before.state().isTerminal() && after.state().isTerminal()) {
-            meters.counter("soal.jobs.finished", "backend", after.decision().backend().id(), "state", after.state().name())
-                    .increment();
+            meters.counter("soal.jobs.finished", "backend", backend, "state", after.state().name()).increment();
+            long millis = after.durationMillis() != null ? after.durationMillis()
+                    : Duration.between(after.createdAt(), after.updatedAt()).toMillis();
+            meters.timer("soal.jobs.duration", "backend", backend).record(Math.max(0, millis), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        if (before != null && before.cost() == null && after.cost() != null) {
+            meters.counter("soal.jobs.cost.usd", "backend", backend).increment(after.cost().usd());
         }
         return after;
     }

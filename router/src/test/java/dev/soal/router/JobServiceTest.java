@@ -160,6 +160,9 @@ class JobServiceTest {
         assertThat(done.cost().usd()).isEqualTo(0.42);
         assertThat(jobs.meters().counter("soal.jobs.finished", "backend", "lambda", "state", "SUCCEEDED").count())
                 .isGreaterThanOrEqualTo(1);
+        // what the stack's dashboard shows: cost and duration by backend
+        assertThat(jobs.meters().counter("soal.jobs.cost.usd", "backend", "lambda").count()).isEqualTo(0.42);
+        assertThat(jobs.meters().timer("soal.jobs.duration", "backend", "lambda").count()).isEqualTo(1);
     }
 
     @Test

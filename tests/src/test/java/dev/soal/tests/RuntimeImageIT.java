@@ -45,6 +45,14 @@ class RuntimeImageIT {
                 copies.add(parts[1]);
             }
         }
+        // .dockerignore keeps the build context (and cdk deploy's asset) to what is copied: every source gets in
+        List<String> admitted = Files.readAllLines(CONTEXT.resolve(".dockerignore")).stream()
+                .filter(l -> l.startsWith("!")).map(l -> l.substring(1).replaceAll("/$", "")).toList();
+        assertThat(Files.readAllLines(CONTEXT.resolve(".dockerignore"))).contains("*");
+        for (String source : copies) {
+            String path = source.replaceAll("/$", "");
+            assertThat(admitted).as(".dockerignore admits " + path).anyMatch(a -> path.equals(a) || path.startsWith(a + "/"));
+        }
         // Spark's jars first, SoAL's runner last: a code change rebuilds only the last layer
         assertThat(copies).first().asString().startsWith("target/spark-home/jars");
         assertThat(copies).last().asString().isEqualTo("target/soal-runner.jar");

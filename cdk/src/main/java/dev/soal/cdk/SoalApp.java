@@ -1,0 +1,55 @@
+package dev.soal.cdk;
+
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.StackProps;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The CDK app: one {@link SoalStack}. {@code ./soal synth} calls {@link #synth}; the aws-cdk CLI runs it
+ * through {@code cdk/cdk.json} (which calls {@code ./soal synth}), passing its output folder as
+ * {@code CDK_OUTDIR} and its context ({@code -c soal:prefix=...}) as {@code CDK_CONTEXT_JSON}.
+ */
+public final class SoalApp {
+    public static final String STACK_NAME = "SoAL";
+
+    private SoalApp() {
+    }
+
+    /**
+     * Writes the cloud assembly (the CloudFormation template and the asset manifest) to {@code outDir}
+     * and answers the template's path. Assets are not copied into it: they are built and uploaded from the
+     * checkout by {@code cdk deploy}.
+     */
+    public static Path synth(Path root, Path outDir, Path policyFile, Map<String, String> context) {
+        Map<String, Object> ctx = new LinkedHashMap<>(context);
+        ctx.put("aws:cdk:disable-asset-staging", true);
+        App app = new App(AppProps.builder().outdir(outDir.toAbsolutePath().toString()).context(ctx).build());
+        SoalStackConfig config = SoalStackConfig.of(root, policyFile, strings(app)).requireBuilt();
+        String account = System.getenv("CDK_DEFAULT_ACCOUNT");
+        String region = System.getenv("CDK_DEFAULT_REGION");
+        StackProps.Builder props = StackProps.builder().stackName(STACK_NAME)
+                .description("SoAL: a size-aware router for Spark jobs (Lambda, EMR Serverless, Glue)");
+        if (account != null && region != null) {
+            props.env(Environment.builder().account(account).region(region).build());
+        }
+        new SoalStack(app, STACK_NAME, props.build(), config);
+        app.synth();
+        return outDir.resolve(STACK_NAME + ".template.json");
+    }
+
+    private static Map<String, String> strings(App app) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : new String[]{"soal:prefix", "soal:jobsBucket", "soal:jobRetentionDays"}) {
+            Object v = app.getNode().tryGetContext(key);
+            if (v != null) {
+                out.put(key, v.toString());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,555 @@
+package dev.soal.cdk;
+
+import dev.soal.policies.Policies;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.Model;
+import software.amazon.awscdk.services.apigateway.ModelOptions;
+import software.amazon.awscdk.services.apigateway.RequestValidator;
+import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
+import software.amazon.awscdk.services.apigateway.Resource;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.IWidget;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.emrserverless.CfnApplication;
+import software.amazon.awscdk.services.events.EventPattern;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.glue.CfnJob;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.DockerImageCode;
+import software.amazon.awscdk.services.lambda.DockerImageFunction;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.IFunction;
+import software.amazon.awscdk.services.lambda.LayerVersion;
+import software.amazon.awscdk.services.lambda.Permission;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.destinations.SqsDestination;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.CfnBucket;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.assets.Asset;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SoAL in one AWS stack, from the policies and the artifacts the build makes:
+ * <ul>
+ *   <li>the buckets the policies' allowlists name, and the job store's: encrypted, public access blocked,
+ *   TLS only; job records expire after {@code jobRetentionDays};</li>
+ *   <li>the Spark runtime: one container function per memory tier, from {@code lambda-runtime/Dockerfile},
+ *   900 s, {@code /tmp} sized from {@code maxInputBytes}, async retries 0 with an SQS on-failure destination
+ *   that the status function reads;</li>
+ *   <li>the router's four functions (API, S3 trigger, status events, reconciler) from the router's package on
+ *   Java 21 with SnapStart, each called through its {@code live} alias;</li>
+ *   <li>the REST API {@code /jobs}, every method with IAM authorization, POST validated against the
+ *   {@code SubmitBody} model of {@code openapi.yaml};</li>
+ *   <li>an ObjectCreated notification per trigger in the policies;</li>
+ *   <li>an EMR Serverless application (Spark on emr-7.x) and a Glue 5.0 Scala job for the runner jar, each
+ *   with its own role;</li>
+ *   <li>EventBridge rules for EMR Serverless and Glue state changes, the reconciler's schedule;</li>
+ *   <li>log groups with retention, a dashboard and alarms.</li>
+ * </ul>
+ * IAM: no wildcard action; every statement names the stack's buckets, functions, application or job.
+ */
+public final class SoalStack extends Stack {
+    public static final String EMR_RELEASE = "emr-7.10.0";
+    public static final String GLUE_VERSION = "5.0";
+    public static final String METRICS_NAMESPACE = "SoAL";
+    static final int RUNTIME_TIMEOUT_SECONDS = 900;
+    static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
+    static final List<String> BACKENDS = List.of("lambda", "emr-serverless", "glue");
+
+    private final SoalStackConfig config;
+    private final Map<String, Bucket> buckets = new LinkedHashMap<>();
+    private final List<Function> runtimeFunctions = new ArrayList<>();
+
+    public SoalStack(Construct scope, String id, StackProps props, SoalStackConfig config) {
+        super(scope, id, props);
+        this.config = config;
+        Policies policies = config.policies();
+
+        for (String name : config.buckets()) {
+            buckets.put(name, bucket(name));
+        }
+
+        Asset runnerJar = Asset.Builder.create(this, "RunnerJar").path(config.runnerJar().toString()).build();
+        Asset glueScript = Asset.Builder.create(this, "GlueEntryScript").path(glueEntryScript().toString()).build();
+
+        // the runtime's failed async invocations (after 0 retries) land here; the status function ends their jobs
+        Queue failures = Queue.Builder.create(this, "RuntimeFailures")
+                .encryption(QueueEncryption.SQS_MANAGED).enforceSsl(true)
+                .retentionPeriod(Duration.days(14)).visibilityTimeout(Duration.minutes(2)).build();
+
+        Role runtimeRole = Role.Builder.create(this, "RuntimeRole")
+                .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+                .description("SoAL Spark runtime functions: the allowlisted buckets and the job store").build();
+        allowLogs(runtimeRole, "/aws/lambda/" + config.prefix() + "-runtime-*");
+        allowJobData(runtimeRole);
+        for (Policies.MemoryTier tier : policies.lambda().memory()) {
+            runtimeFunctions.add(runtimeFunction(tier.memoryMb(), runtimeRole, failures));
+        }
+
+        Role emrRole = Role.Builder.create(this, "EmrServerlessJobRole")
+                .assumedBy(new ServicePrincipal("emr-serverless.amazonaws.com"))
+                .description("SoAL runs on EMR Serverless: the runner jar, the allowlisted buckets and the job store").build();
+        allowJobData(emrRole);
+        allowRead(emrRole, runnerJar);
+        CfnApplication emr = emrApplication(policies.emrServerless());
+
+        Role glueRole = Role.Builder.create(this, "GlueJobRole")
+                .assumedBy(new ServicePrincipal("glue.amazonaws.com"))
+                .description("SoAL runs on Glue: the runner jar, its script, the allowlisted buckets and the job store").build();
+        allowJobData(glueRole);
+        allowRead(glueRole, runnerJar);
+        allowRead(glueRole, glueScript);
+        glueRole.addToPolicy(PolicyStatement.Builder.create()
+                .actions(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"))
+                .resources(List.of(arn("logs", "log-group:/aws-glue/*"), arn("logs", "log-group:/aws-glue/*:log-stream:*"))).build());
+        CfnJob glue = glueJob(policies.glue(), glueRole, runnerJar, glueScript);
+
+        LayerVersion policyLayer = LayerVersion.Builder.create(this, "Policies")
+                .description("the policies YAML, at /opt/soal/policies.yaml")
+                .code(Code.fromAsset(policyLayerDirectory().toString()))
+                .compatibleRuntimes(List.of(Runtime.JAVA_21)).build();
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/");
+        env.put("SOAL_OUTPUT_BASE", "s3://" + policies.allowlists().outputBuckets().get(0) + "/jobs/");
+        env.put("SOAL_POLICY", "/opt/soal/policies.yaml");
+        env.put("SOAL_RUNTIME_FUNCTION", config.runtimeFunctionPattern());
+        env.put("SOAL_RUNTIME_TIMEOUT_SECONDS", String.valueOf(RUNTIME_TIMEOUT_SECONDS));
+        env.put("SOAL_RUNNER_JAR_URI", runnerJar.getS3ObjectUrl());
+        env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
+        env.put("SOAL_EMR_EXECUTION_ROLE_ARN", emrRole.getRoleArn());
+        env.put("SOAL_EMR_LOG_URI", "s3://" + policies.allowlists().outputBuckets().get(0) + "/soal-logs/emr-serverless/");
+        env.put("SOAL_GLUE_JOB_NAME", glue.getRef());
+        env.put("SOAL_METRICS", "emf");
+        env.put("SOAL_METRICS_NAMESPACE", METRICS_NAMESPACE);
+        // a router function is short-lived work: C1 is enough and starts faster
+        env.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+
+        Alias api = routerFunction("api", "dev.soal.router.aws.ApiFunction", Duration.seconds(29), env, policyLayer, emr, emrRole, glue);
+        Alias trigger = routerFunction("s3-trigger", "dev.soal.router.aws.S3TriggerFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
+        Alias status = routerFunction("status", "dev.soal.router.aws.StatusEventFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
+        Alias reconciler = routerFunction("reconciler", "dev.soal.router.aws.ReconcilerFunction", Duration.minutes(5), env, policyLayer, emr, emrRole, glue);
+
+        restApi(api);
+        for (Policies.Trigger t : policies.triggers()) {
+            notification(t, trigger);
+        }
+
+        status.addEventSource(SqsEventSource.Builder.create(failures).batchSize(1).build());
+        Rule.Builder.create(this, "EmrServerlessStateChanges")
+                .description("EMR Serverless job run state changes of SoAL's application, to the status function")
+                .eventPattern(EventPattern.builder().source(List.of("aws.emr-serverless"))
+                        .detailType(List.of("EMR Serverless Job Run State Change"))
+                        .detail(Map.of("applicationId", List.of(emr.getAttrApplicationId()))).build())
+                .targets(List.of(new LambdaFunction(status))).build();
+        Rule.Builder.create(this, "GlueStateChanges")
+                .description("Glue job run state changes of SoAL's job, to the status function")
+                .eventPattern(EventPattern.builder().source(List.of("aws.glue"))
+                        .detailType(List.of("Glue Job State Change"))
+                        .detail(Map.of("jobName", List.of(glue.getRef()))).build())
+                .targets(List.of(new LambdaFunction(status))).build();
+        Rule.Builder.create(this, "ReconcilerSchedule")
+                .description("the reconciler's sweep over unfinished jobs")
+                .schedule(Schedule.rate(Duration.minutes(1)))
+                .targets(List.of(new LambdaFunction(reconciler))).build();
+
+        observability(failures);
+
+        CfnOutput.Builder.create(this, "JobsApiUrl").value(restApiUrl).description("POST {url}jobs, signed with SigV4 (execute-api)").build();
+        CfnOutput.Builder.create(this, "JobStore").value("s3://" + config.jobsBucket() + "/").build();
+        CfnOutput.Builder.create(this, "EmrServerlessApplicationId").value(emr.getAttrApplicationId()).build();
+        CfnOutput.Builder.create(this, "GlueJobName").value(glue.getRef()).build();
+    }
+
+    private String restApiUrl;
+
+    private Bucket bucket(String name) {
+        Bucket.Builder b = Bucket.Builder.create(this, "Bucket-" + name)
+                .bucketName(name)
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .removalPolicy(RemovalPolicy.RETAIN);
+        if (name.equals(config.jobsBucket())) {
+            b.lifecycleRules(List.of(LifecycleRule.builder().id("expire-old-job-records")
+                    .expiration(Duration.days(config.jobRetentionDays()))
+                    .abortIncompleteMultipartUploadAfter(Duration.days(1)).build()));
+        } else {
+            b.lifecycleRules(List.of(LifecycleRule.builder().id("abort-incomplete-uploads")
+                    .abortIncompleteMultipartUploadAfter(Duration.days(7)).build()));
+        }
+        return b.build();
+    }
+
+    private Function runtimeFunction(int memoryMb, Role role, Queue failures) {
+        String name = config.runtimeFunctionName(memoryMb);
+        return DockerImageFunction.Builder.create(this, "Runtime" + memoryMb)
+                .functionName(name)
+                .description("SoAL Spark runtime, " + memoryMb + " MB tier")
+                .code(DockerImageCode.fromImageAsset(config.runtimeImageContext().toString(),
+                        software.amazon.awscdk.services.lambda.AssetImageCodeProps.builder().file("Dockerfile").build()))
+                .memorySize(memoryMb)
+                .timeout(Duration.seconds(RUNTIME_TIMEOUT_SECONDS))
+                .ephemeralStorageSize(Size.mebibytes(config.ephemeralStorageMb()))
+                .retryAttempts(0)
+                .onFailure(new SqsDestination(failures))
+                .role(role)
+                .logGroup(logGroup("RuntimeLogs" + memoryMb, name))
+                .environment(Map.of("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/"))
+                .build();
+    }
+
+    private Alias routerFunction(String name, String handlerClass, Duration timeout, Map<String, String> env, LayerVersion policies,
+                                 CfnApplication emr, Role emrRole, CfnJob glue) {
+        String functionName = config.prefix() + "-" + name;
+        String id = camel(name);
+        Function f = Function.Builder.create(this, id + "Function")
+                .functionName(functionName)
+                .description("SoAL router: " + name)
+                .runtime(Runtime.JAVA_21)
+                .code(Code.fromAsset(config.functionsPackage().toString()))
+                .handler(handlerClass + "::handleRequest")
+                .memorySize(1024)
+                .timeout(timeout)
+                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                .layers(List.of(policies))
+                .environment(env)
+                .logGroup(logGroup(id + "Logs", functionName))
+                .build();
+        allowRouting(f.getRole(), emr, emrRole, glue);
+        return Alias.Builder.create(this, id + "Live").aliasName("live").version(f.getCurrentVersion()).build();
+    }
+
+    private LogGroup logGroup(String id, String functionName) {
+        return LogGroup.Builder.create(this, id).logGroupName("/aws/lambda/" + functionName)
+                .retention(LOG_RETENTION).removalPolicy(RemovalPolicy.DESTROY).build();
+    }
+
+    private CfnApplication emrApplication(Policies.EmrPolicy p) {
+        int vcpus = (p.maxExecutors() + 1) * Math.max(p.driverCores(), p.executorCores());
+        int gb = (p.maxExecutors() + 1) * (int) Math.ceil(Math.max(gigabytes(p.driverMemory()), gigabytes(p.executorMemory())) * 1.2);
+        return CfnApplication.Builder.create(this, "EmrServerlessApplication")
+                .name(config.prefix() + "-spark")
+                .releaseLabel(EMR_RELEASE)
+                .type("SPARK")
+                .autoStartConfiguration(CfnApplication.AutoStartConfigurationProperty.builder().enabled(true).build())
+                .autoStopConfiguration(CfnApplication.AutoStopConfigurationProperty.builder().enabled(true).idleTimeoutMinutes(15).build())
+                .maximumCapacity(CfnApplication.MaximumAllowedResourcesProperty.builder()
+                        .cpu(vcpus + " vCPU").memory(gb + " GB").build())
+                .build();
+    }
+
+    private CfnJob glueJob(Policies.GluePolicy p, IRole role, Asset runnerJar, Asset script) {
+        Map<String, String> args = new LinkedHashMap<>();
+        args.put("--job-language", "scala");
+        args.put("--class", "SoalGlueEntry");
+        args.put("--extra-jars", runnerJar.getS3ObjectUrl());
+        args.put("--enable-continuous-cloudwatch-log", "true");
+        return CfnJob.Builder.create(this, "GlueJob")
+                .name(config.prefix() + "-runner")
+                .description("SoAL's runner on Glue: one run per job")
+                .role(role.getRoleArn())
+                .glueVersion(GLUE_VERSION)
+                .command(CfnJob.JobCommandProperty.builder().name("glueetl").scriptLocation(script.getS3ObjectUrl()).build())
+                .defaultArguments(args)
+                .workerType(p.workerType())
+                .numberOfWorkers(p.numberOfWorkers())
+                .timeout(p.timeoutMinutes())
+                .executionClass(p.executionClass())
+                .executionProperty(CfnJob.ExecutionPropertyProperty.builder().maxConcurrentRuns(50).build())
+                .maxRetries(0)
+                .build();
+    }
+
+    private void restApi(Alias api) {
+        RestApi rest = RestApi.Builder.create(this, "JobsApi")
+                .restApiName(config.prefix() + "-jobs")
+                .description("SoAL jobs API (openapi.yaml): IAM-signed requests only")
+                .endpointTypes(List.of(EndpointType.REGIONAL))
+                .deployOptions(StageOptions.builder().stageName("prod").loggingLevel(MethodLoggingLevel.OFF)
+                        .throttlingRateLimit(50).throttlingBurstLimit(100).build())
+                .defaultMethodOptions(MethodOptions.builder().authorizationType(AuthorizationType.IAM).build())
+                .cloudWatchRole(false)
+                .build();
+        Model submitBody = rest.addModel("SubmitBody", ModelOptions.builder()
+                .contentType("application/json").modelName("SubmitBody")
+                .description("POST /jobs body, from openapi.yaml components.schemas.SubmitBody")
+                .schema(OpenApiModels.schema(config.root().resolve("openapi.yaml"), "SubmitBody")).build());
+        RequestValidator body = rest.addRequestValidator("BodyValidator", RequestValidatorOptions.builder()
+                .requestValidatorName("body").validateRequestBody(true).validateRequestParameters(false).build());
+        LambdaIntegration integration = LambdaIntegration.Builder.create(api).proxy(true).build();
+        MethodOptions iam = MethodOptions.builder().authorizationType(AuthorizationType.IAM).build();
+
+        Resource jobs = rest.getRoot().addResource("jobs");
+        jobs.addMethod("POST", integration, MethodOptions.builder().authorizationType(AuthorizationType.IAM)
+                .requestModels(Map.of("application/json", submitBody)).requestValidator(body).build());
+        jobs.addMethod("GET", integration, iam);
+        Resource job = jobs.addResource("{id}");
+        job.addMethod("GET", integration, iam);
+        job.addMethod("DELETE", integration, iam);
+        restApiUrl = rest.getUrl();
+    }
+
+    /**
+     * The trigger's ObjectCreated notification, on the bucket's own configuration (no custom resource): S3 may
+     * invoke the trigger function for this bucket, in this account.
+     */
+    private void notification(Policies.Trigger t, Alias trigger) {
+        Bucket bucket = buckets.get(t.bucket());
+        if (bucket == null) {
+            throw new IllegalArgumentException("trigger '" + t.name() + "' watches bucket '" + t.bucket()
+                    + "', which the policies' allowlists do not name, so the stack does not create it");
+        }
+        String permissionId = "S3Invokes-" + t.bucket();
+        if (trigger.getNode().tryFindChild(permissionId) == null) {
+            trigger.addPermission(permissionId, Permission.builder()
+                    .principal(new ServicePrincipal("s3.amazonaws.com"))
+                    .sourceArn("arn:" + Aws.PARTITION + ":s3:::" + t.bucket())
+                    .sourceAccount(Aws.ACCOUNT_ID).build());
+            bucket.getNode().addDependency(trigger.getNode().findChild(permissionId));
+        }
+        CfnBucket cfn = (CfnBucket) bucket.getNode().getDefaultChild();
+        List<Object> filters = new ArrayList<>();
+        if (!t.prefix().isEmpty()) {
+            filters.add(CfnBucket.FilterRuleProperty.builder().name("prefix").value(t.prefix()).build());
+        }
+        if (!t.suffix().isEmpty()) {
+            filters.add(CfnBucket.FilterRuleProperty.builder().name("suffix").value(t.suffix()).build());
+        }
+        CfnBucket.LambdaConfigurationProperty.Builder lambda = CfnBucket.LambdaConfigurationProperty.builder()
+                .event("s3:ObjectCreated:*").function(trigger.getFunctionArn());
+        if (!filters.isEmpty()) {
+            lambda.filter(CfnBucket.NotificationFilterProperty.builder()
+                    .s3Key(CfnBucket.S3KeyFilterProperty.builder().rules(filters).build()).build());
+        }
+        List<Object> configurations = new ArrayList<>(notifications.getOrDefault(t.bucket(), List.of()));
+        configurations.add(lambda.build());
+        notifications.put(t.bucket(), configurations);
+        cfn.setNotificationConfiguration(CfnBucket.NotificationConfigurationProperty.builder()
+                .lambdaConfigurations(configurations).build());
+    }
+
+    private final Map<String, List<Object>> notifications = new LinkedHashMap<>();
+
+    private void observability(Queue failures) {
+        List<IMetric> finished = new ArrayList<>();
+        List<IMetric> failed = new ArrayList<>();
+        Map<String, IMetric> failedById = new LinkedHashMap<>();
+        List<IMetric> cost = new ArrayList<>();
+        List<IMetric> duration = new ArrayList<>();
+        for (String backend : BACKENDS) {
+            for (String state : List.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED")) {
+                Metric m = metric("soal.jobs.finished", Map.of("backend", backend, "state", state), "Sum");
+                finished.add(m);
+                if (!state.equals("SUCCEEDED") && !state.equals("CANCELLED")) {
+                    failed.add(m);
+                    failedById.put("f" + failedById.size(), m);
+                }
+            }
+            cost.add(metric("soal.jobs.cost.usd", Map.of("backend", backend), "Sum"));
+            duration.add(metric("soal.jobs.duration.time", Map.of("backend", backend), "Average"));
+        }
+        Metric stuck = metric("soal.jobs.stuck", Map.of(), "Maximum");
+        Dashboard.Builder.create(this, "Dashboard").dashboardName(config.prefix() + "-jobs")
+                .widgets(List.<List<IWidget>>of(
+                        List.of(GraphWidget.Builder.create().title("Jobs finished, by backend and state").left(finished).width(12).build(),
+                                GraphWidget.Builder.create().title("Cost (USD, list prices), by backend").left(cost).width(12).build()),
+                        List.of(GraphWidget.Builder.create().title("Duration (ms, average), by backend").left(duration).width(12).build(),
+                                GraphWidget.Builder.create().title("Unfinished jobs older than 3 h; runtime failures waiting")
+                                        .left(List.of(stuck)).right(List.of(failures.metricApproximateNumberOfMessagesVisible()))
+                                        .width(12).build())))
+                .build();
+
+        Alarm.Builder.create(this, "FailedJobsAlarm")
+                .alarmName(config.prefix() + "-failed-jobs")
+                .alarmDescription("SoAL jobs ended FAILED or TIMED_OUT in the last 5 minutes")
+                .metric(MathExpression.Builder.create().expression(String.join(" + ", failedById.keySet()))
+                        .usingMetrics(failedById).label("failed jobs").period(Duration.minutes(5)).build())
+                .threshold(1).evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        Alarm.Builder.create(this, "StuckJobsAlarm")
+                .alarmName(config.prefix() + "-stuck-jobs")
+                .alarmDescription("SoAL jobs unfinished for more than 3 hours (counted by the reconciler's sweeps)")
+                .metric(stuck).threshold(1).evaluationPeriods(3)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+        Alarm.Builder.create(this, "RuntimeFailuresQueueAlarm")
+                .alarmName(config.prefix() + "-runtime-failures-waiting")
+                .alarmDescription("runtime failure records are not being consumed by the status function")
+                .metric(failures.metricApproximateNumberOfMessagesVisible(
+                        software.amazon.awscdk.services.cloudwatch.MetricOptions.builder().period(Duration.minutes(5)).statistic("Maximum").build()))
+                .threshold(1).evaluationPeriods(3)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING).build();
+    }
+
+    private static Metric metric(String name, Map<String, String> dimensions, String statistic) {
+        return Metric.Builder.create().namespace(METRICS_NAMESPACE).metricName(name).dimensionsMap(dimensions)
+                .statistic(statistic).period(Duration.minutes(5)).build();
+    }
+
+    // ---- IAM: exact actions on named resources ----
+
+    /** Scripts and inputs read, outputs read and written, job records read and written: the allowlists and the store. */
+    private void allowJobData(IRole role) {
+        Policies.Allowlists a = config.policies().allowlists();
+        List<String> readBuckets = new ArrayList<>(a.scriptBuckets());
+        readBuckets.addAll(a.inputBuckets());
+        List<String> writeBuckets = new ArrayList<>(a.outputBuckets());
+        writeBuckets.add(config.jobsBucket());
+        List<String> all = new ArrayList<>(readBuckets);
+        all.addAll(writeBuckets);
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("ListAllowlistedBuckets")
+                .actions(List.of("s3:ListBucket", "s3:GetBucketLocation")).resources(bucketArns(all, false)).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("ReadScriptsAndInputs")
+                .actions(List.of("s3:GetObject")).resources(bucketArns(all, true)).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("WriteOutputsAndJobRecords")
+                .actions(List.of("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"))
+                .resources(bucketArns(writeBuckets, true)).build());
+    }
+
+    /** What a router function does: the job store, measuring inputs, and starting, following and stopping runs. */
+    private void allowRouting(IRole role, CfnApplication emr, Role emrRole, CfnJob glue) {
+        Policies.Allowlists a = config.policies().allowlists();
+        List<String> readable = new ArrayList<>(a.scriptBuckets());
+        readable.addAll(a.inputBuckets());
+        readable.addAll(a.outputBuckets());
+        List<String> listable = new ArrayList<>(readable);
+        listable.add(config.jobsBucket());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("ListForMeasuringAndTheJobIndex")
+                .actions(List.of("s3:ListBucket")).resources(bucketArns(listable, false)).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("MeasureInputs")
+                .actions(List.of("s3:GetObject")).resources(bucketArns(readable, true)).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("JobStore")
+                .actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"))
+                .resources(bucketArns(List.of(config.jobsBucket()), true)).build());
+        List<String> runtimes = new ArrayList<>();
+        for (Function f : runtimeFunctions) {
+            runtimes.add(f.getFunctionArn());
+        }
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("InvokeTheRuntime")
+                .actions(List.of("lambda:InvokeFunction")).resources(runtimes).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("EmrServerlessRuns")
+                .actions(List.of("emr-serverless:StartJobRun", "emr-serverless:GetJobRun", "emr-serverless:CancelJobRun",
+                        "emr-serverless:ListJobRuns", "emr-serverless:GetApplication"))
+                .resources(List.of(emr.getAttrArn(), emr.getAttrArn() + "/jobruns/*")).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("PassTheEmrServerlessJobRole")
+                .actions(List.of("iam:PassRole")).resources(List.of(emrRole.getRoleArn()))
+                .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "emr-serverless.amazonaws.com"))).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("GlueRuns")
+                .actions(List.of("glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"))
+                .resources(List.of(arn("glue", "job/" + config.prefix() + "-runner"))).build());
+    }
+
+    private static void allowRead(IRole role, Asset asset) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .actions(List.of("s3:GetObject"))
+                .resources(List.of("arn:" + Aws.PARTITION + ":s3:::" + asset.getS3BucketName() + "/" + asset.getS3ObjectKey())).build());
+    }
+
+    private void allowLogs(IRole role, String logGroupPattern) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("OwnLogs")
+                .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
+                .resources(List.of(arn("logs", "log-group:" + logGroupPattern + ":*"))).build());
+    }
+
+    private static List<String> bucketArns(List<String> names, boolean objects) {
+        return names.stream().distinct().map(n -> "arn:" + Aws.PARTITION + ":s3:::" + n + (objects ? "/*" : "")).toList();
+    }
+
+    private static String arn(String service, String resource) {
+        return "arn:" + Aws.PARTITION + ":" + service + ":" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":" + resource;
+    }
+
+    private static double gigabytes(String sparkMemory) {
+        String m = sparkMemory.trim().toLowerCase();
+        double n = Double.parseDouble(m.replaceAll("[^0-9.]", ""));
+        return m.endsWith("m") ? n / 1024 : m.endsWith("t") ? n * 1024 : n;
+    }
+
+    private static String camel(String name) {
+        StringBuilder b = new StringBuilder();
+        for (String part : name.split("-")) {
+            b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return b.toString();
+    }
+
+    /** The policies file (or the defaults) as {@code soal/policies.yaml}, a layer's content. */
+    private Path policyLayerDirectory() {
+        try {
+            Path dir = Files.createDirectories(config.root().resolve("cdk/target/policy-layer/soal"));
+            if (config.policyFile() != null) {
+                Files.copy(config.policyFile(), dir.resolve("policies.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                try (InputStream in = dev.soal.policies.PolicyLoader.class.getResourceAsStream("policies.yaml")) {
+                    Files.copy(in, dir.resolve("policies.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir.getParent();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stage the policies for the router functions' layer", e);
+        }
+    }
+
+    private Path glueEntryScript() {
+        try (InputStream in = SoalStack.class.getResourceAsStream("glue/SoalGlueEntry.scala")) {
+            Path dir = Files.createDirectories(config.root().resolve("cdk/target/glue"));
+            Path file = dir.resolve("SoalGlueEntry.scala");
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stage the Glue job's script", e);
+        }
+    }
+
+    public IFunction runtimeFunction(int index) {
+        return runtimeFunctions.get(index);
+    }
+}
