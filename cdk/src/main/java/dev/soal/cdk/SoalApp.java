@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The CDK app: one {@link SoalStack}. {@code ./soal synth} calls {@link #synth}; the aws-cdk CLI runs it
  * through {@code cdk/cdk.json} (which calls {@code ./soal synth}), passing its output folder as
- * {@code CDK_OUTDIR} and its context ({@code -c soal:prefix=...}) as {@code CDK_CONTEXT_JSON}.
+ * {@code CDK_OUTDIR} and its context as {@code CDK_CONTEXT_JSON}: {@code soal:policy} (a policies file),
+ * {@code soal:prefix}, {@code soal:jobsBucket}, {@code soal:jobRetentionDays}.
  */
 public final class SoalApp {
     public static final String STACK_NAME = "SoAL";
@@ -26,10 +27,19 @@ public final class SoalApp {
      * checkout by {@code cdk deploy}.
      */
     public static Path synth(Path root, Path outDir, Path policyFile, Map<String, String> context) {
+        if (policyFile != null) {
+            dev.soal.policies.PolicyLoader.load(policyFile); // a bad file is named before anything starts
+        }
+        if (!nodeAvailable()) {
+            throw new IllegalStateException("synthesizing the stack needs Node.js 18 or newer on the PATH "
+                    + "(CDK's Java bindings run on it): install Node.js, then run this again");
+        }
         Map<String, Object> ctx = new LinkedHashMap<>(context);
         ctx.put("aws:cdk:disable-asset-staging", true);
         App app = new App(AppProps.builder().outdir(outDir.toAbsolutePath().toString()).context(ctx).build());
-        SoalStackConfig config = SoalStackConfig.of(root, policyFile, strings(app)).requireBuilt();
+        Object fromContext = app.getNode().tryGetContext("soal:policy");
+        Path policy = policyFile != null ? policyFile : fromContext == null ? null : Path.of(fromContext.toString());
+        SoalStackConfig config = SoalStackConfig.of(root, policy, strings(app)).requireBuilt();
         String account = System.getenv("CDK_DEFAULT_ACCOUNT");
         String region = System.getenv("CDK_DEFAULT_REGION");
         StackProps.Builder props = StackProps.builder().stackName(STACK_NAME)
@@ -40,6 +50,20 @@ public final class SoalApp {
         new SoalStack(app, STACK_NAME, props.build(), config);
         app.synth();
         return outDir.resolve(STACK_NAME + ".template.json");
+    }
+
+    /** Whether {@code node} runs here: CDK's Java bindings (jsii) start it for every synth. */
+    public static boolean nodeAvailable() {
+        try {
+            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static Map<String, String> strings(App app) {

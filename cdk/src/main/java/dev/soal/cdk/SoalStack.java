@@ -81,7 +81,7 @@ import java.util.Map;
  *   <li>the Spark runtime: one container function per memory tier, from {@code lambda-runtime/Dockerfile},
  *   900 s, {@code /tmp} sized from {@code maxInputBytes}, async retries 0 with an SQS on-failure destination
  *   that the status function reads;</li>
- *   <li>the router's four functions (API, S3 trigger, status events, reconciler) from the router's package on
+ *   <li>the router's five functions (API, S3 trigger, status events, runtime failures, reconciler) from its package on
  *   Java 21 with SnapStart, each called through its {@code live} alias;</li>
  *   <li>the REST API {@code /jobs}, every method with IAM authorization, POST validated against the
  *   {@code SubmitBody} model of {@code openapi.yaml};</li>
@@ -117,7 +117,7 @@ public final class SoalStack extends Stack {
         Asset runnerJar = Asset.Builder.create(this, "RunnerJar").path(config.runnerJar().toString()).build();
         Asset glueScript = Asset.Builder.create(this, "GlueEntryScript").path(glueEntryScript().toString()).build();
 
-        // the runtime's failed async invocations (after 0 retries) land here; the status function ends their jobs
+        // the runtime's failed async invocations (after 0 retries) land here; the runtime-failures function ends their jobs
         Queue failures = Queue.Builder.create(this, "RuntimeFailures")
                 .encryption(QueueEncryption.SQS_MANAGED).enforceSsl(true)
                 .retentionPeriod(Duration.days(14)).visibilityTimeout(Duration.minutes(2)).build();
@@ -174,13 +174,14 @@ public final class SoalStack extends Stack {
         Alias trigger = routerFunction("s3-trigger", "dev.soal.router.aws.S3TriggerFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
         Alias status = routerFunction("status", "dev.soal.router.aws.StatusEventFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
         Alias reconciler = routerFunction("reconciler", "dev.soal.router.aws.ReconcilerFunction", Duration.minutes(5), env, policyLayer, emr, emrRole, glue);
+        Alias runtimeFailures = routerFunction("runtime-failures", "dev.soal.router.aws.RuntimeFailureFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
 
         restApi(api);
         for (Policies.Trigger t : policies.triggers()) {
             notification(t, trigger);
         }
 
-        status.addEventSource(SqsEventSource.Builder.create(failures).batchSize(1).build());
+        runtimeFailures.addEventSource(SqsEventSource.Builder.create(failures).batchSize(1).build());
         Rule.Builder.create(this, "EmrServerlessStateChanges")
                 .description("EMR Serverless job run state changes of SoAL's application, to the status function")
                 .eventPattern(EventPattern.builder().source(List.of("aws.emr-serverless"))

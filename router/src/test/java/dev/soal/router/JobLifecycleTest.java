@@ -107,6 +107,24 @@ class JobLifecycleTest {
     }
 
     @Test
+    void anUnfinishedJobOlderThanThreeHours_isCountedStuckByEverySweep_aYoungerOneIsNot() {
+        JobStore store = store("stuck");
+        Instant old = Instant.now().minus(JobService.STALE_AFTER).minus(Duration.ofMinutes(1));
+        JobRecord stuck = JobRecord.queued(JobIds.next(old), new JobRequest("s3://soal-scripts/job.sql", null,
+                        List.of("s3://soal-data/small.csv"), "s3://soal-output/jobs/x/", null, null, null, null),
+                new Measurement(8, 1, 0), new RoutingDecision(Backend.EMR_SERVERLESS, 0, List.of("test")), old).toBuilder()
+                .backendHandle("run-old").build();
+        store.create(stuck, null);
+        recordedByADeadRouter(store, Backend.LAMBDA); // 5 minutes old: unfinished, not stuck
+        JobService router = service(store);
+
+        router.reconcileUnfinished(100);
+        router.reconcileUnfinished(100);
+
+        assertThat(meters.counter("soal.jobs.stuck").count()).isEqualTo(2);
+    }
+
+    @Test
     void aJobAnotherRouterIsSending_isLeftToIt() {
         JobStore store = store("leased");
         JobRecord job = recordedByADeadRouter(store, Backend.LAMBDA);

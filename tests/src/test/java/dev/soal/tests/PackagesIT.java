@@ -48,14 +48,15 @@ class PackagesIT {
     static final Path ROOT = RuntimeFixture.ROOT;
     static final Path FUNCTIONS = ROOT.resolve("router/target/soal-router-functions.zip");
     static final Path RUNNER = ROOT.resolve("lambda-runtime/target/soal-runner.jar");
-    /** The budgets the deployable artifacts keep (Lambda's own limit for a zip is 50 MB). */
-    static final long FUNCTIONS_BUDGET = 25L * 1000 * 1000;
-    static final long RUNNER_BUDGET = 5L * 1000 * 1000;
+    /** The budgets the deployable artifacts keep, in MB as Lambda's quotas count them (2^20 bytes; a zip may be 50). */
+    static final long MB = 1L << 20;
+    static final long FUNCTIONS_BUDGET = 25 * MB;
+    static final long RUNNER_BUDGET = 5 * MB;
 
     @Test
     void theRouterFunctionsPackage_keepsItsBudget_andCarriesNoCliEmbeddedStackOrSpark() throws IOException {
         long size = Files.size(FUNCTIONS);
-        System.out.printf("router functions package: %.1f MB (budget %d MB)%n", size / 1e6, FUNCTIONS_BUDGET / 1_000_000);
+        System.out.printf("router functions package: %.1f MB (budget %d MB)%n", size / (double) MB, FUNCTIONS_BUDGET / MB);
         assertThat(size).as("router functions package bytes").isLessThanOrEqualTo(FUNCTIONS_BUDGET);
         List<String> jars = entries(FUNCTIONS).stream().filter(e -> e.endsWith(".jar")).toList();
         assertThat(jars).allMatch(j -> j.startsWith("lib/"), "jars in lib/, where Lambda's Java runtimes look");
@@ -66,7 +67,7 @@ class PackagesIT {
     @Test
     void theRunnerJar_keepsItsBudget_andShadesNoAwsSdkOrBackendClients() throws IOException {
         long size = Files.size(RUNNER);
-        System.out.printf("runner jar: %.2f MB (budget %d MB)%n", size / 1e6, RUNNER_BUDGET / 1_000_000);
+        System.out.printf("runner jar: %.2f MB (budget %d MB)%n", size / (double) MB, RUNNER_BUDGET / MB);
         assertThat(size).as("runner jar bytes").isLessThanOrEqualTo(RUNNER_BUDGET);
         List<String> classes = entries(RUNNER).stream().filter(e -> e.endsWith(".class")).toList();
         assertThat(classes).anyMatch(c -> c.equals("dev/soal/runtime/SparkLambdaHandler.class"));

@@ -33,6 +33,7 @@ class SynthIT {
 
     @Test
     void synthWritesTheTemplate_withOneRuntimeFunctionPerTierOfThePoliciesGiven() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.soal.cdk.SoalApp.nodeAvailable(), "CDK's Java bindings need Node.js");
         Path out = Files.createTempDirectory("soal-synth");
         Path policy = out.resolve("policies.yaml");
         // the default policies with three memory tiers instead of two

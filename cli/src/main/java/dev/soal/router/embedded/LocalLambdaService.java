@@ -1,5 +1,6 @@
 package dev.soal.router.embedded;
 
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -565,19 +566,20 @@ public final class LocalLambdaService implements AutoCloseable {
         }
     }
 
-    /** A destination record as SQS delivers it to a Lambda function: one record whose body is the JSON. */
-    public static String asSqsEvent(String record, String region) {
-        ObjectNode event = Json.mapper().createObjectNode();
-        ObjectNode r = event.putArray("Records").addObject();
-        r.put("messageId", UUID.randomUUID().toString());
-        r.put("receiptHandle", UUID.randomUUID().toString());
-        r.put("body", record);
-        r.putObject("attributes").put("ApproximateReceiveCount", "1");
-        r.putObject("messageAttributes");
-        r.put("eventSource", "aws:sqs");
-        r.put("eventSourceARN", "arn:aws:sqs:" + region + ":" + ACCOUNT + ":soal-runtime-failures");
-        r.put("awsRegion", region);
-        return event.toString();
+    /** A destination record as SQS delivers it to a Lambda function: one message whose body is the JSON. */
+    public static SQSEvent asSqsEvent(String record, String region) {
+        SQSEvent.SQSMessage m = new SQSEvent.SQSMessage();
+        m.setMessageId(UUID.randomUUID().toString());
+        m.setReceiptHandle(UUID.randomUUID().toString());
+        m.setBody(record);
+        m.setAttributes(Map.of("ApproximateReceiveCount", "1"));
+        m.setMessageAttributes(Map.of());
+        m.setEventSource("aws:sqs");
+        m.setEventSourceArn("arn:aws:sqs:" + region + ":" + ACCOUNT + ":soal-runtime-failures");
+        m.setAwsRegion(region);
+        SQSEvent event = new SQSEvent();
+        event.setRecords(List.of(m));
+        return event;
     }
 
     // ---- the Invoke API ----

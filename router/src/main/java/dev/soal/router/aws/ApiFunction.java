@@ -1,15 +1,16 @@
 package dev.soal.router.aws;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.soal.router.api.ApiGatewayProxy;
 import dev.soal.router.api.JobsApi;
 
-import java.util.Map;
 
 /**
  * The jobs API as a Lambda behind API Gateway (REST API, proxy integration, IAM authorization).
  * Configuration from the environment: see {@link AwsRouterConfig}.
  */
-public final class ApiFunction extends RouterFunction {
+public final class ApiFunction extends RouterFunction<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
     private final JobsApi api;
 
     public ApiFunction() {
@@ -22,7 +23,7 @@ public final class ApiFunction extends RouterFunction {
     }
 
     @Override
-    Map<String, Object> handle(Map<String, Object> event) {
+    APIGatewayProxyResponseEvent handle(APIGatewayProxyRequestEvent event) {
         return ApiGatewayProxy.response(api.handle(ApiGatewayProxy.request(event)));
     }
 }

@@ -1,5 +1,6 @@
 package dev.soal.router.aws;
 
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.soal.router.JobService;
 
 import java.util.Map;
@@ -9,7 +10,7 @@ import java.util.Map;
  * unfinished jobs ({@link JobService#reconcileUnfinished}): resends jobs whose submit lapsed with no run,
  * asks backends about silent runs, applies timeouts. The event's content is not used.
  */
-public final class ReconcilerFunction extends RouterFunction {
+public final class ReconcilerFunction extends RouterFunction<ScheduledEvent, Map<String, Object>> {
     /** Jobs looked at per sweep at most; the rest wait for the next one. */
     static final int BATCH = 1_000;
 
@@ -25,7 +26,7 @@ public final class ReconcilerFunction extends RouterFunction {
     }
 
     @Override
-    Map<String, Object> handle(Map<String, Object> event) {
+    Map<String, Object> handle(ScheduledEvent event) {
         return Map.of("jobsLookedAt", jobs.reconcileUnfinished(BATCH));
     }
 }

@@ -3,13 +3,12 @@ package dev.soal.router.aws;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 
-import java.util.Map;
-
 /**
- * What every router Lambda shares: its work, then, whatever happened, what the invocation counted
- * leaves as metrics before Lambda freezes the container ({@link AwsRuntime#flushMetrics()}).
+ * What every router Lambda shares: its work on its typed event (from {@code aws-lambda-java-events}, which
+ * the runtime interface client fills), then, whatever happened, what the invocation counted leaves as
+ * metrics before Lambda freezes the container ({@link AwsRuntime#flushMetrics()}).
  */
-public abstract class RouterFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+public abstract class RouterFunction<I, O> implements RequestHandler<I, O> {
     private final Runnable afterEach;
 
     RouterFunction(Runnable afterEach) {
@@ -17,7 +16,7 @@ public abstract class RouterFunction implements RequestHandler<Map<String, Objec
     }
 
     @Override
-    public final Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+    public final O handleRequest(I event, Context context) {
         try {
             return handle(event);
         } finally {
@@ -25,5 +24,5 @@ public abstract class RouterFunction implements RequestHandler<Map<String, Objec
         }
     }
 
-    abstract Map<String, Object> handle(Map<String, Object> event);
+    abstract O handle(I event);
 }

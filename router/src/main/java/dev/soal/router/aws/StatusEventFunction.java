@@ -1,15 +1,15 @@
 package dev.soal.router.aws;
 
-import dev.soal.core.Json;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.soal.router.status.StatusEvents;
 
 import java.util.Map;
 
 /**
  * The status handler as a Lambda: target of the EventBridge rules for EMR Serverless and Glue state
- * changes, and consumer of the SQS queue that is the Spark runtime's on-failure destination.
+ * changes. (The runtime's on-failure records come through {@link RuntimeFailureFunction}.)
  */
-public final class StatusEventFunction extends RouterFunction {
+public final class StatusEventFunction extends RouterFunction<ScheduledEvent, Map<String, Object>> {
     private final StatusEvents events;
 
     public StatusEventFunction() {
@@ -22,7 +22,7 @@ public final class StatusEventFunction extends RouterFunction {
     }
 
     @Override
-    Map<String, Object> handle(Map<String, Object> event) {
-        return Map.of("outcomes", events.handle(Json.write(event)));
+    Map<String, Object> handle(ScheduledEvent event) {
+        return Map.of("outcomes", events.handle(event));
     }
 }

@@ -1,5 +1,7 @@
 package dev.soal.router.status;
 
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.soal.core.Backend;
 import dev.soal.core.JobRecord;
@@ -9,6 +11,7 @@ import dev.soal.router.JobService;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,40 +36,42 @@ public final class StatusEvents {
         this.jobs = jobs;
     }
 
-    public List<Outcome> handle(String eventJson) {
-        JsonNode event;
-        try {
-            event = Json.mapper().readTree(eventJson);
-        } catch (Exception e) {
-            throw new SoalException("not a status event: the JSON does not parse (" + e.getMessage() + ")", e, false);
+    /** The runtime's on-failure destination records, as the SQS event source delivers them (one per message). */
+    public List<Outcome> handle(SQSEvent event) {
+        if (event == null || event.getRecords() == null) {
+            throw new SoalException("not an SQS event: no Records", false);
         }
-        if (event == null || !event.isObject()) {
-            throw new SoalException("not a status event: expected a JSON object", false);
+        List<Outcome> out = new ArrayList<>();
+        for (SQSEvent.SQSMessage message : event.getRecords()) {
+            out.add(destinationRecord(message.getBody()));
         }
-        if (event.path("Records").isArray()) {
-            List<Outcome> out = new ArrayList<>();
-            for (JsonNode record : event.path("Records")) {
-                out.add(destinationRecord(record));
-            }
-            return out;
-        }
-        String source = event.path("source").asText("");
-        String type = event.path("detail-type").asText("");
-        JsonNode detail = event.path("detail");
+        return out;
+    }
+
+    /** An EventBridge state-change event of EMR Serverless or Glue; any other event is an error naming it. */
+    public List<Outcome> handle(ScheduledEvent event) {
+        String source = event.getSource() == null ? "" : event.getSource();
+        String type = event.getDetailType() == null ? "" : event.getDetailType();
+        Map<String, Object> detail = event.getDetail() == null ? Map.of() : event.getDetail();
         if (source.equals("aws.emr-serverless") && type.equals("EMR Serverless Job Run State Change")) {
-            String runId = detail.path("jobRunId").asText(null);
-            String name = detail.path("jobRunName").asText("");
+            String runId = text(detail, "jobRunId", null);
+            String name = text(detail, "jobRunName", "");
             Optional<String> jobId = name.startsWith("soal-") ? Optional.of(name.substring(5))
                     : runId == null ? Optional.empty() : jobs.jobIdOf(Backend.EMR_SERVERLESS, runId);
-            return List.of(refresh("emr-serverless run " + runId + " " + detail.path("state").asText("?"), jobId));
+            return List.of(refresh("emr-serverless run " + runId + " " + text(detail, "state", "?"), jobId));
         }
         if (source.equals("aws.glue") && (type.equals("Glue Job State Change") || type.equals("Glue Job Run Status"))) {
-            String runId = detail.path("jobRunId").asText(null);
+            String runId = text(detail, "jobRunId", null);
             Optional<String> jobId = runId == null ? Optional.empty() : jobs.jobIdOf(Backend.GLUE, runId);
-            return List.of(refresh("glue run " + runId + " of " + detail.path("jobName").asText("?") + " "
-                    + detail.path("state").asText("?"), jobId));
+            return List.of(refresh("glue run " + runId + " of " + text(detail, "jobName", "?") + " "
+                    + text(detail, "state", "?"), jobId));
         }
         throw new SoalException("not a status event SoAL handles: source '" + source + "', detail-type '" + type + "'", false);
+    }
+
+    private static String text(Map<String, Object> detail, String field, String otherwise) {
+        Object v = detail.get(field);
+        return v == null ? otherwise : v.toString();
     }
 
     private Outcome refresh(String what, Optional<String> jobId) {
@@ -85,10 +90,10 @@ public final class StatusEvents {
     }
 
     /** An SQS record whose body is a Lambda destination record (on failure) of the Spark runtime. */
-    private Outcome destinationRecord(JsonNode sqsRecord) {
+    private Outcome destinationRecord(String messageBody) {
         JsonNode body;
         try {
-            body = Json.mapper().readTree(sqsRecord.path("body").asText(""));
+            body = Json.mapper().readTree(messageBody == null ? "" : messageBody);
         } catch (Exception e) {
             return new Outcome("sqs", null, "skipped", "the record's body is not JSON");
         }

@@ -3,7 +3,7 @@
  * runtime Lambda's on-failure destination records.
  *
  * <pre>{@code
- * List<StatusEvents.Outcome> done = new StatusEvents(jobs).handle(eventJson);
+ * List<StatusEvents.Outcome> done = new StatusEvents(jobs).handle(sqsEvent); // or an EventBridge ScheduledEvent
  * }</pre>
  */
 package dev.soal.router.status;

@@ -1,14 +1,19 @@
 package dev.soal.router.triggers;
 
-import dev.soal.core.Json;
+import software.amazon.awssdk.eventnotifications.s3.model.RequestParameters;
+import software.amazon.awssdk.eventnotifications.s3.model.ResponseElements;
+import software.amazon.awssdk.eventnotifications.s3.model.S3;
+import software.amazon.awssdk.eventnotifications.s3.model.S3Bucket;
+import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotification;
+import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotificationRecord;
+import software.amazon.awssdk.eventnotifications.s3.model.S3Object;
+import software.amazon.awssdk.eventnotifications.s3.model.UserIdentity;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -27,29 +32,22 @@ public final class S3EventNotifications {
                 .collect(Collectors.joining("/"));
     }
 
-    /** One {@code ObjectCreated:Put} (or {@code CompleteMultipartUpload}) event with one record. */
+    /** One {@code ObjectCreated:Put} (or {@code CompleteMultipartUpload}) event with one record, in the AWS SDK's S3 event model. */
     public static String objectCreated(String region, String bucket, String key, long size, String etag, String eventName) {
-        Map<String, Object> object = new LinkedHashMap<>();
-        object.put("key", encodeKey(key));
-        object.put("size", size);
-        object.put("eTag", etag == null ? "" : etag.replace("\"", ""));
-        object.put("sequencer", String.format("%016X", SEQUENCER.incrementAndGet()));
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("eventVersion", "2.1");
-        record.put("eventSource", "aws:s3");
-        record.put("awsRegion", region);
-        record.put("eventTime", Instant.now().toString());
-        record.put("eventName", "ObjectCreated:" + eventName);
-        record.put("userIdentity", Map.of("principalId", "AWS:SOALLOCAL"));
-        record.put("requestParameters", Map.of("sourceIPAddress", "127.0.0.1"));
-        record.put("responseElements", Map.of("x-amz-request-id", UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(),
-                "x-amz-id-2", UUID.randomUUID().toString()));
-        record.put("s3", Map.of(
-                "s3SchemaVersion", "1.0",
-                "configurationId", "soal-embedded-trigger",
-                "bucket", Map.of("name", bucket, "ownerIdentity", Map.of("principalId", "SOALLOCAL"),
-                        "arn", "arn:aws:s3:::" + bucket),
-                "object", object));
-        return Json.write(Map.of("Records", List.of(record)));
+        S3EventNotificationRecord record = new S3EventNotificationRecord();
+        record.setEventVersion("2.1");
+        record.setEventSource("aws:s3");
+        record.setAwsRegion(region);
+        record.setEventTime(Instant.now());
+        record.setEventName("ObjectCreated:" + eventName);
+        record.setUserIdentity(new UserIdentity("AWS:SOALLOCAL"));
+        record.setRequestParameters(new RequestParameters("127.0.0.1"));
+        record.setResponseElements(new ResponseElements(UUID.randomUUID().toString(),
+                UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase()));
+        record.setS3(new S3("soal-embedded-trigger",
+                new S3Bucket(bucket, new UserIdentity("SOALLOCAL"), "arn:aws:s3:::" + bucket),
+                new S3Object(encodeKey(key), size, etag == null ? "" : etag.replace("\"", ""), null,
+                        String.format("%016X", SEQUENCER.incrementAndGet())), "1.0"));
+        return new S3EventNotification(List.of(record)).toJson();
     }
 }

@@ -1,6 +1,9 @@
 package dev.soal.router.triggers;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import software.amazon.awssdk.eventnotifications.s3.model.S3;
+import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotification;
+import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotificationRecord;
+import software.amazon.awssdk.eventnotifications.s3.model.S3Object;
 import dev.soal.core.JobRejectedException;
 import dev.soal.core.JobRequest;
 import dev.soal.core.Json;
@@ -42,32 +45,36 @@ public final class S3TriggerHandler {
         this.policies = policies;
     }
 
-    /** Handles an S3 event notification ({@code {"Records": [...]}}); a malformed event is an error. */
+    /**
+     * Handles an S3 event notification ({@code {"Records": [...]}}), read by the AWS SDK's own S3 event model
+     * ({@code s3-event-notifications}); a malformed event is an error.
+     */
     public List<Outcome> handle(String eventJson) {
-        JsonNode event;
+        S3EventNotification event;
         try {
-            event = Json.mapper().readTree(eventJson);
-        } catch (Exception e) {
+            event = S3EventNotification.fromJson(eventJson);
+        } catch (RuntimeException e) {
             throw new SoalException("not an S3 event: the JSON does not parse (" + e.getMessage() + ")", e, false);
         }
-        JsonNode records = event == null ? null : event.get("Records");
-        if (records == null || !records.isArray()) {
+        if (event == null || event.getRecords() == null) {
             throw new SoalException("not an S3 event: no Records array", false);
         }
         List<Outcome> out = new ArrayList<>();
-        for (JsonNode record : records) {
+        for (S3EventNotificationRecord record : event.getRecords()) {
             out.add(handleRecord(record));
         }
         return out;
     }
 
-    private Outcome handleRecord(JsonNode record) {
-        String eventName = record.path("eventName").asText("");
-        String bucket = record.path("s3").path("bucket").path("name").asText(null);
-        String rawKey = record.path("s3").path("object").path("key").asText(null);
+    private Outcome handleRecord(S3EventNotificationRecord record) {
+        String eventName = record.getEventName() == null ? "" : record.getEventName();
+        S3 s3 = record.getS3();
+        String bucket = s3 == null || s3.getBucket() == null ? null : s3.getBucket().getName();
+        String rawKey = s3 == null || s3.getObject() == null ? null : s3.getObject().getKey();
         if (bucket == null || rawKey == null) {
             return skipped("?", "record without s3.bucket.name or s3.object.key");
         }
+        // S3 form-encodes keys ('+' for a space); URLDecoder reads exactly that form
         String key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
         String object = "s3://" + bucket + "/" + key;
         if (!eventName.startsWith("ObjectCreated:")) {
@@ -81,14 +88,14 @@ public final class S3TriggerHandler {
             return skipped(object, "no trigger in the policies matches " + object);
         }
         Policies.Trigger t = trigger.get();
-        JsonNode o = record.path("s3").path("object");
-        String version = firstNonBlank(o.path("versionId").asText(null), o.path("eTag").asText(null),
-                o.path("sequencer").asText(null));
+        S3Object o = s3.getObject();
+        String version = firstNonBlank(o.getVersionId(), o.getETag(), o.getSequencer());
         Map<String, String> tags = new LinkedHashMap<>(t.tags());
         tags.put("trigger", t.name());
         try {
             JobRequest request = new JobRequest(t.script(), t.mainClass(), List.of(object), null, t.arguments(), tags,
-                    "s3:" + bucket + "/" + key + "@" + (version == null ? "-" : version), Json.write(record));
+                    "s3:" + bucket + "/" + key + "@" + (version == null ? "-" : version),
+                    new S3EventNotification(List.of(record)).toJson());
             JobService.Submitted s = jobs.submit(request);
             return new Outcome(object, s.existing() ? Outcome.DUPLICATE : Outcome.SUBMITTED, s.job().id(),
                     s.existing() ? "the event was delivered before; the job exists" : "decided: " + s.job().decision().backend());

@@ -62,11 +62,18 @@ class JobsApiTest {
     }
 
     /** Through the API Gateway proxy shape, and checked against the OpenAPI description. */
+    @SuppressWarnings("unchecked")
     private Map<String, Object> call(Map<String, Object> event) {
-        ApiRequest req = ApiGatewayProxy.request(event);
+        // the event as the runtime interface client hands it to the function: typed, from the wire JSON
+        ApiRequest req = ApiGatewayProxy.request(dev.soal.router.LambdaEvents.read(Json.write(event),
+                com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent.class));
         ApiResponse res = api.handle(req);
         OpenApiContract.check(req, res);
-        return ApiGatewayProxy.response(res);
+        try {
+            return Json.mapper().readValue(dev.soal.router.LambdaEvents.write(ApiGatewayProxy.response(res)), Map.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Map<String, Object> call(String method, String path, Map<String, String> query, String body) {

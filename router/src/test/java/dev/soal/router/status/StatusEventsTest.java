@@ -20,6 +20,9 @@ import dev.soal.router.RecordingBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.soal.router.LambdaEvents;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -66,6 +69,11 @@ class StatusEventsTest {
         return job;
     }
 
+    /** An EventBridge event as the runtime interface client hands it to the function. */
+    private static ScheduledEvent eventBridge(String name) throws Exception {
+        return LambdaEvents.read(fixture(name), ScheduledEvent.class);
+    }
+
     private static String fixture(String name) throws Exception {
         return new String(StatusEventsTest.class.getResourceAsStream("/events/" + name).readAllBytes(), StandardCharsets.UTF_8);
     }
@@ -76,7 +84,7 @@ class StatusEventsTest {
         JobRecord job = submitted(emr, "00f1cbn5g4bb0c01");
         emr.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null, new Cost(0.0123, "1 vCPU-h"));
 
-        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(fixture("eventbridge-emr-serverless-state-change.json"));
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(eventBridge("eventbridge-emr-serverless-state-change.json"));
 
         assertThat(out).singleElement().satisfies(o -> {
             assertThat(o.jobId()).isEqualTo(job.id());
@@ -90,7 +98,7 @@ class StatusEventsTest {
     @Test
     void aGlueStateChangeForARunSoalDidNotStart_isSkipped() throws Exception {
         submitted(glue, "run-x");
-        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(fixture("eventbridge-glue-job-state-change.json"));
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(eventBridge("eventbridge-glue-job-state-change.json"));
         assertThat(out).singleElement().satisfies(o -> {
             assertThat(o.result()).isEqualTo("skipped");
             assertThat(o.detail()).isEqualTo("no SoAL job started this run");
@@ -103,7 +111,7 @@ class StatusEventsTest {
         JobRecord job = submitted(glue, "jr_ca2144d747b45ad412d3c66a1b6934000ade4ec4bf5e2f4e8a1b8e5e6a2a7c1c");
         glue.status = new BackendStatus(JobState.FAILED, "FAILED", "SystemExit: 1");
 
-        new StatusEvents(jobs).handle(fixture("eventbridge-glue-job-state-change.json"));
+        new StatusEvents(jobs).handle(eventBridge("eventbridge-glue-job-state-change.json"));
 
         JobRecord after = jobs.get(job.id());
         assertThat(after.state()).isEqualTo(JobState.FAILED);
@@ -120,7 +128,7 @@ class StatusEventsTest {
         String event = fixture("sqs-lambda-destination-timeout.json").replace("OTHER_JOB_ID", held.id())
                 .replace("JOB_ID", timedOut.id());
 
-        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(event);
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(LambdaEvents.read(event, SQSEvent.class));
 
         assertThat(out).extracting(StatusEvents.Outcome::result).containsExactly("ended", "kept");
         JobRecord t = jobs.get(timedOut.id());
@@ -134,10 +142,11 @@ class StatusEventsTest {
     @Test
     void anEventOfAnotherKind_isAnError_namingIt() {
         jobs = null;
-        assertThatThrownBy(() -> new StatusEvents(null).handle("{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\"}"))
+        assertThatThrownBy(() -> new StatusEvents(null).handle(LambdaEvents.read(
+                "{\"source\":\"aws.s3\",\"detail-type\":\"Object Created\",\"detail\":{}}", ScheduledEvent.class)))
                 .isInstanceOf(SoalException.class)
                 .hasMessage("not a status event SoAL handles: source 'aws.s3', detail-type 'Object Created'");
-        assertThatThrownBy(() -> new StatusEvents(null).handle("[1"))
-                .hasMessageStartingWith("not a status event: the JSON does not parse");
+        assertThatThrownBy(() -> new StatusEvents(null).handle(new SQSEvent()))
+                .hasMessageStartingWith("not an SQS event");
     }
 }
