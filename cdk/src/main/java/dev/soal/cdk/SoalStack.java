@@ -86,7 +86,7 @@ import java.util.Map;
  *   <li>the REST API {@code /jobs}, every method with IAM authorization, POST validated against the
  *   {@code SubmitBody} model of {@code openapi.yaml};</li>
  *   <li>an ObjectCreated notification per trigger in the policies;</li>
- *   <li>an EMR Serverless application (Spark on emr-7.x) and a Glue 5.0 Scala job for the runner jar, each
+ *   <li>an EMR Serverless application (Spark on emr-7.x) and a Glue 5.1 Scala job for the runner jar, each
  *   with its own role;</li>
  *   <li>EventBridge rules for EMR Serverless and Glue state changes, the reconciler's schedule;</li>
  *   <li>log groups with retention, a dashboard and alarms.</li>
@@ -95,7 +95,7 @@ import java.util.Map;
  */
 public final class SoalStack extends Stack {
     public static final String EMR_RELEASE = "emr-7.10.0";
-    public static final String GLUE_VERSION = "5.0";
+    public static final String GLUE_VERSION = "5.1";
     public static final String METRICS_NAMESPACE = "SoAL";
     static final int RUNTIME_TIMEOUT_SECONDS = 900;
     static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
@@ -125,7 +125,9 @@ public final class SoalStack extends Stack {
         Role runtimeRole = Role.Builder.create(this, "RuntimeRole")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("SoAL Spark runtime functions: the allowlisted buckets and the job store").build();
-        allowLogs(runtimeRole, "/aws/lambda/" + config.prefix() + "-runtime-*");
+        for (Policies.MemoryTier tier : policies.lambda().memory()) {
+            allowLogs(runtimeRole, "/aws/lambda/" + config.runtimeFunctionName(tier.memoryMb()));
+        }
         allowJobData(runtimeRole);
         for (Policies.MemoryTier tier : policies.lambda().memory()) {
             runtimeFunctions.add(runtimeFunction(tier.memoryMb(), runtimeRole, failures));
@@ -233,7 +235,9 @@ public final class SoalStack extends Stack {
                 .functionName(name)
                 .description("SoAL Spark runtime, " + memoryMb + " MB tier")
                 .code(DockerImageCode.fromImageAsset(config.runtimeImageContext().toString(),
-                        software.amazon.awscdk.services.lambda.AssetImageCodeProps.builder().file("Dockerfile").build()))
+                        // the functions run on x86_64: build the image for it whatever machine deploys
+                        software.amazon.awscdk.services.lambda.AssetImageCodeProps.builder().file("Dockerfile")
+                                .platform(software.amazon.awscdk.services.ecr.assets.Platform.LINUX_AMD64).build()))
                 .memorySize(memoryMb)
                 .timeout(Duration.seconds(RUNTIME_TIMEOUT_SECONDS))
                 .ephemeralStorageSize(Size.mebibytes(config.ephemeralStorageMb()))
@@ -249,12 +253,20 @@ public final class SoalStack extends Stack {
                                  CfnApplication emr, Role emrRole, CfnJob glue) {
         String functionName = config.prefix() + "-" + name;
         String id = camel(name);
+        // its own role, with its own log group only (no managed policy: Lambda's basic one allows every log group)
+        Role role = Role.Builder.create(this, id + "Role")
+                .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+                .description("SoAL router function " + functionName).build();
+        allowLogs(role, "/aws/lambda/" + functionName);
         Function f = Function.Builder.create(this, id + "Function")
+                .role(role)
                 .functionName(functionName)
                 .description("SoAL router: " + name)
                 .runtime(Runtime.JAVA_21)
                 .code(Code.fromAsset(config.functionsPackage().toString()))
-                .handler(handlerClass + "::handleRequest")
+                // the class alone: the runtime client then reads the event type from RequestHandler<I, O> (with
+                // "::handleRequest" it finds the generic base method and hands over a Map)
+                .handler(handlerClass)
                 .memorySize(1024)
                 .timeout(timeout)
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
@@ -477,8 +489,9 @@ public final class SoalStack extends Stack {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("InvokeTheRuntime")
                 .actions(List.of("lambda:InvokeFunction")).resources(runtimes).build());
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("EmrServerlessRuns")
-                .actions(List.of("emr-serverless:StartJobRun", "emr-serverless:GetJobRun", "emr-serverless:CancelJobRun",
-                        "emr-serverless:ListJobRuns", "emr-serverless:GetApplication"))
+                // TagResource: StartJobRun carries the job's tags
+                .actions(List.of("emr-serverless:StartJobRun", "emr-serverless:TagResource", "emr-serverless:GetJobRun",
+                        "emr-serverless:CancelJobRun", "emr-serverless:ListJobRuns", "emr-serverless:GetApplication"))
                 .resources(List.of(emr.getAttrArn(), emr.getAttrArn() + "/jobruns/*")).build());
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("PassTheEmrServerlessJobRole")
                 .actions(List.of("iam:PassRole")).resources(List.of(emrRole.getRoleArn()))
@@ -495,7 +508,7 @@ public final class SoalStack extends Stack {
     }
 
     private void allowLogs(IRole role, String logGroupPattern) {
-        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("OwnLogs")
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
                 .resources(List.of(arn("logs", "log-group:" + logGroupPattern + ":*"))).build());
     }

@@ -103,7 +103,7 @@ class SoalStackTest {
     void routerFunctions_onJava21WithSnapStart_fromThePackage_withTheirSettings() {
         for (String handler : List.of("ApiFunction", "S3TriggerFunction", "StatusEventFunction", "RuntimeFailureFunction", "ReconcilerFunction")) {
             template.hasResourceProperties("AWS::Lambda::Function", Map.of(
-                    "Handler", "dev.soal.router.aws." + handler + "::handleRequest",
+                    "Handler", "dev.soal.router.aws." + handler,
                     "Runtime", "java21",
                     "SnapStart", Map.of("ApplyOn", "PublishedVersions"),
                     "Environment", Map.of("Variables", Match.objectLike(Map.of(
@@ -161,7 +161,7 @@ class SoalStackTest {
                 "AutoStopConfiguration", Map.of("Enabled", true, "IdleTimeoutMinutes", 15),
                 "MaximumCapacity", Map.of("Cpu", Match.anyValue(), "Memory", Match.anyValue())));
         template.hasResourceProperties("AWS::Glue::Job", Map.of(
-                "GlueVersion", "5.0",
+                "GlueVersion", Match.stringLikeRegexp("5\\.[0-9]+"),
                 "Command", Map.of("Name", "glueetl", "ScriptLocation", Match.anyValue()),
                 "DefaultArguments", Match.objectLike(Map.of("--job-language", "scala", "--class", "SoalGlueEntry",
                         "--extra-jars", Match.anyValue())),
@@ -217,18 +217,15 @@ class SoalStackTest {
                             problems.add("PassRole beyond the cluster roles: " + st);
                         }
                     }
-                    if (st.has("Resource") && st.path("Resource").asText().equals("*") && !actions.contains("sts:AssumeRole")) {
+                    if (st.has("Resource") && st.path("Resource").toString().contains("\"*\"")) {
                         problems.add("resource * in " + st);
                     }
                 }));
             }
         }
-        // managed policies may carry wildcards of their own: only Lambda's basic execution role is allowed
-        resources("AWS::IAM::Role").forEach(r -> r.path("Properties").path("ManagedPolicyArns").forEach(p -> {
-            if (!p.toString().contains("AWSLambdaBasicExecutionRole")) {
-                problems.add("managed policy " + p);
-            }
-        }));
+        // managed policies carry wildcards and "*" resources of their own (even Lambda's basic execution role): none
+        resources("AWS::IAM::Role").forEach(r -> r.path("Properties").path("ManagedPolicyArns").forEach(p ->
+                problems.add("managed policy " + p + " on " + r.path("Properties").path("Description"))));
         assertThat(problems).isEmpty();
         assertThat(json.toString()).contains("iam:PassRole");
     }

@@ -91,7 +91,8 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
 
     /** Glue run settings; {@code executionClass} is STANDARD or FLEX (cheaper, may wait for capacity). */
     public record GluePolicy(String workerType, int numberOfWorkers, int timeoutMinutes, String executionClass) {
-        public static final List<String> WORKER_TYPES = List.of("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X");
+        /** Worker types of a Glue Spark batch job (G.025X is for streaming jobs only). */
+        public static final List<String> WORKER_TYPES = List.of("G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X");
 
         public GluePolicy {
             if (!WORKER_TYPES.contains(workerType)) {
@@ -106,15 +107,18 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
             if (!List.of("STANDARD", "FLEX").contains(executionClass)) {
                 throw new IllegalArgumentException("executionClass must be STANDARD or FLEX, but was '" + executionClass + "'");
             }
+            if (executionClass.equals("FLEX") && !List.of("G.1X", "G.2X").contains(workerType)) {
+                throw new IllegalArgumentException("executionClass FLEX runs on G.1X or G.2X workers only, but workerType was '" + workerType + "'");
+            }
         }
 
         public static GluePolicy ofDefaults() {
             return new GluePolicy("G.1X", 10, 120, "STANDARD");
         }
 
-        /** DPUs per worker, for the cost: G.025X is a quarter DPU, G.1X one, G.2X two, ... */
+        /** DPUs per worker, for the cost: G.1X one, G.2X two, ... */
         public double dpuPerWorker() {
-            return workerType.equals("G.025X") ? 0.25 : Double.parseDouble(workerType.substring(2, workerType.length() - 1));
+            return Double.parseDouble(workerType.substring(2, workerType.length() - 1));
         }
     }
 

@@ -99,6 +99,8 @@ class PolicyLoaderTest {
             "emrServerless: { driverMemory: lots }        | p.yaml:17: emrServerless: memory must look like 16g or 4096m, but was 'lots'",
             "glue: { workerType: G.3X }                   | p.yaml:17: glue: workerType must be one of",
             "glue: { executionClass: CHEAP }              | p.yaml:17: glue: executionClass must be STANDARD or FLEX, but was 'CHEAP'",
+            "glue: { workerType: G.4X, executionClass: FLEX } | p.yaml:17: glue: executionClass FLEX runs on G.1X or G.2X workers only, but workerType was 'G.4X'",
+            "glue: { workerType: G.025X }                 | p.yaml:17: glue: workerType must be one of",
             "glue: { numberOfWorkers: 1 }                 | p.yaml:17: glue: numberOfWorkers must be >= 2",
             "fallback: { glue: glue }                     | p.yaml:17: fallback.glue: must map one cluster backend to another, but was glue -> glue",
             "fallback: { lambda: glue }                   | p.yaml:17: fallback.lambda: must map one cluster backend to another",

@@ -70,7 +70,9 @@ public final class JobService {
     private final S3Uri outputBase;
     private final Clock clock;
     private final MeterRegistry meters;
-    private final String routerId = "router-" + UUID.randomUUID().toString().substring(0, 8);
+    /** This router's name in leases; see {@link #identify}. */
+    private volatile String routerId;
+    private volatile String environment;
     /** Where the next sweep goes on, when the last one did not reach the oldest unfinished jobs. */
     private volatile Instant sweepCursor;
 
@@ -99,8 +101,34 @@ public final class JobService {
     }
 
     /** This router's name in the leases it takes. */
+    /**
+     * Tells the router which execution environment it runs in (Lambda's log stream name, unique per
+     * environment), on every invocation: in a new one it takes a new name. SnapStart restores many environments
+     * from one snapshot of an initialised router; a name made before the snapshot would be shared, and two
+     * routers with one name would each take the other's submit lease for its own.
+     */
+    public void identify(String executionEnvironment) {
+        if (executionEnvironment != null && !executionEnvironment.equals(environment)) {
+            synchronized (this) {
+                if (!executionEnvironment.equals(environment)) {
+                    environment = executionEnvironment;
+                    routerId = "router-" + UUID.randomUUID().toString().substring(0, 8);
+                }
+            }
+        }
+    }
+
     public String routerId() {
-        return routerId;
+        String id = routerId;
+        if (id == null) {
+            synchronized (this) {
+                if (routerId == null) {
+                    routerId = "router-" + UUID.randomUUID().toString().substring(0, 8);
+                }
+                id = routerId;
+            }
+        }
+        return id;
     }
 
     /** The measurement and decision for a request, without recording or running anything. */
@@ -126,7 +154,7 @@ public final class JobService {
                 : request.withOutputUri(outputBase.resolve(id + "/").toString());
         policy.checkAllowed(withOutput);
         JobRecord job = JobRecord.queued(id, withOutput, plan.measurement(), plan.decision(), now).toBuilder()
-                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).submits(1).build();
+                .submitLease(Lease.of(routerId(), now, SUBMIT_LEASE)).submits(1).build();
         JobStore.CreateOutcome created = store.create(job, request.idempotencyKey(), request.fingerprint());
         if (created instanceof JobStore.CreateOutcome.Conflict conflict) {
             throw new IdempotencyConflictException("idempotency key '" + request.idempotencyKey()
@@ -138,7 +166,7 @@ public final class JobService {
         }
         // ours (recorded with our lease: send it at once), or one whose creator died before recording it
         JobRecord recorded = created.job();
-        boolean ours = recorded.submitLease() != null && recorded.submitLease().ownedBy(routerId);
+        boolean ours = recorded.submitLease() != null && recorded.submitLease().ownedBy(routerId());
         return new Submitted(ours ? send(recorded) : send(recorded.id()), false);
     }
 
@@ -151,8 +179,8 @@ public final class JobService {
     private JobRecord send(String jobId) {
         Instant now = clock.instant();
         JobRecord job = update(jobId, j -> needsSubmit(j, now) ? j.toBuilder()
-                .submitLease(Lease.of(routerId, now, SUBMIT_LEASE)).submits(j.submits() + 1).build() : j);
-        if (job.submitLease() == null || !job.submitLease().ownedBy(routerId) || !job.submitLease().liveAt(now)
+                .submitLease(Lease.of(routerId(), now, SUBMIT_LEASE)).submits(j.submits() + 1).build() : j);
+        if (job.submitLease() == null || !job.submitLease().ownedBy(routerId()) || !job.submitLease().liveAt(now)
                 || job.state().isTerminal()) {
             return job; // another router holds it, or there is nothing to send
         }
@@ -197,7 +225,7 @@ public final class JobService {
             meters.counter("soal.jobs.submitted", "backend", job.decision().backend().id()).increment();
             Instant at = clock.instant();
             // a runtime-reported path keeps a lease until the runtime claims the job; a cluster's own states take over
-            Lease until = backend.runtimeReportsProgress() ? Lease.of(routerId, at, backend.startLease()) : null;
+            Lease until = backend.runtimeReportsProgress() ? Lease.of(routerId(), at, backend.startLease()) : null;
             JobRecord accepted = update(jobId, j -> j.toBuilder().backendHandle(a.handle()).submitLease(until)
                     .updatedAt(at).build());
             if (accepted.state() == JobState.CANCELLING) {

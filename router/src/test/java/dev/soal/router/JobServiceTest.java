@@ -55,6 +55,19 @@ class JobServiceTest {
                 S3Uri.parse("s3://soal-output/jobs/"), Clock.systemUTC());
     }
 
+    @Test
+    void eachExecutionEnvironment_namesItsRouterAfresh_evenWhenRestoredFromOneSnapshot() {
+        JobService snapshot = service("identity");
+        String before = snapshot.routerId(); // a name made during INIT, before SnapStart's snapshot
+        snapshot.identify("2026/11/26/[$LATEST]aaaa");
+        String first = snapshot.routerId();
+        snapshot.identify("2026/11/26/[$LATEST]aaaa");
+        assertThat(snapshot.routerId()).as("the same environment keeps its name").isEqualTo(first);
+        snapshot.identify("2026/11/26/[$LATEST]bbbb"); // another environment restored from the same snapshot
+        assertThat(snapshot.routerId()).isNotEqualTo(first).isNotEqualTo(before);
+        assertThat(first).isNotEqualTo(before);
+    }
+
     private static JobRequest request(String input, String key) {
         return new JobRequest("s3://soal-scripts/job.sql", null, List.of(input), null, Map.of("day", "1"), null, key, null);
     }

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What ships to AWS, checked as built: the router functions' package and the runner jar keep to their size
- * budgets and carry only what they run, and the API function runs from the package's own contents (not
+ * budgets and carry only what they run, and the API, S3 trigger and status functions run from the package's own contents (not
  * this build's classpath) in a Lambda environment of its own, against the embedded S3 and a WireMock Lambda
  * control plane.
  */
@@ -78,7 +78,7 @@ class PackagesIT {
     }
 
     @Test
-    void theApiFunction_runsFromThePackagesOwnContents() throws Exception {
+    void theRouterFunctions_runFromThePackagesOwnContents_apiTriggerAndStatus() throws Exception {
         Path home = Files.createTempDirectory("soal-package");
         Path unpacked = unzip(FUNCTIONS, home.resolve("function"));
         WireMockServer wire = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -92,6 +92,8 @@ class PackagesIT {
                 s3.createBucket(r -> r.bucket(b));
             }
             s3.putObject(r -> r.bucket("soal-scripts").key("job.sql"), RequestBody.fromString("SELECT 1"));
+            // the default policies' trigger runs this script on what lands under incoming/listings/
+            s3.putObject(r -> r.bucket("soal-scripts").key("neighbourhood_stats.sql"), RequestBody.fromString("SELECT 1"));
             s3.putObject(r -> r.bucket("soal-data").key("small.csv"), RequestBody.fromString("a,b\n1,2\n"));
 
             // what the stack sets on the function; the endpoints are the SDK's own standard settings
@@ -112,7 +114,7 @@ class PackagesIT {
                     LocalLambdaService.Settings.defaults(), home.resolve("lambda"), LambdaSandbox.detect(), logs::add, logs::add);
             try {
                 lambda.register(new LocalLambdaService.Function("soal-api", 1024, Duration.ofSeconds(60),
-                        "dev.soal.router.aws.ApiFunction::handleRequest"));
+                        "dev.soal.router.aws.ApiFunction"));
 
                 JsonNode created = call(lambda, event("POST", "/jobs", null, Json.write(Map.of(
                         "script", "s3://soal-scripts/job.sql", "inputs", List.of("s3://soal-data/small.csv")))), logs);
@@ -129,6 +131,29 @@ class PackagesIT {
                 assertThat(wire.findAll(postRequestedFor(urlMatching("/2015-03-31/functions/soal-runtime-[0-9]+/invocations"))))
                         .as("the runtime function was invoked through the Lambda API").hasSize(1);
                 assertThat(s3.listObjectsV2(r -> r.bucket("soal-jobs")).contents()).anyMatch(o -> o.key().contains(id));
+
+                // the S3 trigger (a stream handler reading S3's JSON with the SDK's event model), from the same package
+                lambda.register(new LocalLambdaService.Function("soal-s3-trigger", 1024, Duration.ofSeconds(60),
+                        "dev.soal.router.aws.S3TriggerFunction"));
+                s3.putObject(r -> r.bucket("soal-data").key("incoming/listings/day 1.csv"), RequestBody.fromString("a,b\n1,2\n"));
+                LocalLambdaService.Result dropped = lambda.invoke("soal-s3-trigger", dev.soal.router.triggers.S3EventNotifications
+                        .objectCreated("us-east-1", "soal-data", "incoming/listings/day 1.csv", 8, "etag1", "Put"), false)
+                        .result().get(2, TimeUnit.MINUTES);
+                assertThat(dropped.failed()).as(dropped.payload() + "\n" + String.join("\n", logs)).isFalse();
+                JsonNode record = Json.mapper().readTree(dropped.payload()).path("records").path(0);
+                assertThat(record.path("object").asText()).isEqualTo("s3://soal-data/incoming/listings/day 1.csv");
+                assertThat(record.path("result").asText()).as(record.toString()).isEqualTo("submitted");
+
+                // the status function, with an EventBridge event typed by the runtime client (a Glue run SoAL did not start)
+                lambda.register(new LocalLambdaService.Function("soal-status", 1024, Duration.ofSeconds(60),
+                        "dev.soal.router.aws.StatusEventFunction"));
+                String glueEvent = "{\"version\":\"0\",\"id\":\"a1\",\"detail-type\":\"Glue Job State Change\",\"source\":\"aws.glue\","
+                        + "\"account\":\"123456789012\",\"time\":\"2026-11-26T03:00:00Z\",\"region\":\"us-east-1\",\"resources\":[],"
+                        + "\"detail\":{\"jobName\":\"other-job\",\"severity\":\"INFO\",\"state\":\"SUCCEEDED\",\"jobRunId\":\"jr_1\",\"message\":\"ok\"}}";
+                LocalLambdaService.Result status = lambda.invoke("soal-status", glueEvent, false).result().get(2, TimeUnit.MINUTES);
+                assertThat(status.failed()).as(status.payload() + "\n" + String.join("\n", logs)).isFalse();
+                assertThat(Json.mapper().readTree(status.payload()).path("outcomes").path(0).path("detail").asText())
+                        .isEqualTo("no SoAL job started this run");
             } finally {
                 lambda.close();
             }

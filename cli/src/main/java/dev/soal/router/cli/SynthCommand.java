@@ -41,6 +41,10 @@ final class SynthCommand implements Callable<Integer> {
         try {
             Path template = SoalApp.synth(EmbeddedOptions.root(), dir, policy, context);
             System.err.println("wrote " + template.toAbsolutePath().normalize());
+            if (policy == null && System.getenv("CDK_CONTEXT_JSON") == null) {
+                System.err.println("note: the buckets are the example policies' names (soal-scripts, soal-data, soal-output, soal-jobs); "
+                        + "bucket names are global, so before deploying give yours with --policy and --jobs-bucket (README: Deploy to AWS)");
+            }
             return 0;
         } catch (IllegalArgumentException | IllegalStateException | dev.soal.core.SoalException e) {
             System.err.println("soal synth: " + e.getMessage());

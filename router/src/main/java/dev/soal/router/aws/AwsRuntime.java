@@ -30,6 +30,16 @@ public record AwsRuntime(JobService jobs, Policies policies, MeterRegistry meter
         return instance;
     }
 
+    /**
+     * Before each invocation: the router learns its execution environment from Lambda's context (see
+     * {@link JobService#identify}); the environment variables cannot tell, SnapStart restores them as they were.
+     */
+    static synchronized void identify(com.amazonaws.services.lambda.runtime.Context context) {
+        if (instance != null && context != null) {
+            instance.jobs().identify(context.getLogStreamName());
+        }
+    }
+
     public S3TriggerHandler s3Trigger() {
         return new S3TriggerHandler(jobs, policies);
     }

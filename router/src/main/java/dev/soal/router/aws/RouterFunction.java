@@ -17,6 +17,7 @@ public abstract class RouterFunction<I, O> implements RequestHandler<I, O> {
 
     @Override
     public final O handleRequest(I event, Context context) {
+        AwsRuntime.identify(context);
         try {
             return handle(event);
         } finally {

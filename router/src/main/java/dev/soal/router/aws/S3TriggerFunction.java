@@ -33,6 +33,7 @@ public final class S3TriggerFunction implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream event, OutputStream result, Context context) throws IOException {
+        AwsRuntime.identify(context);
         try {
             List<S3TriggerHandler.Outcome> outcomes = handler.handle(new String(event.readAllBytes(), StandardCharsets.UTF_8));
             result.write(Json.write(Map.of("records", outcomes)).getBytes(StandardCharsets.UTF_8));
