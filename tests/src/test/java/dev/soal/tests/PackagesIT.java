@@ -40,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What ships to AWS, checked as built: the router functions' package and the runner jar keep to their size
  * budgets and carry only what they run, and the API, S3 trigger and status functions run from the package's own contents (not
- * this build's classpath) in a Lambda environment of its own, against the embedded S3 and a WireMock Lambda
- * control plane.
+ * this build's classpath) in a Lambda environment of its own, against the embedded S3 and WireMock's Lambda
+ * and EMR Serverless control planes.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PackagesIT {
@@ -85,6 +85,11 @@ class PackagesIT {
         wire.start();
         wire.stubFor(post(urlMatching("/2015-03-31/functions/soal-runtime-[0-9]+/invocations"))
                 .willReturn(aResponse().withStatus(202).withHeader("x-amzn-RequestId", "4f6a1d9e-0000-4000-8000-000000000001")));
+        // EMR Serverless StartJobRun, answered as the service model shapes it
+        wire.stubFor(post(urlMatching("/applications/00fsoalapp/jobruns"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"applicationId\":\"00fsoalapp\",\"jobRunId\":\"00frun0001\","
+                                + "\"arn\":\"arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fsoalapp/jobruns/00frun0001\"}")));
         EmbeddedS3 server = EmbeddedS3.start(home.resolve("s3"));
         List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (S3Client s3 = S3Clients.create(server.settings())) {
@@ -95,11 +100,17 @@ class PackagesIT {
             // the default policies' trigger runs this script on what lands under incoming/listings/
             s3.putObject(r -> r.bucket("soal-scripts").key("neighbourhood_stats.sql"), RequestBody.fromString("SELECT 1"));
             s3.putObject(r -> r.bucket("soal-data").key("small.csv"), RequestBody.fromString("a,b\n1,2\n"));
+            // the default policies send what is under nightly/ to EMR Serverless, whatever its size
+            s3.putObject(r -> r.bucket("soal-data").key("nightly/big.csv"), RequestBody.fromString("a,b\n1,2\n"));
 
             // what the stack sets on the function; the endpoints are the SDK's own standard settings
             Map<String, String> env = new LinkedHashMap<>(server.settings().toEnvironment());
             env.put("AWS_REGION", "us-east-1");
             env.put("AWS_ENDPOINT_URL_LAMBDA", wire.baseUrl());
+            env.put("AWS_ENDPOINT_URL_EMR_SERVERLESS", wire.baseUrl());
+            env.put("SOAL_EMR_APPLICATION_ID", "00fsoalapp");
+            env.put("SOAL_EMR_EXECUTION_ROLE_ARN", "arn:aws:iam::123456789012:role/soal-emr");
+            env.put("SOAL_RUNNER_JAR_URI", "s3://soal-artifacts/soal-runner.jar");
             env.put("SOAL_JOB_STORE", "s3://soal-jobs/");
             env.put("SOAL_OUTPUT_BASE", "s3://soal-output/jobs/");
             env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
@@ -131,6 +142,14 @@ class PackagesIT {
                 assertThat(wire.findAll(postRequestedFor(urlMatching("/2015-03-31/functions/soal-runtime-[0-9]+/invocations"))))
                         .as("the runtime function was invoked through the Lambda API").hasSize(1);
                 assertThat(s3.listObjectsV2(r -> r.bucket("soal-jobs")).contents()).anyMatch(o -> o.key().contains(id));
+
+                JsonNode nightly = call(lambda, event("POST", "/jobs", null, Json.write(Map.of(
+                        "script", "s3://soal-scripts/job.sql", "inputs", List.of("s3://soal-data/nightly/big.csv")))), logs);
+                assertThat(nightly.path("statusCode").asInt()).as(nightly.toString()).isEqualTo(202);
+                assertThat(Json.mapper().readTree(nightly.path("body").asText()).path("backend").asText()).isEqualTo("emr-serverless");
+                assertThat(wire.findAll(postRequestedFor(urlMatching("/applications/00fsoalapp/jobruns"))))
+                        .as("StartJobRun through the EMR Serverless API").singleElement()
+                        .satisfies(r -> assertThat(r.getBodyAsString()).contains("s3://soal-artifacts/soal-runner.jar"));
 
                 // the S3 trigger (a stream handler reading S3's JSON with the SDK's event model), from the same package
                 lambda.register(new LocalLambdaService.Function("soal-s3-trigger", 1024, Duration.ofSeconds(60),

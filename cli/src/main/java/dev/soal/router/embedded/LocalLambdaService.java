@@ -849,9 +849,12 @@ public final class LocalLambdaService implements AutoCloseable {
                 }
                 q.clear();
             }
+        }
+        // the environments go first: woken while alive, their runtime client would find its API gone and print why
+        processes.parallelStream().forEach(p -> kill(p, false));
+        synchronized (this) {
             notifyAll();
         }
-        processes.parallelStream().forEach(p -> kill(p, false));
         watchdog.shutdownNow();
         invokeApi.stop(0);
         http.shutdownNow();
