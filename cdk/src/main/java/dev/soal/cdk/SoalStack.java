@@ -94,7 +94,7 @@ import java.util.Map;
  * IAM: no wildcard action; every statement names the stack's buckets, functions, application or job.
  */
 public final class SoalStack extends Stack {
-    public static final String EMR_RELEASE = "emr-7.10.0";
+    public static final String EMR_RELEASE = "emr-7.12.0";
     public static final String GLUE_VERSION = "5.1";
     public static final String METRICS_NAMESPACE = "SoAL";
     static final int RUNTIME_TIMEOUT_SECONDS = 900;
@@ -303,6 +303,8 @@ public final class SoalStack extends Stack {
         args.put("--class", "SoalGlueEntry");
         args.put("--extra-jars", runnerJar.getS3ObjectUrl());
         args.put("--enable-continuous-cloudwatch-log", "true");
+        // Iceberg 1.10.0 and Delta 3.3.2, the versions the runtime image carries (docs/tables.md)
+        args.put("--datalake-formats", "iceberg,delta");
         return CfnJob.Builder.create(this, "GlueJob")
                 .name(config.prefix() + "-runner")
                 .description("SoAL's runner on Glue: one run per job")

@@ -34,6 +34,7 @@ public final class RunnerMain {
         if (config.s3().endpoint() != null) {
             SparkSettings.s3a(config.s3()).forEach(builder::config);
         }
+        SparkSettings.tables(config.tables()).forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         String where = "cluster " + spark.sparkContext().master();
         if (reporter.claim(where) != dev.soal.core.RuntimeAttempts.Claim.RUN) {

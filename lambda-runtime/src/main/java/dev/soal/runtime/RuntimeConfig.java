@@ -1,6 +1,7 @@
 package dev.soal.runtime;
 
 import dev.soal.adapters.s3.S3Settings;
+import dev.soal.adapters.tables.TableSettings;
 import dev.soal.core.S3Uri;
 
 import java.nio.file.Path;
@@ -12,8 +13,9 @@ import java.util.Map;
  * @param jobStore where jobs are reported ({@code SOAL_JOB_STORE}, e.g. {@code s3://my-soal-jobs/}); null: nowhere
  * @param memoryMb the function's memory ({@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE}, set by Lambda)
  * @param tmp      the writable directory ({@code SOAL_TMP_DIR}, default {@code /tmp}, the only one Lambda allows)
+ * @param tables   the {@code soal} Iceberg catalog ({@code SOAL_CATALOG}, {@code SOAL_WAREHOUSE})
  */
-public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3) {
+public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables) {
     public static final String JOB_STORE_ENV = "SOAL_JOB_STORE";
     public static final String TMP_ENV = "SOAL_TMP_DIR";
     public static final String MEMORY_ENV = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
@@ -29,6 +31,6 @@ public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s
             throw new IllegalArgumentException(MEMORY_ENV + " must be a number of MB, but was '" + memory + "'");
         }
         return new RuntimeConfig(store == null || store.isBlank() ? null : S3Uri.parse(store), mb,
-                Path.of(env.getOrDefault(TMP_ENV, "/tmp")), S3Settings.fromEnvironment(env));
+                Path.of(env.getOrDefault(TMP_ENV, "/tmp")), S3Settings.fromEnvironment(env), TableSettings.fromEnvironment(env));
     }
 }

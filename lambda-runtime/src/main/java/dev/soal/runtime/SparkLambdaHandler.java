@@ -294,6 +294,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             SparkSession.Builder b = SparkSession.builder();
             SparkSettings.lambda(cores, config.tmp()).forEach(b::config);
             SparkSettings.s3a(config.s3()).forEach(b::config);
+            SparkSettings.tables(config.tables()).forEach(b::config);
             warm = b.getOrCreate();
             baseJars = warm.sparkContext().listJars().size() + warm.sparkContext().listFiles().size();
             System.out.printf("spark session local[%d] started in %d ms (cold start)%n", cores, (System.nanoTime() - t0) / 1_000_000);

@@ -1,6 +1,7 @@
 package dev.soal.runtime;
 
 import dev.soal.adapters.s3.S3Settings;
+import dev.soal.adapters.tables.TableSettings;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -44,6 +45,60 @@ public final class SparkSettings {
         c.put("spark.hadoop.fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
         c.put("spark.sql.catalogImplementation", "in-memory");
         return c;
+    }
+
+    static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
+    static final String ICEBERG_EXTENSION = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions";
+
+    /**
+     * Tables, the same on every path: Delta and Iceberg's SQL (each where its classes are on the classpath;
+     * Delta's extension first, or {@code UPDATE} on a Delta path fails with a {@code MatchError}), Delta's
+     * catalog as the session catalog (for {@code delta.`path`}), and the Iceberg catalog {@code soal}: the Glue
+     * Data Catalog in AWS, a JDBC catalog elsewhere, its warehouse on S3.
+     */
+    public static Map<String, String> tables(TableSettings t) {
+        Map<String, String> c = new LinkedHashMap<>();
+        java.util.List<String> extensions = new java.util.ArrayList<>();
+        if (present(DELTA_EXTENSION)) {
+            extensions.add(DELTA_EXTENSION);
+            c.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        }
+        if (present(ICEBERG_EXTENSION)) {
+            extensions.add(ICEBERG_EXTENSION);
+        }
+        if (!extensions.isEmpty()) {
+            c.put("spark.sql.extensions", String.join(",", extensions));
+        }
+        if (t.catalog() != null) {
+            String soal = "spark.sql.catalog." + CATALOG;
+            c.put(soal, "org.apache.iceberg.spark.SparkCatalog");
+            c.put(soal + ".warehouse", t.warehouse());
+            if (t.catalog().equals(TableSettings.GLUE)) {
+                c.put(soal + ".catalog-impl", "org.apache.iceberg.aws.glue.GlueCatalog");
+                c.put(soal + ".io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+            } else {
+                c.put(soal + ".catalog-impl", "org.apache.iceberg.jdbc.JdbcCatalog");
+                c.put(soal + ".uri", t.catalog());
+                c.put(soal + ".jdbc.user", "soal");
+                c.put(soal + ".jdbc.password", "soal");
+                c.put(soal + ".jdbc.schema-version", "V1");
+                // the tables' files through Hadoop's S3A, with the settings s3a() gives every path
+                c.put(soal + ".io-impl", "org.apache.iceberg.hadoop.HadoopFileIO");
+            }
+        }
+        return c;
+    }
+
+    /** The Iceberg catalog every script names its tables in: {@code soal.<namespace>.<table>}. */
+    public static final String CATALOG = "soal";
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, SparkSettings.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**

@@ -96,6 +96,39 @@ class ExampleOnBothPathsIT {
     }
 
     @Test
+    void icebergAndDeltaTables_onBothPaths_withTheSameRows() throws Exception {
+        Path csv = home.resolve("one.csv");
+        Files.writeString(csv, "a\n1\n");
+        String input = stack.upload(csv, EmbeddedStack.DATA, "tables/one.csv");
+        String script = stack.upload(Path.of(getClass().getResource("/tables/tables.sql").toURI()), EmbeddedStack.SCRIPTS,
+                "tables.sql");
+
+        JobRecord small = run(new JobRequest(script, null, List.of(input), null, Map.of("ns", "on_lambda"), null, null, null));
+        JobRecord large = run(new JobRequest(script, null, List.of(input), null, Map.of("ns", "on_cluster"),
+                Map.of("path", "cluster"), null, null));
+
+        assertThat(small.decision().backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(small.state()).as(small.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
+        // id, Iceberg price (merged: 2 -> 25, 4 inserted, 1 deleted), Delta price (4 doubled by UPDATE),
+        // rows at the Iceberg tag 'first' (3), the Delta table's largest price at version 0 (40)
+        List<String> expected = List.of("2,25.0,25.0,3,40.0", "3,30.0,30.0,3,40.0", "4,40.0,80.0,3,40.0");
+        assertThat(csvRows(small.request().outputUri())).isEqualTo(expected);
+        assertThat(csvRows(large.request().outputUri())).isEqualTo(expected);
+    }
+
+    /** Every row of a CSV output folder (any number of part files), sorted. */
+    private static List<String> csvRows(String outputUri) {
+        String bucket = outputUri.substring(5, outputUri.indexOf('/', 5));
+        String prefix = outputUri.substring(outputUri.indexOf('/', 5) + 1);
+        return stack.s3().listObjectsV2(r -> r.bucket(bucket).prefix(prefix)).contents().stream()
+                .filter(o -> o.key().endsWith(".csv"))
+                .flatMap(o -> stack.s3().getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asUtf8String().lines())
+                .filter(l -> !l.isBlank()).sorted().toList();
+    }
+
+    @Test
     void badSql_endsFailed_withTheReason_andAMissingScriptIsRefused() throws Exception {
         Path csv = home.resolve("tiny.csv");
         ListingsGenerator.write(csv, 10 * 1024, 1);

@@ -11,6 +11,7 @@ import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.adapters.standalone.StandaloneBackend;
 import dev.soal.adapters.standalone.StandaloneCluster;
+import dev.soal.adapters.tables.TableSettings;
 import dev.soal.core.Backend;
 import dev.soal.core.JobBackend;
 import dev.soal.core.S3Uri;
@@ -65,6 +66,8 @@ public final class EmbeddedStack implements AutoCloseable {
     private final LocalLambdaService lambdaService;
     private final LambdaClient lambdaClient;
     private StandaloneCluster cluster;
+    private final CatalogServer catalogServer;
+    private final TableSettings tables;
 
     /**
      * How a stack starts.
@@ -95,6 +98,11 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         String store = "s3://" + JOBS + "/";
         S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
+        // the soal Iceberg catalog: a JDBC catalog on an H2 server in the stack's home, whose commits are atomic
+        // across the runtimes' processes; a stack that joins another's S3 has no catalog of its own
+        this.catalogServer = s3Server == null || options.simulatedRuns() != null ? null : CatalogServer.start(home.resolve("catalog"));
+        this.tables = catalogServer == null ? TableSettings.none()
+                : new TableSettings(catalogServer.jdbcUrl(), "s3://" + DATA + "/warehouse/");
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
         JobService[] service = new JobService[1];
         if (options.simulatedRuns() != null) {
@@ -106,7 +114,7 @@ public final class EmbeddedStack implements AutoCloseable {
         } else {
             LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
             // a failed invocation's destination record reaches the status handler as SQS would deliver it
-            this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store), options.lambda(),
+            this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables), options.lambda(),
                     workDir.resolve("lambda"), LambdaSandbox.detect(), output,
                     record -> new StatusEvents(service[0]).handle(LocalLambdaService.asSqsEvent(record, options.lambda().region())));
             for (Policies.MemoryTier tier : policies.lambda().memory()) {
@@ -119,7 +127,7 @@ public final class EmbeddedStack implements AutoCloseable {
             backends.put(Backend.LAMBDA, new LambdaBackend(lambdaClient, new LambdaBackend.Config(RUNTIME_FUNCTION,
                     RUNTIME_TIMEOUT, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
                     new SimpleMeterRegistry()), Clock.systemUTC()));
-            backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, store,
+            backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, tables, store,
                     workDir, processes, output, CLUSTER_JOB_TIMEOUT));
         }
         this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
@@ -131,6 +139,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** What every runtime environment runs: the image's classpath and options, and the stack's settings. */
     public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store) {
+        return lambdaRuntime(artifacts, s3, store, TableSettings.none());
+    }
+
+    /** The same, with the {@code soal} Iceberg catalog. */
+    public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store, TableSettings tables) {
         List<String> options = new java.util.ArrayList<>(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
         options.addAll(RuntimeArtifacts.LAMBDA_JAVA_OPTIONS);
         options.add("-Dlog4j2.configurationFile=" + artifacts.sparkHome().resolve("conf").resolve("log4j2.properties").toUri());
@@ -140,6 +153,7 @@ public final class EmbeddedStack implements AutoCloseable {
             options.add("-Xlog:cds+dynamic=off");
         }
         Map<String, String> env = new java.util.LinkedHashMap<>(s3.toEnvironment());
+        env.putAll(tables.toEnvironment());
         env.put("SOAL_JOB_STORE", store);
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
         // the runtime's own switches, and JVM options as a function's JAVA_TOOL_OPTIONS would carry them in AWS
@@ -229,6 +243,9 @@ public final class EmbeddedStack implements AutoCloseable {
             lambdaService.close();
         }
         measurer.close();
+        if (catalogServer != null) {
+            catalogServer.close();
+        }
         s3.close();
         if (s3Server != null) {
             s3Server.close();

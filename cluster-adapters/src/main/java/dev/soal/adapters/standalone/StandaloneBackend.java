@@ -3,6 +3,7 @@ package dev.soal.adapters.standalone;
 import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Settings;
+import dev.soal.adapters.tables.TableSettings;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.JobBackend;
@@ -29,6 +30,7 @@ public final class StandaloneBackend implements JobBackend {
 
     private final Supplier<StandaloneCluster> cluster;
     private final S3Settings s3;
+    private final TableSettings tables;
     private final String jobStore;
     private final Path workDir;
     private final LocalProcesses processes;
@@ -36,10 +38,11 @@ public final class StandaloneBackend implements JobBackend {
     private final Duration timeout;
 
     /** {@code cluster} is asked for on first submit, so a router that never needs it never starts it. */
-    public StandaloneBackend(Supplier<StandaloneCluster> cluster, S3Settings s3, String jobStore, Path workDir,
+    public StandaloneBackend(Supplier<StandaloneCluster> cluster, S3Settings s3, TableSettings tables, String jobStore, Path workDir,
                              LocalProcesses processes, Consumer<String> output, Duration timeout) {
         this.cluster = cluster;
         this.s3 = s3;
+        this.tables = tables;
         this.jobStore = jobStore;
         this.workDir = workDir;
         this.processes = processes;
@@ -81,6 +84,7 @@ public final class StandaloneBackend implements JobBackend {
         cmd.addAll(RunnerArgs.of(job, jobStore).toArgs());
         Map<String, String> env = new LinkedHashMap<>(StandaloneCluster.sparkEnvironment(a));
         env.putAll(s3.toEnvironment());
+        env.putAll(tables.toEnvironment());
         env.put("SOAL_TMP_DIR", workDir.resolve("standalone").resolve(job.id()).resolve("tmp").toString());
         processes.start(job.id(), cmd, env, workDir.resolve("standalone").resolve(job.id()).resolve("driver.log"),
                 timeout, output);
