@@ -206,13 +206,16 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     }
 
     /**
-     * What {@code /tmp} must keep between jobs: the live context's folder, and the folders of this JVM's own
+     * What {@code /tmp} must keep between jobs: the live context's folders (Spark's, S3A's), and the folders of this JVM's own
      * classpath when it lies under {@code /tmp} (the local sandbox shows a checkout in a temporary folder there).
      */
     static java.util.Set<String> keptInTmp(Path tmp, String classpath, boolean liveContext) {
         java.util.Set<String> keep = new java.util.HashSet<>();
         if (liveContext) {
             keep.add("spark-local");
+            // S3A's buffer folder: its file system looks its local folder up once and fails its next write
+            // ("Could not find any valid local directory") if the folder is gone; its blocks are deleted once uploaded
+            keep.add("s3a");
         }
         Path root = tmp.toAbsolutePath().normalize();
         for (String entry : classpath == null ? new String[0] : classpath.split(java.io.File.pathSeparator)) {

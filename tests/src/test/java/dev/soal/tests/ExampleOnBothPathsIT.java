@@ -118,6 +118,42 @@ class ExampleOnBothPathsIT {
         assertThat(csvRows(large.request().outputUri())).isEqualTo(expected);
     }
 
+    @Test
+    void twoWritersCommittingToOneIcebergTableAtOnce_loseNoRow() throws Exception {
+        Path csv = home.resolve("one-more.csv");
+        Files.writeString(csv, "a\n1\n");
+        String input = stack.upload(csv, EmbeddedStack.DATA, "tables/one-more.csv");
+        String create = stack.upload(Path.of(getClass().getResource("/tables/create.sql").toURI()), EmbeddedStack.SCRIPTS, "create.sql");
+        String append = stack.upload(Path.of(getClass().getResource("/tables/append.sql").toURI()), EmbeddedStack.SCRIPTS, "append.sql");
+        String count = stack.upload(Path.of(getClass().getResource("/tables/count.sql").toURI()), EmbeddedStack.SCRIPTS, "count.sql");
+        assertThat(run(new JobRequest(create, null, List.of(input), null, Map.of("ns", "writers"), null, null, null)).state())
+                .isEqualTo(JobState.SUCCEEDED);
+
+        // two jobs, each in its own process (one Lambda environment, one standalone driver), commit at once
+        JobService jobs = stack.jobs();
+        JobRecord a = jobs.submit(new JobRequest(append, null, List.of(input), null, Map.of("ns", "writers", "writer", "a"),
+                null, null, null)).job();
+        JobRecord b = jobs.submit(new JobRequest(append, null, List.of(input), null, Map.of("ns", "writers", "writer", "b"),
+                Map.of("path", "cluster"), null, null)).job();
+        a = awaitEnd(a);
+        b = awaitEnd(b);
+        assertThat(a.state()).as(a.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(b.state()).as(b.message()).isEqualTo(JobState.SUCCEEDED);
+
+        JobRecord counted = run(new JobRequest(count, null, List.of(input), null, Map.of("ns", "writers"), null, null, null));
+        assertThat(counted.state()).as(counted.message()).isEqualTo(JobState.SUCCEEDED);
+        // every row of both writers, in two commits after the empty table's creation
+        assertThat(csvRows(counted.request().outputUri())).containsExactly("a,1000,2", "b,1000,2");
+    }
+
+    private static JobRecord awaitEnd(JobRecord job) throws InterruptedException {
+        while (!job.state().isTerminal()) {
+            Thread.sleep(250);
+            job = stack.jobs().refresh(job.id());
+        }
+        return job;
+    }
+
     /** Every row of a CSV output folder (any number of part files), sorted. */
     private static List<String> csvRows(String outputUri) {
         String bucket = outputUri.substring(5, outputUri.indexOf('/', 5));
