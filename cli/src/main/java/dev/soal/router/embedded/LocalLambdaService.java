@@ -213,7 +213,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final HttpServer invokeApi;
     private final ExecutorService http;
     private final ScheduledExecutorService watchdog;
-    private boolean closed;
+    private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
 
     private LocalLambdaService(Runtime runtime, Settings settings, Path workDir, LambdaSandbox sandbox,
@@ -352,8 +352,13 @@ public final class LocalLambdaService implements AutoCloseable {
             env.process = pb.start();
             Process p = env.process;
             String prefix = "[" + f.name() + " " + env.id + "] ";
+            // once the service closes, what a stopping environment prints goes to its environment.log only
             Thread pump = new Thread(() -> LocalProcesses.pump(p.getInputStream(), env.dir.resolve("environment.log"),
-                    line -> logs.accept(prefix + line)), "soal-lambda-log-" + env.id);
+                    line -> {
+                        if (!closed) {
+                            logs.accept(prefix + line);
+                        }
+                    }), "soal-lambda-log-" + env.id);
             pump.setDaemon(true);
             pump.start();
             p.onExit().thenRun(() -> exited(env));
