@@ -44,7 +44,6 @@ import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.DockerImageCode;
 import software.amazon.awscdk.services.lambda.DockerImageFunction;
 import software.amazon.awscdk.services.lambda.Function;
-import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.lambda.LayerVersion;
 import software.amazon.awscdk.services.lambda.Permission;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -104,6 +103,8 @@ public final class SoalStack extends Stack {
     private final SoalStackConfig config;
     private final Map<String, Bucket> buckets = new LinkedHashMap<>();
     private final List<Function> runtimeFunctions = new ArrayList<>();
+    /** Each bucket's Lambda notifications so far: a bucket with several triggers gets them all. */
+    private final Map<String, List<Object>> notifications = new LinkedHashMap<>();
 
     public SoalStack(Construct scope, String id, StackProps props, SoalStackConfig config) {
         super(scope, id, props);
@@ -178,7 +179,7 @@ public final class SoalStack extends Stack {
         Alias reconciler = routerFunction("reconciler", "dev.soal.router.aws.ReconcilerFunction", Duration.minutes(5), env, policyLayer, emr, emrRole, glue);
         Alias runtimeFailures = routerFunction("runtime-failures", "dev.soal.router.aws.RuntimeFailureFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
 
-        restApi(api);
+        String restApiUrl = restApi(api);
         for (Policies.Trigger t : policies.triggers()) {
             notification(t, trigger);
         }
@@ -208,8 +209,6 @@ public final class SoalStack extends Stack {
         CfnOutput.Builder.create(this, "EmrServerlessApplicationId").value(emr.getAttrApplicationId()).build();
         CfnOutput.Builder.create(this, "GlueJobName").value(glue.getRef()).build();
     }
-
-    private String restApiUrl;
 
     private Bucket bucket(String name) {
         Bucket.Builder b = Bucket.Builder.create(this, "Bucket-" + name)
@@ -321,7 +320,8 @@ public final class SoalStack extends Stack {
                 .build();
     }
 
-    private void restApi(Alias api) {
+    /** The REST API; answers its URL. */
+    private String restApi(Alias api) {
         RestApi rest = RestApi.Builder.create(this, "JobsApi")
                 .restApiName(config.prefix() + "-jobs")
                 .description("SoAL jobs API (openapi.yaml): IAM-signed requests only")
@@ -347,7 +347,7 @@ public final class SoalStack extends Stack {
         Resource job = jobs.addResource("{id}");
         job.addMethod("GET", integration, iam);
         job.addMethod("DELETE", integration, iam);
-        restApiUrl = rest.getUrl();
+        return rest.getUrl();
     }
 
     /**
@@ -388,8 +388,6 @@ public final class SoalStack extends Stack {
         cfn.setNotificationConfiguration(CfnBucket.NotificationConfigurationProperty.builder()
                 .lambdaConfigurations(configurations).build());
     }
-
-    private final Map<String, List<Object>> notifications = new LinkedHashMap<>();
 
     private void observability(Queue failures) {
         List<IMetric> finished = new ArrayList<>();
@@ -563,9 +561,5 @@ public final class SoalStack extends Stack {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the Glue job's script", e);
         }
-    }
-
-    public IFunction runtimeFunction(int index) {
-        return runtimeFunctions.get(index);
     }
 }

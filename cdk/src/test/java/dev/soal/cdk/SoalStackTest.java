@@ -92,11 +92,8 @@ class SoalStackTest {
         // the runtime-failures function reads that queue
         template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
                 "EventSourceArn", Map.of("Fn::GetAtt", List.of(queue.asString(), "Arn"))));
-        // the image is built from lambda-runtime/Dockerfile
-        JsonNode assets = json.path("Metadata");
-        assertThat(template.toJSON().toString()).isNotEmpty();
+        // the image is an asset the deploy builds and pushes (from lambda-runtime/Dockerfile)
         assertThat(images.get(0).path("Properties").path("Code").path("ImageUri").toString()).contains("container-assets");
-        assertThat(assets).isNotNull();
     }
 
     @Test

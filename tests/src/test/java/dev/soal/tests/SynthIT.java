@@ -54,7 +54,13 @@ class SynthIT {
             }
         });
         assertThat(runtimes).containsExactlyInAnyOrder("soal-runtime-1024", "soal-runtime-2048", "soal-runtime-4096");
-        assertThat(out.resolve("cdk.out/SoAL.assets.json")).exists();
+        // the runtime image is built by the deploy from lambda-runtime/Dockerfile, for x86_64
+        JsonNode images = Json.mapper().readTree(out.resolve("cdk.out/SoAL.assets.json").toFile()).path("dockerImages");
+        assertThat(images.size()).isEqualTo(1);
+        JsonNode source = images.elements().next().path("source");
+        assertThat(source.path("directory").asText()).endsWith("lambda-runtime");
+        assertThat(source.path("dockerFile").asText()).isEqualTo("Dockerfile");
+        assertThat(source.path("platform").asText()).isEqualTo("linux/amd64");
     }
 
     @Test
