@@ -130,6 +130,7 @@ public final class SoalStack extends Stack {
             allowLogs(runtimeRole, "/aws/lambda/" + config.runtimeFunctionName(tier.memoryMb()));
         }
         allowJobData(runtimeRole);
+        allowTables(runtimeRole);
         for (Policies.MemoryTier tier : policies.lambda().memory()) {
             runtimeFunctions.add(runtimeFunction(tier.memoryMb(), runtimeRole, failures));
         }
@@ -138,6 +139,7 @@ public final class SoalStack extends Stack {
                 .assumedBy(new ServicePrincipal("emr-serverless.amazonaws.com"))
                 .description("SoAL runs on EMR Serverless: the runner jar, the allowlisted buckets and the job store").build();
         allowJobData(emrRole);
+        allowTables(emrRole);
         allowRead(emrRole, runnerJar);
         CfnApplication emr = emrApplication(policies.emrServerless());
 
@@ -145,6 +147,7 @@ public final class SoalStack extends Stack {
                 .assumedBy(new ServicePrincipal("glue.amazonaws.com"))
                 .description("SoAL runs on Glue: the runner jar, its script, the allowlisted buckets and the job store").build();
         allowJobData(glueRole);
+        allowTables(glueRole);
         allowRead(glueRole, runnerJar);
         allowRead(glueRole, glueScript);
         glueRole.addToPolicy(PolicyStatement.Builder.create()
@@ -244,8 +247,16 @@ public final class SoalStack extends Stack {
                 .onFailure(new SqsDestination(failures))
                 .role(role)
                 .logGroup(logGroup("RuntimeLogs" + memoryMb, name))
-                .environment(Map.of("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/"))
+                .environment(runtimeEnvironment())
                 .build();
+    }
+
+    /** The job store, and the soal catalog (the same the router passes to EMR Serverless and Glue runs). */
+    private Map<String, String> runtimeEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/");
+        env.putAll(config.policies().catalogInAws().toEnvironment());
+        return env;
     }
 
     private Alias routerFunction(String name, String handlerClass, Duration timeout, Map<String, String> env, LayerVersion policies,
@@ -465,6 +476,30 @@ public final class SoalStack extends Stack {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("WriteOutputsAndJobRecords")
                 .actions(List.of("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"))
                 .resources(bucketArns(writeBuckets, true)).build());
+    }
+
+    /**
+     * The soal catalog, where the policies name a warehouse: the Glue Data Catalog's databases and tables of this
+     * account and region, and the warehouse's objects read, written and deleted (Iceberg expires its own files).
+     */
+    private void allowTables(IRole role) {
+        Policies.TablesPolicy tables = config.policies().tables();
+        if (tables == null) {
+            return;
+        }
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("TheSoalCatalog")
+                .actions(List.of("glue:GetDatabase", "glue:GetDatabases", "glue:CreateDatabase", "glue:UpdateDatabase",
+                        "glue:DeleteDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
+                        "glue:DeleteTable"))
+                .resources(List.of(arn("glue", "catalog"), arn("glue", "database/*"), arn("glue", "table/*/*"))).build());
+        String warehouse = tables.warehouse().substring("s3://".length());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("ListTheWarehouse")
+                .actions(List.of("s3:ListBucket", "s3:GetBucketLocation"))
+                .resources(bucketArns(List.of(tables.bucket()), false)).build());
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("TheWarehouse")
+                .actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts"))
+                .resources(List.of("arn:" + Aws.PARTITION + ":s3:::" + warehouse + "*")).build());
     }
 
     /** What a router function does: the job store, measuring inputs, and starting, following and stopping runs. */

@@ -82,6 +82,9 @@ public record SoalStackConfig(Path root, Path policyFile, Policies policies, Str
         all.addAll(policies.allowlists().inputBuckets());
         all.addAll(policies.allowlists().outputBuckets());
         all.add(jobsBucket);
+        if (policies.tables() != null) {
+            all.add(policies.tables().bucket());
+        }
         return all;
     }
 

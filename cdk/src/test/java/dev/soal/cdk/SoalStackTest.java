@@ -139,13 +139,16 @@ class SoalStackTest {
 
     @Test
     void eachTriggerInThePolicies_isAnObjectCreatedNotification() {
-        var trigger = config.policies().triggers().get(0);
-        template.hasResourceProperties("AWS::S3::Bucket", Map.of("BucketName", trigger.bucket(),
-                "NotificationConfiguration", Map.of("LambdaConfigurations", List.of(Match.objectLike(Map.of(
-                        "Event", "s3:ObjectCreated:*",
-                        "Filter", Map.of("S3Key", Map.of("Rules", List.of(
-                                Map.of("Name", "prefix", "Value", trigger.prefix()),
-                                Map.of("Name", "suffix", "Value", trigger.suffix()))))))))));
+        // the default policies have two triggers on one bucket: it gets both
+        assertThat(config.policies().triggers()).hasSizeGreaterThan(1);
+        for (var trigger : config.policies().triggers()) {
+            template.hasResourceProperties("AWS::S3::Bucket", Map.of("BucketName", trigger.bucket(),
+                    "NotificationConfiguration", Map.of("LambdaConfigurations", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                            "Event", "s3:ObjectCreated:*",
+                            "Filter", Map.of("S3Key", Map.of("Rules", List.of(
+                                    Map.of("Name", "prefix", "Value", trigger.prefix()),
+                                    Map.of("Name", "suffix", "Value", trigger.suffix())))))))))));
+        }
         template.hasResourceProperties("AWS::Lambda::Permission", Map.of("Principal", "s3.amazonaws.com",
                 "Action", "lambda:InvokeFunction", "SourceAccount", Match.anyValue()));
     }
@@ -228,12 +231,13 @@ class SoalStackTest {
     }
 
     @Test
-    void theRuntimeRole_touchesOnlyTheAllowlistedBucketsAndTheJobStore() {
+    void theRuntimeRole_touchesOnlyTheAllowlistedBucketsTheJobStoreAndTheCatalog() {
         String policies = resources("AWS::IAM::Policy").stream()
                 .filter(p -> p.path("Properties").path("Roles").toString().contains("RuntimeRole"))
                 .map(JsonNode::toString).reduce("", String::concat);
         assertThat(policies).contains("soal-scripts").contains("soal-data").contains("soal-output").contains("soal-jobs");
-        assertThat(policies).doesNotContain("lambda:InvokeFunction").doesNotContain("emr-serverless:").doesNotContain("glue:");
+        assertThat(policies).doesNotContain("lambda:InvokeFunction").doesNotContain("emr-serverless:")
+                .doesNotContain("glue:StartJobRun").doesNotContain("glue:GetJobRun");
         // its writes go to the output buckets and the store only
         for (JsonNode p : resources("AWS::IAM::Policy")) {
             p.findValues("Statement").forEach(statements -> statements.forEach(st -> {
@@ -242,5 +246,44 @@ class SoalStackTest {
                 }
             }));
         }
+    }
+
+    /** Statements of the policies attached to the role whose logical id starts with {@code role}, by Sid. */
+    private static Map<String, JsonNode> statementsOf(String role) {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (JsonNode p : resources("AWS::IAM::Policy")) {
+            if (p.path("Properties").path("Roles").toString().contains("\"" + role)) {
+                p.findValues("Statement").forEach(statements -> statements.forEach(st -> out.put(st.path("Sid").asText(), st)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theSoalCatalog_isTheGlueDataCatalog_forTheRuntimeFunctionsAndBothClusterRoles_withThePoliciesWarehouse() {
+        String warehouse = config.policies().tables().warehouse();
+        assertThat(warehouse).isEqualTo("s3://soal-data/warehouse/");
+        // every runtime function gets the catalog in its environment; the router passes the same to EMR and Glue runs
+        for (var tier : config.policies().lambda().memory()) {
+            template.hasResourceProperties("AWS::Lambda::Function", Map.of(
+                    "FunctionName", "soal-runtime-" + tier.memoryMb(),
+                    "Environment", Map.of("Variables", Map.of("SOAL_CATALOG", "glue", "SOAL_WAREHOUSE", warehouse,
+                            "SOAL_JOB_STORE", "s3://soal-jobs/"))));
+        }
+        for (String role : List.of("RuntimeRole", "EmrServerlessJobRole", "GlueJobRole")) {
+            Map<String, JsonNode> st = statementsOf(role);
+            assertThat(st).as(role).containsKeys("TheSoalCatalog", "TheWarehouse", "ListTheWarehouse");
+            List<String> actions = new ArrayList<>();
+            st.get("TheSoalCatalog").path("Action").forEach(a -> actions.add(a.asText()));
+            assertThat(actions).as(role).contains("glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable",
+                    "glue:CreateTable", "glue:UpdateTable").allMatch(a -> a.startsWith("glue:"));
+            // the account's catalog, its databases and tables: named, never "*"
+            assertThat(st.get("TheSoalCatalog").path("Resource").toString())
+                    .contains(":catalog").contains(":database/*").contains(":table/*/*");
+            assertThat(st.get("TheWarehouse").path("Resource").toString()).contains("soal-data/warehouse/*")
+                    .doesNotContain("soal-data/*");
+        }
+        // the router's roles start and follow runs; they do not touch tables
+        assertThat(json.toString().split("TheSoalCatalog", -1)).hasSize(4);
     }
 }

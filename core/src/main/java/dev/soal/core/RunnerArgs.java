@@ -16,10 +16,12 @@ import java.util.Map;
  * their value.
  *
  * @param jobStore where to report state ({@code s3://bucket/prefix/}); null to report nowhere
+ * @param tables   the {@code soal} catalog the run's session gets ({@code --catalog}, {@code --warehouse}); none: the
+ *                 runner's environment decides ({@code SOAL_CATALOG}, {@code SOAL_WAREHOUSE})
  */
 public record RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass,
                          List<String> inputUris, String outputUri, Map<String, String> arguments, String eventJson,
-                         Map<String, String> sparkConf) {
+                         Map<String, String> sparkConf, TableSettings tables) {
 
     public RunnerArgs {
         if (jobId == null || jobId.isBlank()) {
@@ -31,6 +33,12 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         inputUris = inputUris == null ? List.of() : List.copyOf(inputUris);
         arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
         sparkConf = sparkConf == null ? Map.of() : Map.copyOf(sparkConf);
+        tables = tables == null ? TableSettings.none() : tables;
+    }
+
+    public RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass, List<String> inputUris,
+                      String outputUri, Map<String, String> arguments, String eventJson, Map<String, String> sparkConf) {
+        this(jobId, jobStore, scriptUri, mainClass, inputUris, outputUri, arguments, eventJson, sparkConf, TableSettings.none());
     }
 
     public RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass, List<String> inputUris,
@@ -39,9 +47,14 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
     }
 
     public static RunnerArgs of(JobRecord job, String jobStore) {
+        return of(job, jobStore, TableSettings.none());
+    }
+
+    /** The job's run on a cluster, reporting to {@code jobStore}, with the {@code soal} catalog of {@code tables}. */
+    public static RunnerArgs of(JobRecord job, String jobStore, TableSettings tables) {
         JobRequest r = job.request();
         return new RunnerArgs(job.id(), jobStore, r.scriptUri(), r.mainClass(), r.inputUris(), r.outputUri(),
-                r.arguments(), r.eventJson(), r.sparkConf());
+                r.arguments(), r.eventJson(), r.sparkConf(), tables);
     }
 
     public List<String> toArgs() {
@@ -78,12 +91,16 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         if (!sparkConf.isEmpty()) {
             m.put("--spark-conf", Json.write(sparkConf));
         }
+        if (tables.catalog() != null) {
+            m.put("--catalog", tables.catalog());
+            m.put("--warehouse", tables.warehouse());
+        }
         return m;
     }
 
     /** The flags the runner reads; every one takes a value. */
     public static final java.util.Set<String> FLAGS = java.util.Set.of("--job-id", "--job-store", "--script",
-            "--main-class", "--inputs", "--output", "--args", "--event", "--spark-conf");
+            "--main-class", "--inputs", "--output", "--args", "--event", "--spark-conf", "--catalog", "--warehouse");
 
     /**
      * Reads the runner's flags. Others are skipped: with their value, unless the next word is itself a
@@ -120,7 +137,8 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
                     ? Json.mapper().readValue(m.get("--spark-conf"), new TypeReference<Map<String, String>>() { })
                     : Map.of();
             return new RunnerArgs(m.get("--job-id"), m.get("--job-store"), m.get("--script"), m.get("--main-class"),
-                    inputs, m.get("--output"), arguments, m.get("--event"), sparkConf);
+                    inputs, m.get("--output"), arguments, m.get("--event"), sparkConf,
+                    TableSettings.of(m.get("--catalog"), m.get("--warehouse")));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("--inputs must be a JSON array, --args and --spark-conf JSON objects: "
                     + e.getOriginalMessage(), e);

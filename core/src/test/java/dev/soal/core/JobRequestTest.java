@@ -54,6 +54,23 @@ class JobRequestTest {
     }
 
     @Test
+    void runnerArgs_carryTheCatalog_andRefuseABadOne() {
+        RunnerArgs args = new RunnerArgs("j1", "s3://soal-jobs/", "s3://soal-scripts/job.sql", null, List.of(), null,
+                Map.of(), null, Map.of(), TableSettings.glue("s3://soal-data/warehouse"));
+        assertThat(args.tables().warehouse()).isEqualTo("s3://soal-data/warehouse/");
+        assertThat(args.toMap()).containsEntry("--catalog", "glue").containsEntry("--warehouse", "s3://soal-data/warehouse/");
+        assertThat(RunnerArgs.parse(args.toArgs().toArray(String[]::new))).isEqualTo(args);
+        // without the flags the runner's environment decides
+        assertThat(RunnerArgs.parse(new String[]{"--job-id", "j1", "--script", "s3://b/s.sql"}).tables())
+                .isEqualTo(TableSettings.none());
+        assertThatThrownBy(() -> RunnerArgs.parse(new String[]{"--job-id", "j1", "--script", "s3://b/s.sql",
+                "--catalog", "hive", "--warehouse", "s3://soal-data/w/"}))
+                .hasMessage("the soal catalog (SOAL_CATALOG, --catalog) must be 'glue' or a JDBC URL, but was 'hive'");
+        assertThatThrownBy(() -> TableSettings.glue("/tmp/warehouse"))
+                .hasMessageContaining("s3://bucket/prefix/").hasMessageContaining("'/tmp/warehouse'");
+    }
+
+    @Test
     void sizes_parseAndFormat() {
         assertThat(Sizes.parse("400MB")).isEqualTo(400L * 1024 * 1024);
         assertThat(Sizes.parse("1.5 gb")).isEqualTo(1536L * 1024 * 1024);

@@ -224,9 +224,40 @@ public final class JobRunner {
      * type when there is no message.
      */
     public static String describe(Throwable e) {
+        // a SoalException's message already says what went wrong (a statement's failure, described here)
+        String conflict = e instanceof dev.soal.core.SoalException ? null : commitConflict(e);
+        if (conflict != null) {
+            return "the table changed while this job wrote to it: another writer committed first, and this job's "
+                    + "commit conflicts with it, so nothing of this job was committed; run the job again (" + conflict + ")";
+        }
+        return plainly(e);
+    }
+
+    /**
+     * The types a table format throws when another writer's commit beat this one and retrying cannot reconcile
+     * them (Iceberg retries a plain append by itself; Delta resolves what it can before it throws).
+     */
+    static final java.util.Set<String> COMMIT_CONFLICTS = java.util.Set.of(
+            "org.apache.iceberg.exceptions.CommitFailedException",
+            "org.apache.iceberg.exceptions.ValidationException",
+            "io.delta.exceptions.DeltaConcurrentModificationException");
+
+    /** The conflict's own message when {@code e} or a cause is a commit conflict, else null. */
+    static String commitConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+                if (COMMIT_CONFLICTS.contains(c.getName())) {
+                    return c.getSimpleName() + ": " + firstLine(t.getMessage());
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String plainly(Throwable e) {
         String message = firstLine(e.getMessage());
         if (message.equals("(no message)")) {
-            message = e.getClass().getName() + (e.getCause() == null ? "" : ": " + describe(e.getCause()));
+            message = e.getClass().getName() + (e.getCause() == null ? "" : ": " + plainly(e.getCause()));
         }
         if (e instanceof org.apache.spark.SparkThrowable st && st.getErrorClass() != null
                 && !message.contains("[" + st.getErrorClass() + "]")) {

@@ -34,7 +34,8 @@ public final class RunnerMain {
         if (config.s3().endpoint() != null) {
             SparkSettings.s3a(config.s3()).forEach(builder::config);
         }
-        SparkSettings.tables(config.tables()).forEach(builder::config);
+        // the catalog the router gave this run, else the one of the runner's environment
+        SparkSettings.tables(job.tables().catalog() != null ? job.tables() : config.tables()).forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         String where = "cluster " + spark.sparkContext().master();
         if (reporter.claim(where) != dev.soal.core.RuntimeAttempts.Claim.RUN) {

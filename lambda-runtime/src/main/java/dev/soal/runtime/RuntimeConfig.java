@@ -1,7 +1,7 @@
 package dev.soal.runtime;
 
 import dev.soal.adapters.s3.S3Settings;
-import dev.soal.adapters.tables.TableSettings;
+import dev.soal.core.TableSettings;
 import dev.soal.core.S3Uri;
 
 import java.nio.file.Path;

@@ -141,4 +141,18 @@ class JobRunnerTest {
         assertThat(SparkSettings.coresFor(10240, 2)).isEqualTo(2);
         assertThat(SparkSettings.coresFor(128, 2)).isEqualTo(1);
     }
+
+    @Test
+    void aCommitConflict_isDescribedAsOne_whereverItIsInTheCauses() {
+        Exception spark = new RuntimeException("Job aborted.", new org.apache.iceberg.exceptions.CommitFailedException(
+                "Cannot commit soal.ns.t: metadata location has changed"));
+        assertThat(JobRunner.describe(spark)).isEqualTo("the table changed while this job wrote to it: another writer "
+                + "committed first, and this job's commit conflicts with it, so nothing of this job was committed; run the "
+                + "job again (CommitFailedException: Cannot commit soal.ns.t: metadata location has changed)");
+        // a statement's failure keeps its own words, which already say so
+        dev.soal.core.SoalException statement = new dev.soal.core.SoalException("statement 2 (line 4) failed: "
+                + JobRunner.describe(spark), spark, false);
+        assertThat(JobRunner.describe(statement)).startsWith("statement 2 (line 4) failed: the table changed");
+        assertThat(JobRunner.describe(new IllegalStateException("disk full"))).isEqualTo("disk full");
+    }
 }

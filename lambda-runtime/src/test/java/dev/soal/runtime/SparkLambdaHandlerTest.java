@@ -40,7 +40,7 @@ class SparkLambdaHandlerTest {
 
     private static SparkLambdaHandler handler(InMemoryJobStore store, String sql) {
         RuntimeConfig config = new RuntimeConfig(S3Uri.parse("s3://soal-jobs/"), 2048, tmp,
-                new S3Settings("us-east-1", null, null, null), dev.soal.adapters.tables.TableSettings.none());
+                new S3Settings("us-east-1", null, null, null), dev.soal.core.TableSettings.none());
         return new SparkLambdaHandler(config, store, runnerFor(sql), Clock.systemUTC(), Duration.ofMillis(200));
     }
 

@@ -17,9 +17,11 @@ import java.util.Map;
  * @param glue         worker type, count, timeout and execution class of Glue runs
  * @param fallback     where a job goes when its backend is unavailable (e.g. emr-serverless -> glue)
  * @param triggers     which script runs when an object lands under a bucket and prefix
+ * @param tables       where the {@code soal} Iceberg catalog keeps its tables; null: the catalog is not set up in AWS
  */
 public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
-                       EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers) {
+                       EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers,
+                       TablesPolicy tables) {
 
     public static final long DEFAULT_MAX_INPUT_BYTES = Sizes.parse("400MB");
 
@@ -44,6 +46,42 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                         + from + " -> " + to);
             }
         });
+    }
+
+    public Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
+                    EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers) {
+        this(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, null);
+    }
+
+    /**
+     * The {@code soal} catalog in AWS, the same for the runtime functions (the stack sets it in their environment)
+     * and the EMR Serverless and Glue runs (the router passes it to the runner): the Glue Data Catalog with the
+     * policies' warehouse; none without a {@code tables} section.
+     */
+    public dev.soal.core.TableSettings catalogInAws() {
+        return tables == null ? dev.soal.core.TableSettings.none() : dev.soal.core.TableSettings.glue(tables.warehouse());
+    }
+
+    /**
+     * The {@code soal} catalog's warehouse: where its tables' files go ({@code s3://bucket/prefix/}). In AWS the
+     * catalog is the Glue Data Catalog, and the stack lets every runtime read and write this location.
+     */
+    public record TablesPolicy(String warehouse) {
+        private static final java.util.regex.Pattern S3 = java.util.regex.Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?");
+
+        public TablesPolicy {
+            if (warehouse == null || !S3.matcher(warehouse).matches()) {
+                throw new IllegalArgumentException("warehouse must be an s3://bucket/prefix/ location, but was '" + warehouse + "'");
+            }
+            warehouse = warehouse.endsWith("/") ? warehouse : warehouse + "/";
+        }
+
+        /** The warehouse's bucket. */
+        public String bucket() {
+            java.util.regex.Matcher m = S3.matcher(warehouse);
+            m.matches();
+            return m.group(1);
+        }
     }
 
     /**

@@ -70,7 +70,7 @@ public final class PolicyLoader {
 
         Policies policies(Node root) {
             Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists",
-                    "emrServerless", "glue", "fallback", "triggers"));
+                    "emrServerless", "glue", "fallback", "triggers", "tables"));
             Node version = top.get("version");
             if (version != null && !"1".equals(scalar(version, "version"))) {
                 throw error(version, "version", "only version 1 is known, but was '" + scalar(version, "version") + "'");
@@ -83,7 +83,16 @@ public final class PolicyLoader {
             Policies.GluePolicy glue = top.containsKey("glue") ? glue(top.get("glue"), "glue") : null;
             Map<Backend, Backend> fallback = top.containsKey("fallback") ? fallback(top.get("fallback"), "fallback") : null;
             List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers") : List.of();
-            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers));
+            Policies.TablesPolicy tables = top.containsKey("tables") ? tables(top.get("tables"), "tables") : null;
+            return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers,
+                    tables));
+        }
+
+        Policies.TablesPolicy tables(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("warehouse"));
+            Node warehouse = require(m, "warehouse", node);
+            String value = scalar(warehouse, path + ".warehouse");
+            return build(warehouse, path + ".warehouse", () -> new Policies.TablesPolicy(value));
         }
 
         List<Policies.Trigger> triggers(Node node, String path) {

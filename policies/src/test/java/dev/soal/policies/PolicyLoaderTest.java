@@ -93,6 +93,16 @@ class PolicyLoaderTest {
         assertThat(p.fallback()).containsEntry(Backend.EMR_SERVERLESS, Backend.GLUE);
     }
 
+    @Test
+    void tables_nameTheWarehouse_whichTheCatalogInAwsUses() {
+        assertThat(PolicyLoader.parse(VALID, "p.yaml").catalogInAws()).isEqualTo(dev.soal.core.TableSettings.none());
+        Policies p = PolicyLoader.parse(VALID + "tables: { warehouse: s3://soal-lake/tables }\n", "p.yaml");
+        assertThat(p.tables().warehouse()).isEqualTo("s3://soal-lake/tables/");
+        assertThat(p.tables().bucket()).isEqualTo("soal-lake");
+        assertThat(p.catalogInAws()).isEqualTo(dev.soal.core.TableSettings.glue("s3://soal-lake/tables/"));
+        assertThat(PolicyLoader.defaults().tables().warehouse()).isEqualTo("s3://soal-data/warehouse/");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "emrServerless: { executorCores: 3 }          | p.yaml:17: emrServerless: executorCores must be 1, 2, 4, 8 or 16, but was 3",
@@ -105,6 +115,10 @@ class PolicyLoaderTest {
             "fallback: { glue: glue }                     | p.yaml:17: fallback.glue: must map one cluster backend to another, but was glue -> glue",
             "fallback: { lambda: glue }                   | p.yaml:17: fallback.lambda: must map one cluster backend to another",
             "fallback: { glue: spark }                    | p.yaml:17: fallback.glue: unknown backend 'spark'",
+            "tables: { warehouse: /tmp/warehouse }        | p.yaml:17: tables.warehouse: warehouse must be an s3://bucket/prefix/ location, but was '/tmp/warehouse'",
+            "tables: { warehouse: s3://Soal_Data/w/ }     | p.yaml:17: tables.warehouse: warehouse must be an s3://bucket/prefix/ location",
+            "tables: { catalog: hive }                    | p.yaml:17: tables.catalog: unknown field (expected one of [warehouse])",
+            "tables: {}                                   | p.yaml:17: missing required field 'warehouse'",
     })
     void invalidClusterSections_areNamed(String section, String expected) {
         assertThatThrownBy(() -> PolicyLoader.parse(VALID + section.strip() + "\n", "p.yaml"))

@@ -43,6 +43,13 @@ class TableVersionsTest {
         assertThat(jars.resolve("iceberg-spark-runtime-3.5_" + scala + "-" + iceberg + ".jar")).exists();
         assertThat(jars.resolve("delta-spark_" + scala + "-" + delta + ".jar")).exists();
         assertThat(jars.resolve("delta-storage-" + delta + ".jar")).exists();
+        // the Glue Data Catalog's client, at the SDK version the image has for S3
+        String sdk = Files.list(jars).map(j -> j.getFileName().toString()).filter(n -> n.matches("s3-[0-9.]+\\.jar"))
+                .findFirst().orElseThrow().replaceAll("s3-|\\.jar", "");
+        for (String module : List.of("glue", "kms", "sts")) {
+            assertThat(jars.resolve(module + "-" + sdk + ".jar")).exists();
+        }
+        assertThat(Files.list(jars).map(j -> j.getFileName().toString())).noneMatch(n -> n.startsWith("iceberg-aws-bundle"));
     }
 
     @Test

@@ -11,7 +11,7 @@ import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.adapters.standalone.StandaloneBackend;
 import dev.soal.adapters.standalone.StandaloneCluster;
-import dev.soal.adapters.tables.TableSettings;
+import dev.soal.core.TableSettings;
 import dev.soal.core.Backend;
 import dev.soal.core.JobBackend;
 import dev.soal.core.S3Uri;
@@ -102,7 +102,10 @@ public final class EmbeddedStack implements AutoCloseable {
         // across the runtimes' processes; a stack that joins another's S3 has no catalog of its own
         this.catalogServer = s3Server == null || options.simulatedRuns() != null ? null : CatalogServer.start(home.resolve("catalog"));
         this.tables = catalogServer == null ? TableSettings.none()
-                : new TableSettings(catalogServer.jdbcUrl(), "s3://" + DATA + "/warehouse/");
+                : new TableSettings(catalogServer.jdbcUrl(), warehouse(policies));
+        if (policies.tables() != null) {
+            createBucket(policies.tables().bucket());
+        }
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
         JobService[] service = new JobService[1];
         if (options.simulatedRuns() != null) {
@@ -191,6 +194,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return cluster;
     }
 
+    /** The policies' warehouse, else {@code s3://soal-data/warehouse/}. */
+    static String warehouse(Policies policies) {
+        return policies.tables() != null ? policies.tables().warehouse() : "s3://" + DATA + "/warehouse/";
+    }
+
     private void createBucket(String bucket) {
         try {
             s3.createBucket(r -> r.bucket(bucket));
@@ -227,6 +235,11 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /** Where this stack's S3 is, and its keys. */
+    /** The {@code soal} catalog every runtime of this stack gets; none when the stack has no catalog of its own. */
+    public TableSettings tables() {
+        return tables;
+    }
+
     public S3Settings s3Settings() {
         return s3Settings;
     }

@@ -12,6 +12,7 @@ import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.RunnerArgs;
 import dev.soal.core.SubmitOutcome;
+import dev.soal.core.TableSettings;
 import dev.soal.policies.Policies;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import software.amazon.awssdk.services.emrserverless.EmrServerlessClient;
@@ -45,15 +46,29 @@ public final class EmrServerlessBackend implements JobBackend {
      * @param runnerJarUri     {@code s3://.../soal-runner.jar}
      * @param logUri           where EMR Serverless writes driver and executor logs; null for none
      * @param jobStore         the job store the runner reports to; null for none
+     * @param tables           the {@code soal} catalog every run gets (the Glue Data Catalog in AWS); none for none
      */
     public record Config(String applicationId, String executionRoleArn, String runnerJarUri, String logUri,
-                         String jobStore, Policies.EmrPolicy policy) {
+                         String jobStore, Policies.EmrPolicy policy, TableSettings tables) {
         public Config {
             require(applicationId, "applicationId");
             require(executionRoleArn, "executionRoleArn");
             require(runnerJarUri, "runnerJarUri");
+            tables = tables == null ? TableSettings.none() : tables;
+        }
+
+        public Config(String applicationId, String executionRoleArn, String runnerJarUri, String logUri, String jobStore,
+                      Policies.EmrPolicy policy) {
+            this(applicationId, executionRoleArn, runnerJarUri, logUri, jobStore, policy, TableSettings.none());
         }
     }
+
+    /**
+     * Iceberg's and Delta's jars as an EMR 7.x release ships them (Iceberg 1.10.0-amzn-0 and Delta 3.3.2-amzn-1 on
+     * emr-7.12.0, docs/tables.md): a run has them on its classpath only when asked.
+     */
+    public static final String TABLE_FORMAT_JARS = "/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar,"
+            + "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar";
 
     private final EmrServerlessClient emr;
     private final Config config;
@@ -82,8 +97,9 @@ public final class EmrServerlessBackend implements JobBackend {
                 .name(runName(job.id()))
                 .executionRoleArn(config.executionRoleArn())
                 .jobDriver(d -> d.sparkSubmit(s -> s.entryPoint(config.runnerJarUri())
-                        .entryPointArguments(RunnerArgs.of(job, config.jobStore()).toArgs())
-                        .sparkSubmitParameters(config.policy().sparkSubmitParameters(RUNNER_MAIN))))
+                        .entryPointArguments(RunnerArgs.of(job, config.jobStore(), config.tables()).toArgs())
+                        .sparkSubmitParameters(config.policy().sparkSubmitParameters(RUNNER_MAIN)
+                                + " --conf spark.jars=" + TABLE_FORMAT_JARS)))
                 .executionTimeoutMinutes((long) config.policy().timeoutMinutes())
                 .configurationOverrides(o -> {
                     if (config.logUri() != null) {

@@ -13,6 +13,7 @@ import dev.soal.core.JobState;
 import dev.soal.core.RunnerArgs;
 import dev.soal.core.SoalException;
 import dev.soal.core.SubmitOutcome;
+import dev.soal.core.TableSettings;
 import dev.soal.policies.Policies;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import software.amazon.awssdk.services.glue.GlueClient;
@@ -47,12 +48,18 @@ public final class GlueBackend implements JobBackend {
     /**
      * @param jobName  the Glue job (Glue 5.0+, Spark 3.5, Java 17), created for the runner jar
      * @param jobStore the job store the runner reports to; null for none
+     * @param tables   the {@code soal} catalog every run gets (the Glue Data Catalog in AWS); none for none
      */
-    public record Config(String jobName, String jobStore, Policies.GluePolicy policy) {
+    public record Config(String jobName, String jobStore, Policies.GluePolicy policy, TableSettings tables) {
         public Config {
             if (jobName == null || jobName.isBlank()) {
                 throw new IllegalArgumentException("Glue jobName must be set");
             }
+            tables = tables == null ? TableSettings.none() : tables;
+        }
+
+        public Config(String jobName, String jobStore, Policies.GluePolicy policy) {
+            this(jobName, jobStore, policy, TableSettings.none());
         }
     }
 
@@ -76,7 +83,7 @@ public final class GlueBackend implements JobBackend {
         Policies.GluePolicy p = config.policy();
         return StartJobRunRequest.builder()
                 .jobName(config.jobName())
-                .arguments(RunnerArgs.of(job, config.jobStore()).toMap())
+                .arguments(RunnerArgs.of(job, config.jobStore(), config.tables()).toMap())
                 .workerType(p.workerType())
                 .numberOfWorkers(p.numberOfWorkers())
                 .timeout(p.timeoutMinutes())

@@ -3,12 +3,13 @@ package dev.soal.adapters.standalone;
 import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Settings;
-import dev.soal.adapters.tables.TableSettings;
+import dev.soal.core.TableSettings;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.JobBackend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.RunnerArgs;
+import dev.soal.core.TableSettings;
 import dev.soal.core.SubmitOutcome;
 
 import java.nio.file.Path;
@@ -81,10 +82,10 @@ public final class StandaloneBackend implements JobBackend {
                 "--conf", "spark.sql.adaptive.enabled=true",
                 "--conf", "spark.sql.shuffle.partitions=8"));
         cmd.add(a.runnerJar().toString());
-        cmd.addAll(RunnerArgs.of(job, jobStore).toArgs());
+        // the catalog goes on the runner's command line, as on EMR Serverless and Glue
+        cmd.addAll(RunnerArgs.of(job, jobStore, tables).toArgs());
         Map<String, String> env = new LinkedHashMap<>(StandaloneCluster.sparkEnvironment(a));
         env.putAll(s3.toEnvironment());
-        env.putAll(tables.toEnvironment());
         env.put("SOAL_TMP_DIR", workDir.resolve("standalone").resolve(job.id()).resolve("tmp").toString());
         processes.start(job.id(), cmd, env, workDir.resolve("standalone").resolve(job.id()).resolve("driver.log"),
                 timeout, output);

@@ -54,12 +54,14 @@ class EmrServerlessBackendTest {
         aws.close();
     }
 
+    static final dev.soal.core.TableSettings WAREHOUSE = dev.soal.core.TableSettings.glue("s3://soal-data/warehouse/");
+
     @BeforeEach
     void reset() {
         aws.server.resetAll();
         backend = new EmrServerlessBackend(aws.clients.emrServerless(), new EmrServerlessBackend.Config(APP,
                 "arn:aws:iam::123456789012:role/soal-emr", "s3://soal-artifacts/soal-runner.jar",
-                "s3://soal-logs/emr/", "s3://soal-jobs/", Policies.EmrPolicy.ofDefaults()), aws.resilience());
+                "s3://soal-logs/emr/", "s3://soal-jobs/", Policies.EmrPolicy.ofDefaults(), WAREHOUSE), aws.resilience());
     }
 
     private static String startedRun(String id) {
@@ -103,11 +105,17 @@ class EmrServerlessBackendTest {
         JsonNode submit = body.path("jobDriver").path("sparkSubmit");
         assertThat(submit.path("entryPoint").asText()).isEqualTo("s3://soal-artifacts/soal-runner.jar");
         List<String> args = Json.mapper().convertValue(submit.path("entryPointArguments"), List.class);
-        assertThat(RunnerArgs.parse(args.toArray(String[]::new))).isEqualTo(RunnerArgs.of(job, "s3://soal-jobs/"));
+        RunnerArgs sent = RunnerArgs.parse(args.toArray(String[]::new));
+        assertThat(sent).isEqualTo(RunnerArgs.of(job, "s3://soal-jobs/", WAREHOUSE));
+        // the soal catalog: the Glue Data Catalog, the warehouse the router was given
+        assertThat(args).containsSubsequence("--catalog", "glue").containsSubsequence("--warehouse", "s3://soal-data/warehouse/");
         assertThat(submit.path("sparkSubmitParameters").asText())
                 .startsWith("--class dev.soal.runtime.RunnerMain ")
                 .contains("--conf spark.executor.cores=4", "--conf spark.executor.memory=16g",
-                        "--conf spark.dynamicAllocation.maxExecutors=20");
+                        "--conf spark.dynamicAllocation.maxExecutors=20")
+                // Iceberg's and Delta's jars as the EMR release ships them
+                .contains("--conf spark.jars=/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar,"
+                        + "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar");
         assertThat(body.path("configurationOverrides").path("monitoringConfiguration").path("s3MonitoringConfiguration")
                 .path("logUri").asText()).isEqualTo("s3://soal-logs/emr/");
         assertThat(body.path("tags").path("soal-job-id").asText()).isEqualTo(job.id());

@@ -48,11 +48,13 @@ class GlueBackendTest {
         aws.close();
     }
 
+    static final dev.soal.core.TableSettings WAREHOUSE = dev.soal.core.TableSettings.glue("s3://soal-data/warehouse/");
+
     @BeforeEach
     void reset() {
         aws.server.resetAll();
         backend = new GlueBackend(aws.clients.glue(), new GlueBackend.Config("soal-runner", "s3://soal-jobs/",
-                new Policies.GluePolicy("G.2X", 5, 60, "FLEX")), aws.resilience());
+                new Policies.GluePolicy("G.2X", 5, 60, "FLEX"), WAREHOUSE), aws.resilience());
     }
 
     private static MappingBuilder target(String operation) {
@@ -94,7 +96,9 @@ class GlueBackendTest {
         assertThat(body.path("ExecutionClass").asText()).isEqualTo("FLEX");
         @SuppressWarnings("unchecked")
         Map<String, String> args = Json.mapper().convertValue(body.path("Arguments"), Map.class);
-        assertThat(args).isEqualTo(RunnerArgs.of(job, "s3://soal-jobs/").toMap());
+        assertThat(args).isEqualTo(RunnerArgs.of(job, "s3://soal-jobs/", WAREHOUSE).toMap());
+        // the soal catalog: the Glue Data Catalog, the warehouse the router was given
+        assertThat(args).containsEntry("--catalog", "glue").containsEntry("--warehouse", "s3://soal-data/warehouse/");
     }
 
     @Test

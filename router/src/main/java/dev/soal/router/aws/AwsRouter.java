@@ -8,6 +8,7 @@ import dev.soal.adapters.lambda.LambdaBackend;
 import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.core.Backend;
 import dev.soal.core.JobBackend;
+import dev.soal.core.TableSettings;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyLoader;
 import dev.soal.policies.RoutingPolicy;
@@ -51,6 +52,8 @@ public final class AwsRouter {
         Resilience resilience = new Resilience(Resilience.Settings.ofDefaults(), meters);
         String store = config.jobStore().toString();
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
+        // the Glue Data Catalog, warehouse from the policies: the runtime functions get the same from the stack
+        TableSettings tables = policies.catalogInAws();
         if (config.runtimeFunction() != null) {
             backends.put(Backend.LAMBDA, new LambdaBackend(clients.lambda(), new LambdaBackend.Config(config.runtimeFunction(),
                     Duration.ofSeconds(config.runtimeTimeoutSeconds()), Duration.ofSeconds(60)), resilience, clock));
@@ -58,11 +61,11 @@ public final class AwsRouter {
         if (config.emrApplicationId() != null) {
             backends.put(Backend.EMR_SERVERLESS, new EmrServerlessBackend(clients.emrServerless(),
                     new EmrServerlessBackend.Config(config.emrApplicationId(), config.emrExecutionRoleArn(),
-                            config.runnerJarUri(), config.emrLogUri(), store, policies.emrServerless()), resilience));
+                            config.runnerJarUri(), config.emrLogUri(), store, policies.emrServerless(), tables), resilience));
         }
         if (config.glueJobName() != null) {
             backends.put(Backend.GLUE, new GlueBackend(clients.glue(),
-                    new GlueBackend.Config(config.glueJobName(), store, policies.glue()), resilience));
+                    new GlueBackend.Config(config.glueJobName(), store, policies.glue(), tables), resilience));
         }
         return new JobService(new S3JobStore(s3, config.jobStore()),
                 new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET),
