@@ -86,18 +86,10 @@ class TablesIT {
         assertThat(run(job(script("create.sql"), Map.of("ns", "writers"), false)).state()).isEqualTo(JobState.SUCCEEDED);
         String append = script("append.sql");
 
-        // two jobs, each in its own process (a standalone driver, a Lambda environment), both commit from the
-        // empty table's metadata: the catalog's row is held until both wait on it
-        JobRecord a;
-        JobRecord b;
-        try (CommitGate gate = new CommitGate("writers", "events")) {
-            b = stack.jobs().submit(job(append, Map.of("ns", "writers", "writer", "b"), true)).job();
-            gate.awaitWaiting(1, b);
-            a = stack.jobs().submit(job(append, Map.of("ns", "writers", "writer", "a"), false)).job();
-            gate.awaitWaiting(2, a, b);
-        }
-        a = awaitEnd(a);
-        b = awaitEnd(b);
+        // both commit from the empty table's metadata
+        List<JobRecord> writers = atOnce(append, "writers", "events");
+        JobRecord a = writers.get(0);
+        JobRecord b = writers.get(1);
         assertThat(a.state()).as(a.message()).isEqualTo(JobState.SUCCEEDED);
         assertThat(b.state()).as(b.message()).isEqualTo(JobState.SUCCEEDED);
 
@@ -113,16 +105,9 @@ class TablesIT {
         assertThat(run(job(script("accounts.sql"), Map.of("ns", "claims"), false)).state()).isEqualTo(JobState.SUCCEEDED);
         String claim = script("claim.sql");
 
-        JobRecord a;
-        JobRecord b;
-        try (CommitGate gate = new CommitGate("claims", "accounts")) {
-            b = stack.jobs().submit(job(claim, Map.of("ns", "claims", "writer", "b"), true)).job();
-            gate.awaitWaiting(1, b);
-            a = stack.jobs().submit(job(claim, Map.of("ns", "claims", "writer", "a"), false)).job();
-            gate.awaitWaiting(2, a, b);
-        }
-        a = awaitEnd(a);
-        b = awaitEnd(b);
+        List<JobRecord> writers = atOnce(claim, "claims", "accounts");
+        JobRecord a = writers.get(0);
+        JobRecord b = writers.get(1);
 
         // both rewrote the same data file from the same snapshot: Iceberg takes one, and refuses the other's
         // retry (its rows were changed since it read them)
@@ -186,6 +171,23 @@ class TablesIT {
         assertThat(read.state()).as(read.message()).isEqualTo(JobState.SUCCEEDED);
         // one row in each then, two now
         assertThat(csvRows(read.request().outputUri())).containsExactly("1,1,2,2");
+    }
+
+    /**
+     * Writers a (on the Lambda path) and b (on the standalone cluster), each in its own process, run {@code script}
+     * on {@code soal.<namespace>.<table>} and commit from the same snapshot: the table's catalog row is held until
+     * both wait on it. Answers both, ended.
+     */
+    private static List<JobRecord> atOnce(String script, String namespace, String table) throws Exception {
+        JobRecord a;
+        JobRecord b;
+        try (CommitGate gate = new CommitGate(namespace, table)) {
+            b = stack.jobs().submit(job(script, Map.of("ns", namespace, "writer", "b"), true)).job();
+            gate.awaitWaiting(1, b);
+            a = stack.jobs().submit(job(script, Map.of("ns", namespace, "writer", "a"), false)).job();
+            gate.awaitWaiting(2, a, b);
+        }
+        return List.of(awaitEnd(a), awaitEnd(b));
     }
 
     /**

@@ -45,7 +45,7 @@ final class CatalogServer implements AutoCloseable {
     /**
      * The catalog's JDBC URL, as the runtimes connect to it. Names in lower case, as Iceberg's JDBC catalog
      * looks them up: with H2's upper-case default it finds no {@code iceberg_type} column, adds it again and fails.
-     * A commit waits up to 60 s for another one's lock on the table's row (H2's default gives up after 1 s, and
+     * A commit waits up to 60 s for another one's lock on the table's row (H2's default gives up after 2 s, and
      * the commit would fail with a lock timeout instead of retrying on the new metadata).
      */
     String jdbcUrl() {
