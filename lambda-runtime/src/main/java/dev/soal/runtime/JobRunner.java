@@ -235,18 +235,24 @@ public final class JobRunner {
 
     /**
      * The types a table format throws when another writer's commit beat this one and retrying cannot reconcile
-     * them (Iceberg retries a plain append by itself; Delta resolves what it can before it throws).
+     * them (Iceberg retries a plain append by itself; Delta resolves what it can before it throws). Iceberg's
+     * {@code ValidationException} also reports bad input (a name the Glue Data Catalog refuses, say): it is a
+     * conflict only when it says it found another commit's files.
      */
     static final java.util.Set<String> COMMIT_CONFLICTS = java.util.Set.of(
             "org.apache.iceberg.exceptions.CommitFailedException",
-            "org.apache.iceberg.exceptions.ValidationException",
             "io.delta.exceptions.DeltaConcurrentModificationException");
+    static final String ICEBERG_VALIDATION = "org.apache.iceberg.exceptions.ValidationException";
+    static final java.util.regex.Pattern ICEBERG_CONFLICT = java.util.regex.Pattern.compile(
+            "(Found (new )?conflicting|Missing required files|Cannot commit, found new).*", java.util.regex.Pattern.DOTALL);
 
     /** The conflict's own message when {@code e} or a cause is a commit conflict, else null. */
     static String commitConflict(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
-                if (COMMIT_CONFLICTS.contains(c.getName())) {
+                boolean conflict = COMMIT_CONFLICTS.contains(c.getName()) || (c.getName().equals(ICEBERG_VALIDATION)
+                        && t.getMessage() != null && ICEBERG_CONFLICT.matcher(t.getMessage()).matches());
+                if (conflict) {
                     return c.getSimpleName() + ": " + firstLine(t.getMessage());
                 }
             }

@@ -154,5 +154,12 @@ class JobRunnerTest {
                 + JobRunner.describe(spark), spark, false);
         assertThat(JobRunner.describe(statement)).startsWith("statement 2 (line 4) failed: the table changed");
         assertThat(JobRunner.describe(new IllegalStateException("disk full"))).isEqualTo("disk full");
+        // Iceberg's validation of a name is no conflict; its validation of another commit's files is
+        assertThat(JobRunner.describe(new org.apache.iceberg.exceptions.ValidationException(
+                "Invalid Glue table name Daily: must be 1-255 chars of lowercase letters, numbers and underscore")))
+                .startsWith("Invalid Glue table name Daily");
+        assertThat(JobRunner.describe(new org.apache.iceberg.exceptions.ValidationException(
+                "Found conflicting files that can contain records matching ref(name=\"id\") <= 5: [s3://b/f.parquet]")))
+                .startsWith("the table changed while this job wrote to it").endsWith("<= 5: [s3://b/f.parquet])");
     }
 }

@@ -234,12 +234,12 @@ public final class EmbeddedStack implements AutoCloseable {
         return java.util.Optional.ofNullable(s3Server);
     }
 
-    /** Where this stack's S3 is, and its keys. */
     /** The {@code soal} catalog every runtime of this stack gets; none when the stack has no catalog of its own. */
     public TableSettings tables() {
         return tables;
     }
 
+    /** Where this stack's S3 is, and its keys. */
     public S3Settings s3Settings() {
         return s3Settings;
     }

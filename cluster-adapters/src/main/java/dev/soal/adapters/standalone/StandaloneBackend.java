@@ -9,7 +9,6 @@ import dev.soal.core.BackendStatus;
 import dev.soal.core.JobBackend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.RunnerArgs;
-import dev.soal.core.TableSettings;
 import dev.soal.core.SubmitOutcome;
 
 import java.nio.file.Path;

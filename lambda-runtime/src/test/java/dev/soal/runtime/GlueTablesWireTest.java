@@ -1,0 +1,223 @@
+package dev.soal.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import dev.soal.core.TableSettings;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Iceberg tables in the Glue Data Catalog, as the {@code soal} catalog is in AWS, with the classes the runtime
+ * image carries: a table created, written twice and read, its commits swapping the metadata pointer by Glue's
+ * {@code UpdateTable} with the table's {@code VersionId}, and a commit that Glue refuses with
+ * {@code ConcurrentModificationException} (another writer updated the table first) retried by Iceberg.
+ * Glue is WireMock with a catalog of its own (databases, tables, versions) behind the operations Iceberg
+ * calls, answering as the Glue service model says; the tables' files are on the local disk (S3FileIO is
+ * not exercised here).
+ */
+class GlueTablesWireTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final GlueCatalogState GLUE = new GlueCatalogState();
+    private static WireMockServer glue;
+    private static SparkSession spark;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start() {
+        glue = new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1").extensions(GLUE));
+        glue.start();
+        glue.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
+        System.setProperty("aws.region", "eu-west-1");
+        System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
+        System.setProperty("aws.secretAccessKey", "secret");
+        SparkSession.Builder b = SparkSession.builder();
+        SparkSettings.lambda(1, tmp.resolve("lambda-tmp")).forEach(b::config);
+        SparkSettings.tables(TableSettings.glue("s3://soal-data/warehouse/")).forEach(b::config);
+        // this test's own: Glue at WireMock, the files on the local disk
+        b.config("spark.sql.catalog.soal.glue.endpoint", glue.baseUrl());
+        b.config("spark.sql.catalog.soal.io-impl", "org.apache.iceberg.hadoop.HadoopFileIO");
+        b.config("spark.sql.catalog.soal.warehouse", tmp.resolve("warehouse").toUri().toString());
+        spark = b.getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+        glue.stop();
+        System.clearProperty("aws.region");
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+    }
+
+    @Test
+    void createWriteRead_eachCommitAConditionalUpdateTable_andGluesConcurrentModificationRetried() {
+        spark.sql("CREATE NAMESPACE soal.sales");
+        spark.sql("CREATE TABLE soal.sales.orders (id BIGINT, amount DOUBLE) USING iceberg");
+        spark.sql("INSERT INTO soal.sales.orders VALUES (1, 10.0)");
+        // another writer updates the table between this commit's read of it and its UpdateTable
+        GLUE.refuseNextUpdate.set(true);
+        spark.sql("INSERT INTO soal.sales.orders VALUES (2, 20.0)");
+
+        assertThat(spark.sql("SELECT sum(amount), count(*) FROM soal.sales.orders").first().toString()).isEqualTo("[30.0,2]");
+        assertThat(spark.sql("SELECT count(*) FROM soal.sales.orders.snapshots").first().getLong(0)).isEqualTo(2);
+
+        JsonNode created = GLUE.requests("CreateTable").get(0);
+        assertThat(created.path("DatabaseName").asText()).isEqualTo("sales");
+        assertThat(created.path("TableInput").path("Name").asText()).isEqualTo("orders");
+        assertThat(created.path("TableInput").path("Parameters").path("table_type").asText()).isEqualTo("ICEBERG");
+        // two inserts: three UpdateTable calls, the refused one and its retry carrying the same (stale, then fresh)
+        // version; each swaps metadata_location from the previous one
+        List<JsonNode> updates = GLUE.requests("UpdateTable");
+        assertThat(updates).hasSize(3);
+        assertThat(updates).extracting(u -> u.path("VersionId").asText()).containsExactly("1", "2", "3");
+        String first = created.path("TableInput").path("Parameters").path("metadata_location").asText();
+        assertThat(updates.get(0).path("TableInput").path("Parameters").path("previous_metadata_location").asText())
+                .isEqualTo(first);
+        assertThat(GLUE.table("sales", "orders").path("Parameters").path("metadata_location").asText())
+                .isEqualTo(updates.get(2).path("TableInput").path("Parameters").path("metadata_location").asText())
+                .isNotEqualTo(first);
+    }
+
+    /**
+     * The Glue operations Iceberg's catalog calls, over a catalog kept here: {@code GetDatabase},
+     * {@code CreateDatabase}, {@code GetTable}, {@code CreateTable}, {@code UpdateTable} (refused with
+     * {@code ConcurrentModificationException} unless its {@code VersionId} is the table's). Errors as Glue's JSON
+     * 1.1 protocol sends them: status 400, {@code __type} and {@code Message}.
+     */
+    static final class GlueCatalogState implements ResponseDefinitionTransformerV2 {
+        final AtomicBoolean refuseNextUpdate = new AtomicBoolean();
+        private final Map<String, ObjectNode> databases = new TreeMap<>();
+        private final Map<String, ObjectNode> tables = new TreeMap<>();
+        private final Map<String, List<JsonNode>> requests = new TreeMap<>();
+
+        @Override
+        public String getName() {
+            return "glue-catalog";
+        }
+
+        synchronized List<JsonNode> requests(String operation) {
+            return new ArrayList<>(requests.getOrDefault(operation, List.of()));
+        }
+
+        synchronized JsonNode table(String database, String name) {
+            return tables.get(database + "." + name);
+        }
+
+        @Override
+        public synchronized ResponseDefinition transform(ServeEvent event) {
+            String target = event.getRequest().getHeader("X-Amz-Target");
+            if (target == null || !target.startsWith("AWSGlue.")) {
+                return error(400, "UnknownOperationException", "no X-Amz-Target");
+            }
+            String op = target.substring("AWSGlue.".length());
+            JsonNode in;
+            try {
+                in = JSON.readTree(event.getRequest().getBodyAsString());
+            } catch (Exception e) {
+                return error(400, "SerializationException", e.getMessage());
+            }
+            requests.computeIfAbsent(op, k -> new ArrayList<>()).add(in);
+            switch (op) {
+                case "GetDatabase": {
+                    ObjectNode db = databases.get(in.path("Name").asText());
+                    return db == null ? notFound("Database " + in.path("Name").asText() + " not found.")
+                            : ok(JSON.createObjectNode().set("Database", db));
+                }
+                case "CreateDatabase": {
+                    String name = in.path("DatabaseInput").path("Name").asText();
+                    if (databases.containsKey(name)) {
+                        return error(400, "AlreadyExistsException", "Database already exists.");
+                    }
+                    ObjectNode db = ((ObjectNode) in.path("DatabaseInput")).deepCopy();
+                    db.put("CreateTime", System.currentTimeMillis() / 1000.0);
+                    databases.put(name, db);
+                    return ok(JSON.createObjectNode());
+                }
+                case "GetTable": {
+                    ObjectNode t = tables.get(in.path("DatabaseName").asText() + "." + in.path("Name").asText());
+                    return t == null ? notFound("Table " + in.path("Name").asText() + " not found.")
+                            : ok(JSON.createObjectNode().set("Table", t));
+                }
+                case "CreateTable": {
+                    String db = in.path("DatabaseName").asText();
+                    if (!databases.containsKey(db)) {
+                        return notFound("Database " + db + " not found.");
+                    }
+                    String key = db + "." + in.path("TableInput").path("Name").asText();
+                    if (tables.containsKey(key)) {
+                        return error(400, "AlreadyExistsException", "Table already exists.");
+                    }
+                    tables.put(key, stored(in, db, 1));
+                    return ok(JSON.createObjectNode());
+                }
+                case "UpdateTable": {
+                    String db = in.path("DatabaseName").asText();
+                    String key = db + "." + in.path("TableInput").path("Name").asText();
+                    ObjectNode t = tables.get(key);
+                    if (t == null) {
+                        return notFound("Table not found.");
+                    }
+                    int version = t.path("VersionId").asInt();
+                    if (refuseNextUpdate.getAndSet(false)) {
+                        // another writer's update came first: the table is at the next version, same metadata
+                        t.put("VersionId", String.valueOf(version + 1));
+                        return error(400, "ConcurrentModificationException", "Update table failed due to concurrent modifications.");
+                    }
+                    if (in.hasNonNull("VersionId") && !in.path("VersionId").asText().equals(String.valueOf(version))) {
+                        return error(400, "ConcurrentModificationException", "Update table failed due to concurrent modifications.");
+                    }
+                    tables.put(key, stored(in, db, version + 1));
+                    return ok(JSON.createObjectNode());
+                }
+                default:
+                    return error(400, "InvalidInputException", "operation " + op + " is not imitated here");
+            }
+        }
+
+        private static ObjectNode stored(JsonNode in, String database, int version) {
+            ObjectNode t = ((ObjectNode) in.path("TableInput")).deepCopy();
+            t.put("DatabaseName", database);
+            t.put("VersionId", String.valueOf(version));
+            t.put("CreateTime", System.currentTimeMillis() / 1000.0);
+            return t;
+        }
+
+        private static ResponseDefinition ok(JsonNode body) {
+            return aResponse().withStatus(200).withHeader("Content-Type", "application/x-amz-json-1.1")
+                    .withBody(body.toString()).build();
+        }
+
+        private static ResponseDefinition notFound(String message) {
+            return error(400, "EntityNotFoundException", message);
+        }
+
+        private static ResponseDefinition error(int status, String type, String message) {
+            ObjectNode body = JSON.createObjectNode().put("__type", type).put("Message", message);
+            return aResponse().withStatus(status).withHeader("Content-Type", "application/x-amz-json-1.1")
+                    .withHeader("x-amzn-ErrorType", type).withBody(body.toString()).build();
+        }
+    }
+}
