@@ -1,11 +1,14 @@
 package dev.soal.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.soal.core.TableSettings;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,15 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
-import static com.github.tomakehurst.wiremock.client.WireMock.okForContentType;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,12 +35,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The {@code soal} catalog as it is in AWS ({@code SOAL_CATALOG=glue}): Iceberg's GlueCatalog, with the classes the
- * runtime image carries (its test classpath is the image's {@code spark-home}), speaking to the Glue Data Catalog,
- * here WireMock answering as the Glue service model says (JSON 1.1, {@code X-Amz-Target: AWSGlue.<Operation>},
- * errors as {@code __type} and {@code Message}).
+ * runtime image carries (this module's test classpath is the image's {@code spark-home}), speaking to the Glue Data
+ * Catalog. Glue is WireMock with a catalog of its own (databases, tables, versions) behind the operations Iceberg
+ * calls, answering as the Glue service model says (JSON 1.1, {@code X-Amz-Target: AWSGlue.<Operation>}, errors as
+ * {@code __type} and {@code Message}). The tables' files are on the local disk: S3FileIO is not exercised here.
  */
 class GlueCatalogWireTest {
-    private static final String JSON = "application/x-amz-json-1.1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final GlueCatalogState GLUE = new GlueCatalogState();
     private static WireMockServer glue;
     private static SparkSession spark;
 
@@ -43,17 +51,19 @@ class GlueCatalogWireTest {
 
     @BeforeAll
     static void start() {
-        glue = new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1"));
+        glue = new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1").extensions(GLUE));
         glue.start();
-        // what a Lambda function's environment gives the SDK's default chains
+        glue.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
         System.setProperty("aws.region", "eu-west-1");
         System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
         System.setProperty("aws.secretAccessKey", "secret");
         SparkSession.Builder b = SparkSession.builder();
         SparkSettings.lambda(1, tmp.resolve("lambda-tmp")).forEach(b::config);
         SparkSettings.tables(TableSettings.glue("s3://soal-data/warehouse/")).forEach(b::config);
-        // the one setting that is this test's: Glue at WireMock
+        // this test's own: Glue at WireMock, the files on the local disk
         b.config("spark.sql.catalog.soal.glue.endpoint", glue.baseUrl());
+        b.config("spark.sql.catalog.soal.io-impl", "org.apache.iceberg.hadoop.HadoopFileIO");
+        b.config("spark.sql.catalog.soal.warehouse", tmp.resolve("warehouse").toUri().toString());
         spark = b.getOrCreate();
     }
 
@@ -66,51 +76,201 @@ class GlueCatalogWireTest {
         System.clearProperty("aws.secretAccessKey");
     }
 
-    private static MappingBuilder operation(String name) {
-        return post(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("AWSGlue." + name));
-    }
-
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder error(String type, String message) {
-        return aResponse().withStatus(400).withHeader("Content-Type", JSON)
-                .withHeader("x-amzn-ErrorType", type)
-                .withBody("{\"__type\":\"" + type + "\",\"Message\":\"" + message + "\"}");
-    }
-
     @Test
-    void createNamespace_listNamespacesAndTables_andAMissingNamespace_throughTheGlueDataCatalog() {
-        glue.stubFor(operation("GetDatabase").withRequestBody(equalToJson("{\"Name\":\"listings\"}", true, true))
-                .inScenario("listings").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(error("EntityNotFoundException", "Database listings not found.")));
-        glue.stubFor(operation("CreateDatabase").inScenario("listings").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(okForContentType(JSON, "{}")).willSetStateTo("created"));
-        glue.stubFor(operation("GetDatabase").withRequestBody(equalToJson("{\"Name\":\"listings\"}", true, true))
-                .inScenario("listings").whenScenarioStateIs("created")
-                .willReturn(okForContentType(JSON, "{\"Database\":{\"Name\":\"listings\",\"CreateTime\":1.7645E9,"
-                        + "\"Parameters\":{}}}")));
-        glue.stubFor(operation("GetDatabases").willReturn(okForContentType(JSON,
-                "{\"DatabaseList\":[{\"Name\":\"default\"},{\"Name\":\"listings\"}]}")));
-        // one Iceberg table and one that is not (Iceberg's catalog lists only its own)
-        glue.stubFor(operation("GetTables").withRequestBody(equalToJson("{\"DatabaseName\":\"listings\"}", true, true)).willReturn(okForContentType(JSON, "{\"TableList\":["
-                + "{\"Name\":\"prices\",\"DatabaseName\":\"listings\",\"Parameters\":{\"table_type\":\"ICEBERG\","
-                + "\"metadata_location\":\"s3://soal-data/warehouse/listings.db/prices/metadata/00001.metadata.json\"}},"
-                + "{\"Name\":\"raw_csv\",\"DatabaseName\":\"listings\",\"Parameters\":{\"classification\":\"csv\"}}]}")));
-        glue.stubFor(operation("GetDatabase").withRequestBody(equalToJson("{\"Name\":\"missing\"}", true, true))
-                .willReturn(error("EntityNotFoundException", "Database missing not found.")));
-
+    void namespaces_createdAndListed_onlyIcebergTablesListed_andAMissingNamespaceIsSparksOwnError() {
         spark.sql("CREATE NAMESPACE soal.listings");
-        List<String> namespaces = spark.sql("SHOW NAMESPACES IN soal").collectAsList().stream().map(r -> r.getString(0)).toList();
-        List<Row> tables = spark.sql("SHOW TABLES IN soal.listings").collectAsList();
+        // a table some other tool made in the same database: not Iceberg's
+        GLUE.putTable("listings", "raw_csv", Map.of("classification", "csv"));
+        spark.sql("CREATE TABLE soal.listings.prices (id BIGINT, price DOUBLE) USING iceberg");
 
+        List<String> namespaces = spark.sql("SHOW NAMESPACES IN soal").collectAsList().stream().map(r -> r.getString(0)).toList();
+        List<String> tables = spark.sql("SHOW TABLES IN soal.listings").collectAsList().stream()
+                .map(r -> r.getString(0) + "." + r.getString(1)).toList();
+
+        assertThat(namespaces).contains("listings");
+        assertThat(tables).containsExactly("listings.prices");
+        assertThat(GLUE.requests("CreateDatabase")).anySatisfy(r ->
+                assertThat(r.path("DatabaseInput").path("Name").asText()).isEqualTo("listings"));
+        // signed for Glue in the environment's region
         glue.verify(postRequestedFor(urlEqualTo("/"))
                 .withHeader("X-Amz-Target", equalTo("AWSGlue.CreateDatabase"))
-                .withHeader("Content-Type", containing(JSON))
-                // signed for Glue in the environment's region
-                .withHeader("Authorization", matching("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/eu-west-1/glue/aws4_request.*"))
-                .withRequestBody(matching(".*\"DatabaseInput\":\\{.*\"Name\":\"listings\".*")));
-        assertThat(namespaces).containsExactly("default", "listings");
-        assertThat(tables).extracting(r -> r.getString(0) + "." + r.getString(1)).containsExactly("listings.prices");
+                .withHeader("Content-Type", containing("application/x-amz-json-1.1"))
+                .withHeader("Authorization", matching("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/eu-west-1/glue/aws4_request.*")));
         // Glue's EntityNotFoundException is Spark's missing schema
         assertThatThrownBy(() -> spark.sql("DESCRIBE NAMESPACE soal.missing").collect())
                 .hasMessageContaining("SCHEMA_NOT_FOUND").hasMessageContaining("missing");
+    }
+
+    @Test
+    void createWriteRead_eachCommitAConditionalUpdateTable_andGluesConcurrentModificationRetried() {
+        spark.sql("CREATE NAMESPACE soal.sales");
+        spark.sql("CREATE TABLE soal.sales.orders (id BIGINT, amount DOUBLE) USING iceberg");
+        spark.sql("INSERT INTO soal.sales.orders VALUES (1, 10.0)");
+        // another writer updates the table between this commit's read of it and its UpdateTable
+        GLUE.refuseNextUpdate.set(true);
+        spark.sql("INSERT INTO soal.sales.orders VALUES (2, 20.0)");
+
+        assertThat(spark.sql("SELECT sum(amount), count(*) FROM soal.sales.orders").first().toString()).isEqualTo("[30.0,2]");
+        assertThat(spark.sql("SELECT count(*) FROM soal.sales.orders.snapshots").first().getLong(0)).isEqualTo(2);
+
+        JsonNode created = GLUE.requests("CreateTable").stream()
+                .filter(r -> r.path("TableInput").path("Name").asText().equals("orders")).findFirst().orElseThrow();
+        assertThat(created.path("DatabaseName").asText()).isEqualTo("sales");
+        assertThat(created.path("TableInput").path("Name").asText()).isEqualTo("orders");
+        assertThat(created.path("TableInput").path("Parameters").path("table_type").asText()).isEqualTo("ICEBERG");
+        // two inserts: three UpdateTable calls, the refused one and its retry carrying the same (stale, then fresh)
+        // version; each swaps metadata_location from the previous one
+        List<JsonNode> updates = GLUE.requests("UpdateTable").stream()
+                .filter(r -> r.path("TableInput").path("Name").asText().equals("orders")).toList();
+        assertThat(updates).hasSize(3);
+        assertThat(updates).extracting(u -> u.path("VersionId").asText()).containsExactly("1", "2", "3");
+        String first = created.path("TableInput").path("Parameters").path("metadata_location").asText();
+        assertThat(updates.get(0).path("TableInput").path("Parameters").path("previous_metadata_location").asText())
+                .isEqualTo(first);
+        assertThat(GLUE.table("sales", "orders").path("Parameters").path("metadata_location").asText())
+                .isEqualTo(updates.get(2).path("TableInput").path("Parameters").path("metadata_location").asText())
+                .isNotEqualTo(first);
+    }
+
+    /**
+     * The Glue operations Iceberg's catalog calls, over a catalog kept here: {@code GetDatabase},
+     * {@code GetDatabases}, {@code CreateDatabase}, {@code GetTables}, {@code GetTable}, {@code CreateTable}, {@code UpdateTable} (refused with
+     * {@code ConcurrentModificationException} unless its {@code VersionId} is the table's). Errors as Glue's JSON
+     * 1.1 protocol sends them: status 400, {@code __type} and {@code Message}.
+     */
+    static final class GlueCatalogState implements ResponseDefinitionTransformerV2 {
+        final AtomicBoolean refuseNextUpdate = new AtomicBoolean();
+        private final Map<String, ObjectNode> databases = new TreeMap<>();
+        private final Map<String, ObjectNode> tables = new TreeMap<>();
+        private final Map<String, List<JsonNode>> requests = new TreeMap<>();
+
+        @Override
+        public String getName() {
+            return "glue-catalog";
+        }
+
+        synchronized List<JsonNode> requests(String operation) {
+            return new ArrayList<>(requests.getOrDefault(operation, List.of()));
+        }
+
+        synchronized JsonNode table(String database, String name) {
+            return tables.get(database + "." + name);
+        }
+
+        synchronized void putTable(String database, String name, Map<String, String> parameters) {
+            ObjectNode t = JSON.createObjectNode().put("Name", name).put("DatabaseName", database).put("VersionId", "1");
+            t.set("Parameters", JSON.valueToTree(parameters));
+            tables.put(database + "." + name, t);
+        }
+
+        @Override
+        public synchronized ResponseDefinition transform(ServeEvent event) {
+            String target = event.getRequest().getHeader("X-Amz-Target");
+            if (target == null || !target.startsWith("AWSGlue.")) {
+                return error(400, "UnknownOperationException", "no X-Amz-Target");
+            }
+            String op = target.substring("AWSGlue.".length());
+            JsonNode in;
+            try {
+                in = JSON.readTree(event.getRequest().getBodyAsString());
+            } catch (Exception e) {
+                return error(400, "SerializationException", e.getMessage());
+            }
+            requests.computeIfAbsent(op, k -> new ArrayList<>()).add(in);
+            switch (op) {
+                case "GetDatabase": {
+                    ObjectNode db = databases.get(in.path("Name").asText());
+                    return db == null ? notFound("Database " + in.path("Name").asText() + " not found.")
+                            : ok(JSON.createObjectNode().set("Database", db));
+                }
+                case "GetDatabases": {
+                    ObjectNode out = JSON.createObjectNode();
+                    databases.values().forEach(out.putArray("DatabaseList")::add);
+                    return ok(out);
+                }
+                case "GetTables": {
+                    String prefix = in.path("DatabaseName").asText() + ".";
+                    ObjectNode out = JSON.createObjectNode();
+                    var list = out.putArray("TableList");
+                    tables.forEach((k, t) -> {
+                        if (k.startsWith(prefix)) {
+                            list.add(t);
+                        }
+                    });
+                    return ok(out);
+                }
+                case "CreateDatabase": {
+                    String name = in.path("DatabaseInput").path("Name").asText();
+                    if (databases.containsKey(name)) {
+                        return error(400, "AlreadyExistsException", "Database already exists.");
+                    }
+                    ObjectNode db = ((ObjectNode) in.path("DatabaseInput")).deepCopy();
+                    db.put("CreateTime", System.currentTimeMillis() / 1000.0);
+                    databases.put(name, db);
+                    return ok(JSON.createObjectNode());
+                }
+                case "GetTable": {
+                    ObjectNode t = tables.get(in.path("DatabaseName").asText() + "." + in.path("Name").asText());
+                    return t == null ? notFound("Table " + in.path("Name").asText() + " not found.")
+                            : ok(JSON.createObjectNode().set("Table", t));
+                }
+                case "CreateTable": {
+                    String db = in.path("DatabaseName").asText();
+                    if (!databases.containsKey(db)) {
+                        return notFound("Database " + db + " not found.");
+                    }
+                    String key = db + "." + in.path("TableInput").path("Name").asText();
+                    if (tables.containsKey(key)) {
+                        return error(400, "AlreadyExistsException", "Table already exists.");
+                    }
+                    tables.put(key, stored(in, db, 1));
+                    return ok(JSON.createObjectNode());
+                }
+                case "UpdateTable": {
+                    String db = in.path("DatabaseName").asText();
+                    String key = db + "." + in.path("TableInput").path("Name").asText();
+                    ObjectNode t = tables.get(key);
+                    if (t == null) {
+                        return notFound("Table not found.");
+                    }
+                    int version = t.path("VersionId").asInt();
+                    if (refuseNextUpdate.getAndSet(false)) {
+                        // another writer's update came first: the table is at the next version, same metadata
+                        t.put("VersionId", String.valueOf(version + 1));
+                        return error(400, "ConcurrentModificationException", "Update table failed due to concurrent modifications.");
+                    }
+                    if (in.hasNonNull("VersionId") && !in.path("VersionId").asText().equals(String.valueOf(version))) {
+                        return error(400, "ConcurrentModificationException", "Update table failed due to concurrent modifications.");
+                    }
+                    tables.put(key, stored(in, db, version + 1));
+                    return ok(JSON.createObjectNode());
+                }
+                default:
+                    return error(400, "InvalidInputException", "operation " + op + " is not imitated here");
+            }
+        }
+
+        private static ObjectNode stored(JsonNode in, String database, int version) {
+            ObjectNode t = ((ObjectNode) in.path("TableInput")).deepCopy();
+            t.put("DatabaseName", database);
+            t.put("VersionId", String.valueOf(version));
+            t.put("CreateTime", System.currentTimeMillis() / 1000.0);
+            return t;
+        }
+
+        private static ResponseDefinition ok(JsonNode body) {
+            return aResponse().withStatus(200).withHeader("Content-Type", "application/x-amz-json-1.1")
+                    .withBody(body.toString()).build();
+        }
+
+        private static ResponseDefinition notFound(String message) {
+            return error(400, "EntityNotFoundException", message);
+        }
+
+        private static ResponseDefinition error(int status, String type, String message) {
+            ObjectNode body = JSON.createObjectNode().put("__type", type).put("Message", message);
+            return aResponse().withStatus(status).withHeader("Content-Type", "application/x-amz-json-1.1")
+                    .withHeader("x-amzn-ErrorType", type).withBody(body.toString()).build();
+        }
     }
 }
