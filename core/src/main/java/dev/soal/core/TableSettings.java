@@ -22,13 +22,27 @@ public record TableSettings(String catalog, String warehouse) {
             throw new IllegalArgumentException("the soal catalog (" + CATALOG_ENV + ", --catalog) must be 'glue' or a JDBC URL, but was '"
                     + catalog + "'");
         }
-        if (catalog != null && (warehouse == null || !warehouse.matches("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?"))) {
-            throw new IllegalArgumentException("the soal catalog's warehouse (" + WAREHOUSE_ENV + ", --warehouse) must be an "
-                    + "s3://bucket/prefix/ location, but was '" + warehouse + "'");
+        if (catalog != null) {
+            warehouse = warehouse(warehouse);
         }
-        if (warehouse != null && !warehouse.endsWith("/")) {
-            warehouse = warehouse + "/";
+    }
+
+    /**
+     * A warehouse location checked and ending in {@code /}: {@code s3://} and a valid bucket name; the one check
+     * of the policies' {@code tables.warehouse} and of the runtimes' settings.
+     */
+    public static String warehouse(String location) {
+        S3Uri uri;
+        try {
+            uri = location == null ? null : S3Uri.parse(location);
+        } catch (IllegalArgumentException e) {
+            uri = null;
         }
+        if (uri == null || !uri.scheme().equals("s3")) {
+            throw new IllegalArgumentException("the soal catalog's warehouse (" + WAREHOUSE_ENV + ", --warehouse, "
+                    + "tables.warehouse) must be an s3://bucket/prefix/ location, but was '" + location + "'");
+        }
+        return location.endsWith("/") ? location : location + "/";
     }
 
     public static TableSettings none() {

@@ -67,20 +67,13 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
      * catalog is the Glue Data Catalog, and the stack lets every runtime read and write this location.
      */
     public record TablesPolicy(String warehouse) {
-        private static final java.util.regex.Pattern S3 = java.util.regex.Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?");
-
         public TablesPolicy {
-            if (warehouse == null || !S3.matcher(warehouse).matches()) {
-                throw new IllegalArgumentException("warehouse must be an s3://bucket/prefix/ location, but was '" + warehouse + "'");
-            }
-            warehouse = warehouse.endsWith("/") ? warehouse : warehouse + "/";
+            warehouse = dev.soal.core.TableSettings.warehouse(warehouse);
         }
 
         /** The warehouse's bucket. */
         public String bucket() {
-            java.util.regex.Matcher m = S3.matcher(warehouse);
-            m.matches();
-            return m.group(1);
+            return dev.soal.core.S3Uri.parse(warehouse).bucket();
         }
     }
 

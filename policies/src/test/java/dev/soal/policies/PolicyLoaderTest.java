@@ -115,8 +115,8 @@ class PolicyLoaderTest {
             "fallback: { glue: glue }                     | p.yaml:17: fallback.glue: must map one cluster backend to another, but was glue -> glue",
             "fallback: { lambda: glue }                   | p.yaml:17: fallback.lambda: must map one cluster backend to another",
             "fallback: { glue: spark }                    | p.yaml:17: fallback.glue: unknown backend 'spark'",
-            "tables: { warehouse: /tmp/warehouse }        | p.yaml:17: tables.warehouse: warehouse must be an s3://bucket/prefix/ location, but was '/tmp/warehouse'",
-            "tables: { warehouse: s3://Soal_Data/w/ }     | p.yaml:17: tables.warehouse: warehouse must be an s3://bucket/prefix/ location",
+            "tables: { warehouse: /tmp/warehouse }        | p.yaml:17: tables.warehouse: the soal catalog's warehouse (SOAL_WAREHOUSE, --warehouse, tables.warehouse) must be an s3://bucket/prefix/ location, but was '/tmp/warehouse'",
+            "tables: { warehouse: s3://Soal_Data/w/ }     | p.yaml:17: tables.warehouse: the soal catalog's warehouse (SOAL_WAREHOUSE, --warehouse, tables.warehouse) must be an s3://bucket/prefix/ location, but was 's3://Soal_Data/w/'",
             "tables: { catalog: hive }                    | p.yaml:17: tables.catalog: unknown field (expected one of [warehouse])",
             "tables: {}                                   | p.yaml:17: missing required field 'warehouse'",
     })
