@@ -104,10 +104,14 @@ public final class SqlScript {
     }
 
     /**
-     * A value that may stand outside quotes: an unsigned number (a sign could join a {@code -} before it
-     * into a comment; a name would be a column or a table).
+     * What a value outside quotes may be: an unsigned number (a sign could join a {@code -} before it into a
+     * comment) or a plain name (ASCII letters, digits and {@code _}, not starting with a digit).
      */
-    private static final Pattern BARE_VALUE = Pattern.compile("[0-9]+(\\.[0-9]+)?");
+    static final Pattern BARE_NUMBER = Pattern.compile("[0-9]+(\\.[0-9]+)?");
+    static final Pattern BARE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** What a bare value may stand in or be glued to; see {@link #checkBare}. */
+    static final String BARE_RULE = "only an unsigned number or a plain name ([A-Za-z_][A-Za-z0-9_]*, alone or glued"
+            + " to a name as in daily_${day} or soal.${ns}.t) may go";
     private static final Pattern PARAMETER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
 
     /** The statement's text with its variables substituted ({@link #bind}). */
@@ -120,7 +124,8 @@ public final class SqlScript {
      * {@code '...'} or {@code "..."} string literal the value is escaped for Spark SQL (backslash and the
      * quote), inside a {@code `...`} identifier the backquote is doubled, inside a raw literal
      * ({@code r'...'}, which has no escapes) a value holding the quote fails the job, and outside quotes
-     * only an unsigned number may stand (anything else fails the job, naming the variable). In comments
+     * only an unsigned number or a plain name may stand, alone or glued to a name ({@link #checkBare}; anything
+     * else fails the job, naming the variable). In comments
      * nothing is substituted, except in hints ({@code /*+ ... *}{@code /}), which are code. Besides,
      * {@code :name} outside quotes and comments, for a known variable, becomes a Spark named parameter
      * bound to the value. An unknown {@code ${name}} is an error naming the known ones.
@@ -130,6 +135,8 @@ public final class SqlScript {
         StringBuilder out = new StringBuilder(sql.length() + 64);
         Map<String, Object> parameters = new java.util.LinkedHashMap<>();
         boolean[] substituted = {false};
+        List<int[]> bare = new ArrayList<>();     // [start, end) in out of each value outside quotes
+        List<String> bareNames = new ArrayList<>();
         boolean raw = false; // the open quote began a raw literal: r'...' has no escapes
         int i = 0;
         int n = sql.length();
@@ -147,6 +154,10 @@ public final class SqlScript {
                     if (value == null) {
                         throw new SoalException("unknown variable ${" + name + "} in the statement at line "
                                 + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
+                    }
+                    if (quote == 0) {
+                        bare.add(new int[]{out.length(), out.length() + value.length()});
+                        bareNames.add(name);
                     }
                     out.append(escape(value, quote, raw, name, statement.line()));
                     substituted[0] |= value.indexOf('$') >= 0 || value.indexOf('{') >= 0 || value.indexOf('}') >= 0;
@@ -207,7 +218,68 @@ public final class SqlScript {
             out.append(c);
             i++;
         }
-        return new Bound(out.toString(), parameters, substituted[0]);
+        String text = out.toString();
+        for (int k = 0; k < bare.size(); k++) {
+            checkBare(text, bare.get(k)[0], bare.get(k)[1], bareNames.get(k), statement.line());
+        }
+        return new Bound(text, parameters, substituted[0]);
+    }
+
+    /**
+     * A value outside quotes, at {@code [start, end)} of the statement's final text, must leave one plain token
+     * behind: the word it forms with the letters, digits and {@code _} glued to it on either side (other values
+     * included) is an unsigned number or a plain name. A number may not touch a {@code .} (it would read as a
+     * decimal or split a dotted name), and no value may touch a quote ({@code r'..'}, {@code X'..'} and the like
+     * change what the quote means). So a value can never add a space, an operator, a quote or a comment.
+     */
+    private static void checkBare(String text, int start, int end, String name, int line) {
+        String value = text.substring(start, end);
+        if (!BARE_NUMBER.matcher(value).matches() && !BARE_NAME.matcher(value).matches()) {
+            throw refuse(name, line, "its value was '" + shorten(value) + "'");
+        }
+        int from = start;
+        while (from > 0 && wordChar(text.charAt(from - 1))) {
+            from--;
+        }
+        int to = end;
+        while (to < text.length() && wordChar(text.charAt(to))) {
+            to++;
+        }
+        String word = text.substring(from, to);
+        char before = from > 0 ? text.charAt(from - 1) : ' ';
+        char after = to < text.length() ? text.charAt(to) : ' ';
+        boolean number = BARE_NUMBER.matcher(word).matches();
+        if (!number && !BARE_NAME.matcher(word).matches()) {
+            throw refuse(name, line, "with its value '" + shorten(value) + "' it makes '" + shorten(word)
+                    + "', which is neither");
+        }
+        if (number && (before == '.' || after == '.')) {
+            throw refuse(name, line, "its value '" + shorten(value) + "' makes the number " + shorten(word)
+                    + " beside a '.'");
+        }
+        if (isQuote(before) || isQuote(after)) {
+            throw refuse(name, line, "its value '" + shorten(value) + "' would touch the quote " + (isQuote(before) ? before : after));
+        }
+    }
+
+    private static SoalException refuse(String name, int line, String why) {
+        return new SoalException("variable ${" + name + "} stands outside quotes in the statement at line " + line
+                + ", where " + BARE_RULE + ", but " + why + "; quote it in the script ('${" + name + "}' for a string,"
+                + " `${" + name + "}` for a name), or use the named parameter :" + name
+                + " (IDENTIFIER(:" + name + ") for a whole table name)", false);
+    }
+
+    /** Letters and digits of any script, and {@code _}: what Spark would read as one word with a value. */
+    private static boolean wordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+
+    private static boolean isQuote(char c) {
+        return c == '\'' || c == '"' || c == '`';
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
     }
 
     private static String escape(String value, char quote, boolean raw, String name, int line) {
@@ -223,16 +295,7 @@ public final class SqlScript {
             case '\'' -> value.replace("\\", "\\\\").replace("'", "\\'");
             case '"' -> value.replace("\\", "\\\\").replace("\"", "\\\"");
             case '`' -> value.replace("`", "``");
-            default -> {
-                if (!BARE_VALUE.matcher(value).matches()) {
-                    throw new SoalException("variable ${" + name + "} stands outside quotes in the statement at line " + line
-                            + ", where only an unsigned number may go, but its value was '"
-                            + (value.length() > 80 ? value.substring(0, 77) + "..." : value)
-                            + "'; quote it in the script ('${" + name + "}', or `${" + name + "}` for a name)"
-                            + " or use the named parameter :" + name, false);
-                }
-                yield value;
-            }
+            default -> value; // checked once the whole statement is bound (checkBare)
         };
     }
 

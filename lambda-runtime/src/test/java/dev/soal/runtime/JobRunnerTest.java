@@ -95,6 +95,21 @@ class JobRunnerTest {
     }
 
     @Test
+    void tableAndNamespaceNames_fromVariables_gluedOrWhole_reachSpark() {
+        RunnerArgs job = new RunnerArgs("j9", null, "s3://soal-scripts/x.sql", null, List.of(), null,
+                Map.of("day", "d20261201", "tenant", "acme", "whole", "acme.refunds"), null);
+        JobRunner.Result r = new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, """
+                CREATE DATABASE IF NOT EXISTS ${tenant};
+                CREATE TABLE ${tenant}.daily_${day} (id BIGINT, amount INT) USING parquet;
+                INSERT INTO ${tenant}.daily_${day} VALUES (1, 10), (2, 20);
+                CREATE TABLE IDENTIFIER(:whole) (id BIGINT) USING parquet;
+                INSERT INTO IDENTIFIER(:whole) SELECT id FROM ${tenant}.daily_${day} WHERE amount > 10;
+                SELECT (SELECT sum(amount) FROM acme.daily_d20261201) AS total, (SELECT max(id) FROM IDENTIFIER(:whole)) AS refunded
+                """);
+        assertThat(r.printed()).contains("| 30    | 2        |");
+    }
+
+    @Test
     void parseErrors_keepSparksReasonAndErrorClass() {
         RunnerArgs job = new RunnerArgs("j8", null, "s3://soal-scripts/x.sql", null, List.of(), null, Map.of(), null);
         assertThatThrownBy(() -> new JobRunner((dev.soal.core.S3Uri uri) -> new byte[0]).runSql(spark.newSession(), job, "SELEC 1"))

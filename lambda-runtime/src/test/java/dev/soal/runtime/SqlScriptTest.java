@@ -89,17 +89,65 @@ class SqlScriptTest {
     }
 
     @Test
-    void valuesOutsideQuotes_mayOnlyBeNumbersOrNames() {
+    void valuesOutsideQuotes_mayBeNumbersOrPlainNames_aloneOrGluedToAName() {
         SqlScript.Statement st = SqlScript.split("SELECT * FROM t LIMIT ${n}").get(0);
         assertThat(SqlScript.substitute(st, Map.of("n", "10"))).isEqualTo("SELECT * FROM t LIMIT 10");
+        assertThat(SqlScript.substitute(st, Map.of("n", "ALL"))).isEqualTo("SELECT * FROM t LIMIT ALL");
+        assertThat(SqlScript.substitute(SqlScript.split("SELECT ${x} * 2 FROM t").get(0), Map.of("x", "1.5")))
+                .isEqualTo("SELECT 1.5 * 2 FROM t");
+
+        SqlScript.Statement tables = SqlScript.split("CREATE TABLE soal.sales.daily_${day} (id BIGINT) USING iceberg").get(0);
+        assertThat(SqlScript.substitute(tables, Map.of("day", "d20261201")))
+                .isEqualTo("CREATE TABLE soal.sales.daily_d20261201 (id BIGINT) USING iceberg");
+        assertThat(SqlScript.substitute(tables, Map.of("day", "20261201")))
+                .isEqualTo("CREATE TABLE soal.sales.daily_20261201 (id BIGINT) USING iceberg");
+        SqlScript.Statement ns = SqlScript.split("INSERT INTO soal.${tenant}.orders SELECT ${a}${b}, x${n}_y FROM t").get(0);
+        assertThat(SqlScript.substitute(ns, Map.of("tenant", "acme", "a", "ab", "b", "12", "n", "7")))
+                .isEqualTo("INSERT INTO soal.acme.orders SELECT ab12, x7_y FROM t");
+    }
+
+    @Test
+    void valuesOutsideQuotes_thatAreNotOnePlainToken_failTheJob_namingTheVariable() {
+        SqlScript.Statement st = SqlScript.split("SELECT * FROM t LIMIT ${n}").get(0);
         assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "1; DROP TABLE t")))
                 .isInstanceOf(SoalException.class)
-                .hasMessage("variable ${n} stands outside quotes in the statement at line 1, where only an unsigned"
-                        + " number may go, but its value was '1; DROP TABLE t'; quote it in the script ('${n}', or"
-                        + " `${n}` for a name) or use the named parameter :n");
-        // a sign could make "5-${n}" a comment; a name would be a column
-        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "-1"))).hasMessageContaining("only an unsigned number");
-        assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", "id"))).hasMessageContaining("only an unsigned number");
+                .hasMessage("variable ${n} stands outside quotes in the statement at line 1, where only an unsigned number"
+                        + " or a plain name ([A-Za-z_][A-Za-z0-9_]*, alone or glued to a name as in daily_${day} or"
+                        + " soal.${ns}.t) may go, but its value was '1; DROP TABLE t'; quote it in the script ('${n}' for"
+                        + " a string, `${n}` for a name), or use the named parameter :n (IDENTIFIER(:n) for a whole table name)");
+        SqlScript.Statement named = SqlScript.split("INSERT INTO soal.${tenant}.orders SELECT 1").get(0);
+        // spaces, statements, comments, operators, quotes, dots, dashes, signs, unicode letters, empty
+        for (String crafted : List.of("x; DROP TABLE t", "a--", "1 OR 1=1", "a`b", "a.b", "a-b", "-1", "a b", "a'b",
+                "a\"b", "/*x*/", "a/*", "ünï", "名前", "a\nb", "", "1e5", "0x1F", "10L")) {
+            assertThatThrownBy(() -> SqlScript.substitute(named, Map.of("tenant", crafted)))
+                    .as(crafted).isInstanceOf(SoalException.class)
+                    .hasMessageStartingWith("variable ${tenant} stands outside quotes in the statement at line 1");
+            assertThatThrownBy(() -> SqlScript.substitute(st, Map.of("n", crafted)))
+                    .as(crafted).hasMessageStartingWith("variable ${n} stands outside quotes");
+        }
+    }
+
+    @Test
+    void valuesGluedIntoSomethingOtherThanOneNameOrNumber_failTheJob() {
+        // a leading digit glued to a name, a number glued into a dotted name, a value glued to a unicode letter
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT ${n}days FROM t").get(0), Map.of("n", "5")))
+                .hasMessageContaining("with its value '5' it makes '5days', which is neither");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT 1${x} FROM t").get(0), Map.of("x", "abc")))
+                .hasMessageContaining("it makes '1abc'");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT * FROM soal.${ns}.t").get(0), Map.of("ns", "123")))
+                .hasMessageContaining("makes the number 123 beside a '.'");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT ${n}.5").get(0), Map.of("n", "1")))
+                .hasMessageContaining("beside a '.'");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT café_${x} FROM t").get(0), Map.of("x", "a")))
+                .hasMessageContaining("it makes 'café_a'");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT daily_${x} FROM t").get(0), Map.of("x", "1.5")))
+                .hasMessageContaining("it makes 'daily_1.5'");
+        // a value before a quote would change what the quote means: r'..' has no escapes, X'..' is binary
+        SqlScript.Statement prefix = SqlScript.split("SELECT ${p}'${v}' AS a").get(0);
+        assertThatThrownBy(() -> SqlScript.substitute(prefix, Map.of("p", "r", "v", "\\' OR 1=1 --")))
+                .hasMessageContaining("variable ${p}").hasMessageContaining("would touch the quote '");
+        assertThatThrownBy(() -> SqlScript.substitute(SqlScript.split("SELECT `a`${x}").get(0), Map.of("x", "b")))
+                .hasMessageContaining("would touch the quote `");
     }
 
     @Test

@@ -82,6 +82,28 @@ class TablesIT {
     }
 
     @Test
+    void tableNamesFromVariables_gluedIntoNamesOrWhole_onBothPaths_withTheSameRows() throws Exception {
+        String script = script("named_by_variables.sql");
+        JobRecord small = run(job(script, Map.of("tenant", "acme", "day", "d20261201", "orders", "soal.acme.orders"), false));
+        JobRecord large = run(job(script, Map.of("tenant", "acme_eu", "day", "d20261201", "orders", "soal.acme_eu.orders"), true));
+        assertThat(small.state()).as(small.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
+        List<String> expected = List.of("1,10,", "2,20,40", "3,30,60");
+        assertThat(csvRows(small.request().outputUri())).isEqualTo(expected);
+        assertThat(csvRows(large.request().outputUri())).isEqualTo(expected);
+
+        // a crafted value is refused on either path, naming the variable; nothing ran
+        for (boolean onTheCluster : List.of(false, true)) {
+            JobRecord crafted = run(job(script, Map.of("tenant", "x; DROP TABLE t", "day", "d1", "orders", "soal.x.orders"),
+                    onTheCluster));
+            assertThat(crafted.state()).isEqualTo(JobState.FAILED);
+            assertThat(crafted.message()).contains("variable ${tenant} stands outside quotes")
+                    .contains("but its value was 'x; DROP TABLE t'");
+        }
+    }
+
+    @Test
     void twoWritersAppendingAtOnce_commitFromTheSameSnapshot_theLoserRetries_andNoRowIsLost() throws Exception {
         assertThat(run(job(script("create.sql"), Map.of("ns", "writers"), false)).state()).isEqualTo(JobState.SUCCEEDED);
         String append = script("append.sql");
