@@ -23,6 +23,11 @@ public final class EmbeddedMetrics {
     public record Value(String name, double value, String unit) {
     }
 
+    /** True for a line {@link #line} wrote: CloudWatch Logs' business, not the terminal's. */
+    public static boolean isLine(String logLine) {
+        return logLine.startsWith("{\"_aws\":");
+    }
+
     public static String line(String namespace, Map<String, String> dimensions, List<Value> values, Instant at) {
         Map<String, Object> metricSet = new LinkedHashMap<>();
         metricSet.put("Namespace", namespace);

@@ -61,18 +61,27 @@ public final class CdsArchive {
         }
         cmd.addAll(List.of("-cp", classpath, CdsArchive.class.getName(), "--train", work.toString()));
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).inheritIO().start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        // the training job's own output (Spark's warnings, the statements' timings) is the build's business only
+        // when it fails: it goes to a log beside the archive, and is shown then
+        Path log = archive.resolveSibling(archive.getFileName() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process p = pb.start();
+        boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) {
             p.destroyForcibly();
-            System.err.println("CdsArchive: the training job did not end within 5 minutes");
-            return 1;
         }
         SparkLambdaHandler.deleteTree(work);
-        if (p.exitValue() == 0 && Files.isRegularFile(archive)) {
+        if (ended && p.exitValue() == 0 && Files.isRegularFile(archive)) {
             System.out.printf("AppCDS archive %s (%d MB) in %d ms%n", archive, Files.size(archive) >> 20,
                     (System.nanoTime() - t0) / 1_000_000);
+            return 0;
         }
-        return p.exitValue();
+        Files.deleteIfExists(archive); // what the JVM dumped as a failed job exited: not what a job loads
+        System.err.println("CdsArchive: the training job " + (ended ? "failed (exit " + p.exitValue() + ")"
+                : "did not end within 5 minutes") + "; its output (" + log + "):");
+        System.err.println(Files.readString(log));
+        return ended && p.exitValue() != 0 ? p.exitValue() : 1;
     }
 
     /** The training job: what a small job loads, from the session to the S3 client; the job is the example's. */

@@ -18,6 +18,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +43,11 @@ class ServeIT {
     void uploadIntoTheWatchedPrefix_ofAKeyWithQuotesAndParentheses_runsAJobToSucceeded() throws Exception {
         Path home = Files.createTempDirectory("soal-serve-it");
         Policies policies = PolicyLoader.load(Path.of(getClass().getResource("/it-policies.yaml").toURI()));
-        try (EmbeddedStack stack = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(ROOT), policies, System.out::println);
+        List<String> printed = new CopyOnWriteArrayList<>();
+        try (EmbeddedStack stack = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(ROOT), policies, line -> {
+            printed.add(line);
+            System.out.println(line);
+        });
              LocalServer server = LocalServer.start(stack, policies, 0, "it-token", System.out)) {
             assertThat(send(server, "GET", "/jobs", null, null).statusCode()).isEqualTo(401);
             assertThat(send(server, "GET", "/jobs", null, "wrong").statusCode()).isEqualTo(401);
@@ -93,6 +99,21 @@ class ServeIT {
             assertThat(warm.path("state").asText()).as(warm.toString()).isEqualTo("SUCCEEDED");
             assertThat(warm.path("coldStart").asBoolean(true)).as(warm.toString()).isFalse();
             assertThat(warm.path("environmentId").asText()).isEqualTo(first.path("environmentId").asText()).isNotBlank();
+            // what the person at the terminal sees: the environments' own lines, no metrics for CloudWatch, no
+            // warning about a setting that is as it should be
+            assertThat(printed).anyMatch(l -> l.contains(" INIT done in "));
+            assertThat(printed).noneMatch(l -> l.contains("{\"_aws\":"));
+            try (var files = Files.walk(home.resolve("work").resolve("lambda"))) {
+                assertThat(files.filter(f -> f.getFileName().toString().equals("environment.log")).map(f -> {
+                    try {
+                        return Files.readString(f);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList()).as("the metrics lines, kept where CloudWatch Logs would have them").anyMatch(l -> l.contains("{\"_aws\":"));
+            }
+            assertThat(printed).noneMatch(l -> l.contains("spark.local.dir will be overridden"));
+            assertThat(printed).noneMatch(l -> l.contains("INIT took longer"));
             System.out.println("first job " + first.path("durationMillis") + " ms (cold), second " + warm.path("durationMillis")
                     + " ms (warm) in " + warm.path("environmentId").asText());
         }

@@ -73,9 +73,11 @@ public final class EmbeddedStack implements AutoCloseable {
      * How a stack starts.
      *
      * @param s3Endpoint     null to start the embedded S3 server; else the endpoint of one another stack
-     *                       started (with the same keys), whose buckets and job store this stack shares
+     *                       started (with the same keys), whose buckets and job store this stack shares, and,
+     *                       unless runs are simulated, its local Lambda service and catalog ({@link HostedServices})
      * @param simulatedRuns  null to run jobs with Spark; else {@link SimulatedRuntime}s that take this long
-     * @param lambda         the local Lambda service's settings (concurrency, idle timeout, INIT budget)
+     * @param lambda         the local Lambda service's settings (concurrency, idle timeout, INIT budget); a stack
+     *                       that joins another uses that one's service, and of these only the region
      */
     public record Options(java.net.URI s3Endpoint, Duration simulatedRuns, LocalLambdaService.Settings lambda) {
         public Options(java.net.URI s3Endpoint, Duration simulatedRuns) {
@@ -98,17 +100,33 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         String store = "s3://" + JOBS + "/";
         S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
+        List<String> functions = policies.lambda().memory().stream()
+                .map(tier -> RUNTIME_FUNCTION.replace("{memoryMb}", String.valueOf(tier.memoryMb()))).toList();
+        // a stack that joins another's S3 shares its local Lambda service and its catalog (see HostedServices)
+        HostedServices joined = null;
+        if (s3Server == null && options.simulatedRuns() == null) {
+            try {
+                joined = HostedServices.join(s3, options.s3Endpoint(), functions);
+                requireSameWarehouse(joined, policies);
+            } catch (RuntimeException e) {
+                s3.close();
+                throw e;
+            }
+        }
         // the soal Iceberg catalog: a JDBC catalog on an H2 server in the stack's home, whose commits are atomic
-        // across the runtimes' processes; a stack that joins another's S3 has no catalog of its own
+        // across the runtimes' processes
         this.catalogServer = s3Server == null || options.simulatedRuns() != null ? null : CatalogServer.start(home.resolve("catalog"));
-        this.tables = catalogServer == null ? TableSettings.none()
-                : new TableSettings(catalogServer.jdbcUrl(), warehouse(policies));
+        this.tables = catalogServer != null ? new TableSettings(catalogServer.jdbcUrl(), warehouse(policies))
+                : joined != null ? joined.tables() : TableSettings.none();
         if (policies.tables() != null) {
             createBucket(policies.tables().bucket());
         }
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
         JobService[] service = new JobService[1];
         if (options.simulatedRuns() != null) {
+            if (s3Server != null) {
+                HostedServices.withdraw(s3); // what an earlier host in this home published is gone with it
+            }
             this.lambdaService = null;
             this.lambdaClient = null;
             for (Backend b : List.of(Backend.LAMBDA, Backend.STANDALONE)) {
@@ -116,15 +134,24 @@ public final class EmbeddedStack implements AutoCloseable {
             }
         } else {
             LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
-            // a failed invocation's destination record reaches the status handler as SQS would deliver it
-            this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables), options.lambda(),
-                    workDir.resolve("lambda"), LambdaSandbox.detect(), output,
-                    record -> new StatusEvents(service[0]).handle(LocalLambdaService.asSqsEvent(record, options.lambda().region())));
-            for (Policies.MemoryTier tier : policies.lambda().memory()) {
-                lambdaService.register(new LocalLambdaService.Function(RUNTIME_FUNCTION.replace("{memoryMb}",
-                        String.valueOf(tier.memoryMb())), tier.memoryMb(), RUNTIME_TIMEOUT, RuntimeArtifacts.LAMBDA_HANDLER));
+            java.net.URI lambdaEndpoint;
+            if (joined != null) {
+                this.lambdaService = null;
+                lambdaEndpoint = joined.lambdaEndpoint();
+            } else {
+                // a failed invocation's destination record reaches the status handler as SQS would deliver it
+                this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables), options.lambda(),
+                        workDir.resolve("lambda"), LambdaSandbox.detect(), output,
+                        record -> new StatusEvents(service[0]).handle(LocalLambdaService.asSqsEvent(record, options.lambda().region())));
+                List<Policies.MemoryTier> tiers = policies.lambda().memory();
+                for (int i = 0; i < tiers.size(); i++) {
+                    lambdaService.register(new LocalLambdaService.Function(functions.get(i), tiers.get(i).memoryMb(),
+                            RUNTIME_TIMEOUT, RuntimeArtifacts.LAMBDA_HANDLER));
+                }
+                lambdaEndpoint = lambdaService.endpoint();
+                new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse()).publish(s3);
             }
-            this.lambdaClient = new AwsClients(Region.of(options.lambda().region()), lambdaService.endpoint(),
+            this.lambdaClient = new AwsClients(Region.of(options.lambda().region()), lambdaEndpoint,
                     StaticCredentialsProvider.create(AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)),
                     AwsClients.DEFAULT_ATTEMPT_TIMEOUT).lambda();
             backends.put(Backend.LAMBDA, new LambdaBackend(lambdaClient, new LambdaBackend.Config(RUNTIME_FUNCTION,
@@ -172,7 +199,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 List.of(artifacts.runnerJar().toAbsolutePath().getParent()));
     }
 
-    /** The local Lambda service, when this stack runs jobs with Spark. */
+    /** The local Lambda service, when this stack runs jobs with Spark and hosts its S3 server. */
     public java.util.Optional<LocalLambdaService> lambdaService() {
         return java.util.Optional.ofNullable(lambdaService);
     }
@@ -234,7 +261,16 @@ public final class EmbeddedStack implements AutoCloseable {
         return java.util.Optional.ofNullable(s3Server);
     }
 
-    /** The {@code soal} catalog every runtime of this stack gets; none when the stack has no catalog of its own. */
+    private static void requireSameWarehouse(HostedServices joined, Policies policies) {
+        if (joined.catalog() != null && policies.tables() != null
+                && !TableSettings.warehouse(policies.tables().warehouse()).equals(joined.warehouse())) {
+            throw new IllegalStateException("this server's policies keep tables under " + policies.tables().warehouse()
+                    + ", but the stack it joins keeps the soal catalog's tables under " + joined.warehouse()
+                    + ": give both servers the same tables.warehouse");
+        }
+    }
+
+    /** The {@code soal} catalog every runtime of this stack gets: its own, the one of the stack it joined, or none. */
     public TableSettings tables() {
         return tables;
     }
@@ -253,6 +289,11 @@ public final class EmbeddedStack implements AutoCloseable {
             lambdaClient.close();
         }
         if (lambdaService != null) {
+            try {
+                HostedServices.withdraw(s3);
+            } catch (RuntimeException e) {
+                // the S3 server is gone already: nothing left to join
+            }
             lambdaService.close();
         }
         measurer.close();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.soal.adapters.local.LocalProcesses;
+import dev.soal.core.EmbeddedMetrics;
 import dev.soal.core.Json;
 
 import java.io.IOException;
@@ -61,7 +62,10 @@ import java.util.function.Consumer;
  * is stopped to make room), serve one invocation at a time, stay warm between them, and stop after
  * {@code idleTimeout} without work. INIT has a budget (Lambda's 10 s): past it the environment is replaced
  * by one whose INIT runs under the function timeout instead, as Lambda retries a slow INIT with the first
- * invocation. An invocation past the function timeout kills its environment and fails
+ * invocation. Environments here share one machine's cores, where Lambda gives each its own: so that an INIT
+ * fits its budget, an environment starts only while no other is in INIT within its budget (the next starts when
+ * that one asks for work, or once it has overrun and runs on under the function timeout). An invocation past
+ * the function timeout kills its environment and fails
  * {@code Sandbox.Timedout}. Async invocations that fail are not retried (the functions are deployed with
  * {@code MaximumRetryAttempts} 0): their on-failure destination record goes to {@code onFailure}.
  *
@@ -304,6 +308,9 @@ public final class LocalLambdaService implements AutoCloseable {
                     && (e.state == State.IDLE || e.state == State.INIT || e.returning())).count();
             long need = q.getValue().size() - ready;
             while (need > 0) {
+                if (initWithinBudget()) {
+                    return; // its INIT ends in next() or overruns in watch(), and both dispatch again
+                }
                 if (environments.size() >= settings.concurrency() && !evictIdleOtherThan(f)) {
                     break;
                 }
@@ -311,6 +318,13 @@ public final class LocalLambdaService implements AutoCloseable {
                 need--;
             }
         }
+    }
+
+    /** True while an environment is in INIT and has not used up its budget. */
+    private boolean initWithinBudget() {
+        long budget = settings.initBudget().toNanos();
+        long now = System.nanoTime();
+        return environments.stream().anyMatch(e -> e.state == State.INIT && now - e.startedNanos <= budget);
     }
 
     private boolean evictIdleOtherThan(Function f) {
@@ -352,10 +366,11 @@ public final class LocalLambdaService implements AutoCloseable {
             env.process = pb.start();
             Process p = env.process;
             String prefix = "[" + f.name() + " " + env.id + "] ";
-            // once the service closes, what a stopping environment prints goes to its environment.log only
+            // once the service closes, what a stopping environment prints goes to its environment.log only; so do
+            // the metrics lines, which in AWS go to CloudWatch Logs and not to anyone's terminal
             Thread pump = new Thread(() -> LocalProcesses.pump(p.getInputStream(), env.dir.resolve("environment.log"),
                     line -> {
-                        if (!closed) {
+                        if (!closed && !EmbeddedMetrics.isLine(line)) {
                             logs.accept(prefix + line);
                         }
                     }), "soal-lambda-log-" + env.id);

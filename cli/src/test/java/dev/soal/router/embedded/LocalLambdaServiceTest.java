@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -94,6 +95,21 @@ class LocalLambdaServiceTest {
         // /tmp/.libaws-lambda-jni.so that environments starting at once would overwrite under each other
         assertThat(first.path("nativeClient").asText()).isEqualTo(first.path("tmp").asText() + "/libaws-lambda-jni.so");
         assertThat(service.environments()).singleElement().satisfies(e -> assertThat(e.invocations()).isEqualTo(2));
+    }
+
+    @Test
+    void whatAnEnvironmentPrints_reachesTheLog_butItsMetricsLinesOnlyItsEnvironmentLog() throws Exception {
+        start(LocalLambdaService.Settings.defaults(), Map.of(), Duration.ofSeconds(30));
+        call("fn", "{\"print\": \"rows: 3\"}");
+        String env = service.environments().get(0).id();
+        Path environmentLog = dir.resolve("fn").resolve(env).resolve("environment.log");
+        long until = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < until && !(Files.exists(environmentLog) && Files.readString(environmentLog).contains("_aws"))) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(environmentLog)).contains("rows: 3").contains("{\"_aws\":");
+        assertThat(logs).anyMatch(l -> l.endsWith("] rows: 3"));
+        assertThat(logs).noneMatch(l -> l.contains("_aws"));
     }
 
     @Test
@@ -219,6 +235,28 @@ class LocalLambdaServiceTest {
         assertThat(r.failed()).as(r.payload()).isFalse();
         assertThat(logs).anyMatch(l -> l.contains("INIT took longer than 1 s"));
         assertThat(logs).anyMatch(l -> l.contains("INIT (retried within the invocation)"));
+    }
+
+    @Test
+    void environmentsStartOneInitAtATime_soThatEachFitsItsBudgetOnSharedCores() throws Exception {
+        start(LocalLambdaService.Settings.defaults(), Map.of("TEST_INIT_SLEEP_MS", "1500"), Duration.ofSeconds(30));
+        for (int i = 0; i < 3; i++) {
+            service.invoke("fn", "{\"sleepMs\": 3000}", true);
+        }
+        long until = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < until && service.answered() < 3) {
+            Thread.sleep(50);
+        }
+        assertThat(service.answered()).as(String.join("\n", logs)).isEqualTo(3);
+        assertThat(failures).isEmpty();
+        // from the service's log: each INIT ends before the next begins
+        List<String> inits = logs.stream().filter(l -> l.matches("\\[fn] env-\\w+ INIT( done in \\d+ ms)?")).toList();
+        assertThat(inits).as(String.join("\n", logs)).hasSize(4);
+        for (int i = 0; i < inits.size(); i += 2) {
+            assertThat(inits.get(i)).endsWith(" INIT");
+            assertThat(inits.get(i + 1)).startsWith(inits.get(i) + " done in ");
+        }
+        assertThat(logs).noneMatch(l -> l.contains("INIT took longer"));
     }
 
     @Test

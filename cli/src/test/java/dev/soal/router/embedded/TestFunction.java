@@ -12,7 +12,8 @@ import java.util.UUID;
 
 /**
  * A handler for the local Lambda service's tests, run by the real runtime interface client. The payload
- * says what to do: {@code sleepMs}, {@code fail} (throw with this message), {@code exit} (exit code).
+ * says what to do: {@code sleepMs}, {@code print} (a line to standard output, then a metrics line as the runtime
+ * writes one), {@code fail} (throw with this message), {@code exit} (exit code).
  * INIT sleeps {@code TEST_INIT_SLEEP_MS} and fails when {@code TEST_INIT_FAIL} is set.
  */
 public class TestFunction implements RequestHandler<Map<String, Object>, Map<String, Object>> {
@@ -34,6 +35,11 @@ public class TestFunction implements RequestHandler<Map<String, Object>, Map<Str
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (event.get("print") != null) {
+            System.out.println(event.get("print"));
+            System.out.println(dev.soal.core.EmbeddedMetrics.line("Test", Map.of("function", context.getFunctionName()),
+                    java.util.List.of(new dev.soal.core.EmbeddedMetrics.Value("printed", 1, "Count")), java.time.Instant.now()));
         }
         if (event.get("exit") != null) {
             System.exit(((Number) event.get("exit")).intValue());
