@@ -13,10 +13,9 @@ import dev.soal.policies.PolicyException;
 import dev.soal.router.JobService;
 import dev.soal.router.api.JobsApi;
 import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.embedded.LocalUploads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code soal run}: uploads local files into the embedded store, measures, prints the decision and its
@@ -221,55 +219,12 @@ final class RunCommand implements Callable<Integer> {
     private List<String> stageAll(EmbeddedStack stack, List<String> paths) {
         List<String> uris = new ArrayList<>();
         for (String p : paths) {
-            uris.add(stage(stack, p, EmbeddedStack.DATA, "inputs/"));
+            uris.add(stage(stack, p, EmbeddedStack.DATA, EmbeddedStack.INPUTS));
         }
         return uris;
     }
 
-    /**
-     * An s3:// URI is used as it is; a local file is uploaded (skipped when the same size and modification
-     * time are there already), a local folder uploaded file by file under a prefix.
-     */
     private String stage(EmbeddedStack stack, String path, String bucket, String keyPrefix) {
-        if (path.startsWith("s3://") || path.startsWith("s3a://")) {
-            return path;
-        }
-        Path local = Path.of(path);
-        if (Files.isRegularFile(local)) {
-            String key = keyPrefix + local.getFileName();
-            uploadIfChanged(stack, local, bucket, key);
-            return "s3://" + bucket + "/" + key;
-        }
-        if (Files.isDirectory(local)) {
-            String base = keyPrefix + local.getFileName() + "/";
-            try (Stream<Path> files = Files.walk(local)) {
-                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                    uploadIfChanged(stack, f, bucket, base + local.relativize(f).toString().replace('\\', '/'));
-                }
-            } catch (IOException e) {
-                throw new SoalException("cannot read folder " + local + ": " + e.getMessage(), e, false);
-            }
-            return "s3://" + bucket + "/" + base;
-        }
-        throw new IllegalArgumentException("no such file or folder: " + path);
-    }
-
-    private void uploadIfChanged(EmbeddedStack stack, Path file, String bucket, String key) {
-        try {
-            long size = Files.size(file);
-            String mtime = String.valueOf(Files.getLastModifiedTime(file).toMillis());
-            try {
-                HeadObjectResponse head = stack.s3().headObject(r -> r.bucket(bucket).key(key));
-                if (head.contentLength() == size && mtime.equals(head.metadata().get("soal-mtime"))) {
-                    return;
-                }
-            } catch (NoSuchKeyException e) {
-                // not there yet
-            }
-            stack.s3().putObject(r -> r.bucket(bucket).key(key).metadata(Map.of("soal-mtime", mtime)),
-                    software.amazon.awssdk.core.sync.RequestBody.fromFile(file));
-        } catch (IOException e) {
-            throw new SoalException("cannot upload " + file + ": " + e.getMessage(), e, false);
-        }
+        return new LocalUploads(stack.s3()).stage(path, bucket, keyPrefix);
     }
 }

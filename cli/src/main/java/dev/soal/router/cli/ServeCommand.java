@@ -3,6 +3,7 @@ package dev.soal.router.cli;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyException;
 import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.embedded.LocalUploads;
 import dev.soal.router.serve.LocalServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +36,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--script", description = "A local script to upload into s3://soal-scripts/<file name> at start (repeatable).")
     java.util.List<java.nio.file.Path> scripts = new java.util.ArrayList<>();
 
+    @Option(names = "--input", description = "A local input file or folder to upload into s3://soal-data/inputs/<name> at start,"
+            + " for POST /jobs to name (repeatable).")
+    java.util.List<java.nio.file.Path> inputs = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         Policies policies;
@@ -64,7 +69,20 @@ final class ServeCommand implements Callable<Integer> {
                 stack.close();
                 return 2;
             }
-            System.out.println("  uploaded " + stack.upload(s, EmbeddedStack.SCRIPTS, s.getFileName().toString()));
+        }
+        for (java.nio.file.Path in : inputs) {
+            if (!java.nio.file.Files.exists(in)) {
+                System.err.println("soal serve: no such input file or folder: " + in);
+                stack.close();
+                return 2;
+            }
+        }
+        LocalUploads uploads = new LocalUploads(stack.s3());
+        for (java.nio.file.Path s : scripts) {
+            System.out.println("  uploaded " + uploads.upload(s, EmbeddedStack.SCRIPTS, ""));
+        }
+        for (java.nio.file.Path in : inputs) {
+            System.out.println("  uploaded " + uploads.upload(in, EmbeddedStack.DATA, EmbeddedStack.INPUTS));
         }
         LocalServer server = LocalServer.start(stack, policies, port, token, System.out);
         CountDownLatch stop = new CountDownLatch(1);

@@ -51,6 +51,8 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final String DATA = "soal-data";
     public static final String OUTPUT = "soal-output";
     public static final String JOBS = "soal-jobs";
+    /** Where local inputs go: {@code s3://soal-data/inputs/<file or folder name>}. */
+    public static final String INPUTS = "inputs/";
     public static final Duration CLUSTER_START_TIMEOUT = Duration.ofSeconds(90);
     public static final Duration CLUSTER_JOB_TIMEOUT = Duration.ofHours(2);
     /** The runtime functions, one per memory tier, as the AWS stack names them. */

@@ -22,24 +22,31 @@ import java.util.regex.Pattern;
  *
  * @param process the server's process: {@code destroy()} stops it as Ctrl-C would, {@code destroyForcibly()} kills it
  * @param api     the jobs API's base address ({@code http://127.0.0.1:PORT}; the API is under {@code /jobs})
+ * @param token   the bearer token its API requires (the one given, or the one it made up and printed)
  * @param s3      the S3 server it hosts or joined
  * @param log     where its output goes
  */
-public record ServeProcess(Process process, URI api, URI s3, Path log) implements AutoCloseable {
+public record ServeProcess(Process process, URI api, String token, URI s3, Path log) implements AutoCloseable {
     private static final Pattern API = Pattern.compile("jobs API on (http://\\S+)/jobs");
+    private static final Pattern TOKEN = Pattern.compile("^  token: (\\S+)");
     private static final Pattern S3 = Pattern.compile("(?:embedded S3 at|joined the S3 server at) (http://\\S+)");
 
     /**
-     * Starts {@code soal serve --port 0 --home HOME --token TOKEN ARGS...} and waits until it prints its addresses.
+     * Starts {@code soal serve --port 0 --home HOME [--token TOKEN] ARGS...} in {@code root} and waits until it prints
+     * its addresses.
      *
-     * @param root the checkout (its {@code policies/}, {@code examples/}, built runtime)
+     * @param root  the checkout (its {@code policies/}, {@code examples/}, built runtime)
+     * @param token null to let it make one up
      */
     public static ServeProcess start(Path root, Path home, String token, List<String> args) throws IOException {
         Files.createDirectories(home);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dsoal.home=" + root, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), "dev.soal.router.cli.SoalCli", "serve", "--port", "0",
-                "--home", home.toString(), "--token", token));
+                "--home", home.toString()));
+        if (token != null) {
+            cmd.addAll(List.of("--token", token));
+        }
         cmd.addAll(args);
         Path log = home.resolve("serve.log");
         Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).start();
@@ -48,8 +55,9 @@ public record ServeProcess(Process process, URI api, URI s3, Path log) implement
         Deque<String> last = new ArrayDeque<>();
         URI api = null;
         URI s3 = null;
+        String printedToken = null;
         String line;
-        while ((api == null || s3 == null) && (line = out.readLine()) != null) {
+        while ((api == null || s3 == null || printedToken == null) && (line = out.readLine()) != null) {
             file.write(line + "\n");
             last.addLast(line);
             if (last.size() > 20) {
@@ -59,13 +67,17 @@ public record ServeProcess(Process process, URI api, URI s3, Path log) implement
             if (m.find()) {
                 api = URI.create(m.group(1));
             }
+            m = TOKEN.matcher(line);
+            if (m.find()) {
+                printedToken = m.group(1);
+            }
             m = S3.matcher(line);
             if (m.find()) {
                 s3 = URI.create(m.group(1));
             }
         }
         file.flush();
-        if (api == null || s3 == null) {
+        if (api == null || s3 == null || printedToken == null) {
             p.destroyForcibly();
             file.close();
             throw new IllegalStateException("soal serve did not start (" + String.join(" ", args) + "); it printed:\n"
@@ -83,7 +95,7 @@ public record ServeProcess(Process process, URI api, URI s3, Path log) implement
         }, "serve-log " + home.getFileName());
         drain.setDaemon(true);
         drain.start();
-        return new ServeProcess(p, api, s3, log);
+        return new ServeProcess(p, api, printedToken, s3, log);
     }
 
     /** What it printed so far. */
