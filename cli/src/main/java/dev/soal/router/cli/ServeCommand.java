@@ -25,8 +25,9 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddedOptions embedded = new EmbeddedOptions();
 
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "Join the embedded S3 server another 'soal serve'"
-            + " printed (its buckets, job store and reconciler duties are then shared); objects written to it raise"
-            + " S3 triggers in the server that hosts it.")
+            + " printed: its buckets, job store and reconciler duties are then shared, and its local Lambda service and"
+            + " catalog (start both with --simulate-runs, or neither); objects written to it raise S3 triggers in the"
+            + " server that hosts it.")
     java.net.URI s3Endpoint;
 
     @Option(names = "--simulate-runs", paramLabel = "MILLIS", description = "For load tests: jobs do not run Spark;"
@@ -56,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
         EmbeddedStack stack;
         try {
             stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
-                    line -> System.out.println("  | " + line), new EmbeddedStack.Options(s3Endpoint,
+                    line -> System.out.println("  | " + line), EmbeddedStack.Options.serving(s3Endpoint,
                             simulateRunsMillis == null ? null : java.time.Duration.ofMillis(simulateRunsMillis)));
         } catch (RuntimeException e) {
             System.err.println("soal serve: cannot start" + (s3Endpoint == null ? "" : " with the S3 server at " + s3Endpoint)

@@ -70,6 +70,7 @@ public final class EmbeddedStack implements AutoCloseable {
     private StandaloneCluster cluster;
     private final CatalogServer catalogServer;
     private final TableSettings tables;
+    private HostedServices published;
 
     /**
      * How a stack starts.
@@ -80,14 +81,22 @@ public final class EmbeddedStack implements AutoCloseable {
      * @param simulatedRuns  null to run jobs with Spark; else {@link SimulatedRuntime}s that take this long
      * @param lambda         the local Lambda service's settings (concurrency, idle timeout, INIT budget); a stack
      *                       that joins another uses that one's service, and of these only the region
+     * @param hosts          other stacks may join this one ({@code soal serve}): when it starts the S3 server it
+     *                       publishes its services for them; a {@code soal run} does not, so it never takes the
+     *                       place of a server's
      */
-    public record Options(java.net.URI s3Endpoint, Duration simulatedRuns, LocalLambdaService.Settings lambda) {
+    public record Options(java.net.URI s3Endpoint, Duration simulatedRuns, LocalLambdaService.Settings lambda, boolean hosts) {
         public Options(java.net.URI s3Endpoint, Duration simulatedRuns) {
-            this(s3Endpoint, simulatedRuns, LocalLambdaService.Settings.defaults());
+            this(s3Endpoint, simulatedRuns, LocalLambdaService.Settings.defaults(), false);
         }
 
         public static Options defaults() {
             return new Options(null, null);
+        }
+
+        /** What {@code soal serve} starts: a stack others may join, or one that joins {@code s3Endpoint}. */
+        public static Options serving(java.net.URI s3Endpoint, Duration simulatedRuns) {
+            return new Options(s3Endpoint, simulatedRuns, LocalLambdaService.Settings.defaults(), true);
         }
     }
 
@@ -126,7 +135,7 @@ public final class EmbeddedStack implements AutoCloseable {
         Map<Backend, JobBackend> backends = new EnumMap<>(Backend.class);
         JobService[] service = new JobService[1];
         if (options.simulatedRuns() != null) {
-            if (s3Server != null) {
+            if (s3Server != null && options.hosts()) {
                 HostedServices.withdraw(s3); // what an earlier host in this home published is gone with it
             }
             this.lambdaService = null;
@@ -151,7 +160,10 @@ public final class EmbeddedStack implements AutoCloseable {
                             RUNTIME_TIMEOUT, RuntimeArtifacts.LAMBDA_HANDLER));
                 }
                 lambdaEndpoint = lambdaService.endpoint();
-                new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse()).publish(s3);
+                if (options.hosts()) {
+                    published = new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse());
+                    published.publish(s3);
+                }
             }
             this.lambdaClient = new AwsClients(Region.of(options.lambda().region()), lambdaEndpoint,
                     StaticCredentialsProvider.create(AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)),
@@ -290,12 +302,14 @@ public final class EmbeddedStack implements AutoCloseable {
         if (lambdaClient != null) {
             lambdaClient.close();
         }
-        if (lambdaService != null) {
+        if (published != null) {
             try {
-                HostedServices.withdraw(s3);
+                published.withdrawIfCurrent(s3);
             } catch (RuntimeException e) {
                 // the S3 server is gone already: nothing left to join
             }
+        }
+        if (lambdaService != null) {
             lambdaService.close();
         }
         measurer.close();

@@ -52,6 +52,13 @@ public record HostedServices(URI lambdaEndpoint, List<String> functions, String 
         s3.deleteObject(r -> r.bucket(BUCKET).key(KEY));
     }
 
+    /** Withdraws the descriptor if it is still this one (a later host in the same home may have replaced it). */
+    public void withdrawIfCurrent(S3Client s3) {
+        if (read(s3).filter(this::equals).isPresent()) {
+            withdraw(s3);
+        }
+    }
+
     /** What the host published; empty when it published nothing. */
     public static Optional<HostedServices> read(S3Client s3) {
         try {

@@ -85,10 +85,39 @@ class HostedServicesTest {
     }
 
     @Test
+    void aServingHost_publishesItsServiceAndCatalog_andWithdrawsOnlyWhatIsStillItsOwn() throws Exception {
+        Path home = Files.createTempDirectory("soal-hosted");
+        HostedServices later = new HostedServices(AT, List.of("soal-runtime-2048"), null, null);
+        try (EmbeddedStack host = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(Path.of("..")), PolicyLoader.defaults(),
+                line -> { }, EmbeddedStack.Options.serving(null, null))) {
+            HostedServices published = HostedServices.read(host.s3()).orElseThrow();
+            assertThat(published.lambdaEndpoint()).isEqualTo(host.lambdaService().orElseThrow().endpoint());
+            assertThat(published.functions()).containsExactlyElementsOf(PolicyLoader.defaults().lambda().memory().stream()
+                    .map(t -> "soal-runtime-" + t.memoryMb()).toList());
+            assertThat(published.tables()).isEqualTo(host.tables());
+            later.publish(host.s3()); // a later host of this home took over
+            host.close();
+            try (EmbeddedStack again = EmbeddedStack.start(home, RuntimeArtifacts.inCheckout(Path.of("..")),
+                    PolicyLoader.defaults(), line -> { }, new EmbeddedStack.Options(null, Duration.ofMillis(10)))) {
+                assertThat(HostedServices.read(again.s3())).as("not withdrawn: not the closing host's").contains(later);
+            }
+        }
+    }
+
+    @Test
+    void aStackNobodyJoins_likeSoalRun_publishesNothing() throws Exception {
+        try (EmbeddedStack run = EmbeddedStack.start(Files.createTempDirectory("soal-run"), RuntimeArtifacts.inCheckout(Path.of("..")),
+                PolicyLoader.defaults(), line -> { })) {
+            assertThat(run.lambdaService()).isPresent();
+            assertThat(HostedServices.read(run.s3())).isEmpty();
+        }
+    }
+
+    @Test
     void aHostThatSimulatesRuns_withdrawsWhatAnEarlierHostInItsHomeLeft_andAJoinerIsToldSo() throws Exception {
         Path home = Files.createTempDirectory("soal-hosted");
         RuntimeArtifacts artifacts = RuntimeArtifacts.inCheckout(Path.of(".."));
-        EmbeddedStack.Options simulated = new EmbeddedStack.Options(null, Duration.ofMillis(10));
+        EmbeddedStack.Options simulated = EmbeddedStack.Options.serving(null, Duration.ofMillis(10));
         try (EmbeddedStack earlier = EmbeddedStack.start(home, artifacts, PolicyLoader.defaults(), line -> { }, simulated)) {
             new HostedServices(AT, List.of("soal-runtime-2048"), null, null).publish(earlier.s3()); // as if killed while hosting
         }
