@@ -97,6 +97,8 @@ public final class SoalStack extends Stack {
     public static final String GLUE_VERSION = "5.1";
     public static final String METRICS_NAMESPACE = "SoAL";
     static final int RUNTIME_TIMEOUT_SECONDS = 900;
+    /** The runtime functions' maximum event age; the router's start lease of a Lambda submit follows it. */
+    static final int RUNTIME_MAX_EVENT_AGE_SECONDS = 900;
     static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
     static final List<String> BACKENDS = List.of("lambda", "emr-serverless", "glue");
 
@@ -166,6 +168,7 @@ public final class SoalStack extends Stack {
         env.put("SOAL_POLICY", "/opt/soal/policies.yaml");
         env.put("SOAL_RUNTIME_FUNCTION", config.runtimeFunctionPattern());
         env.put("SOAL_RUNTIME_TIMEOUT_SECONDS", String.valueOf(RUNTIME_TIMEOUT_SECONDS));
+        env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", String.valueOf(RUNTIME_MAX_EVENT_AGE_SECONDS));
         env.put("SOAL_RUNNER_JAR_URI", runnerJar.getS3ObjectUrl());
         env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
         env.put("SOAL_EMR_EXECUTION_ROLE_ARN", emrRole.getRoleArn());
@@ -243,6 +246,9 @@ public final class SoalStack extends Stack {
                 .memorySize(memoryMb)
                 .timeout(Duration.seconds(RUNTIME_TIMEOUT_SECONDS))
                 .ephemeralStorageSize(Size.mebibytes(config.ephemeralStorageMb()))
+                // an accepted event waits at most this long in Lambda's queue, then goes to the failure queue (which
+                // ends the job); the router's start lease of a Lambda submit is the same age plus a grace
+                .maxEventAge(Duration.seconds(RUNTIME_MAX_EVENT_AGE_SECONDS))
                 .retryAttempts(0)
                 .onFailure(new SqsDestination(failures))
                 .role(role)
@@ -293,9 +299,10 @@ public final class SoalStack extends Stack {
                 .retention(LOG_RETENTION).removalPolicy(RemovalPolicy.DESTROY).build();
     }
 
+    /** Sized for the policies' {@code concurrentJobs} jobs at their largest at once, not one: it caps, it reserves nothing. */
     private CfnApplication emrApplication(Policies.EmrPolicy p) {
-        int vcpus = (p.maxExecutors() + 1) * Math.max(p.driverCores(), p.executorCores());
-        int gb = (p.maxExecutors() + 1) * (int) Math.ceil(Math.max(gigabytes(p.driverMemory()), gigabytes(p.executorMemory())) * 1.2);
+        int vcpus = p.concurrentJobs() * p.jobVcpus();
+        int gb = p.concurrentJobs() * p.jobMemoryGb();
         return CfnApplication.Builder.create(this, "EmrServerlessApplication")
                 .name(config.prefix() + "-spark")
                 .releaseLabel(EMR_RELEASE)
@@ -554,12 +561,6 @@ public final class SoalStack extends Stack {
 
     private static String arn(String service, String resource) {
         return "arn:" + Aws.PARTITION + ":" + service + ":" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":" + resource;
-    }
-
-    private static double gigabytes(String sparkMemory) {
-        String m = sparkMemory.trim().toLowerCase();
-        double n = Double.parseDouble(m.replaceAll("[^0-9.]", ""));
-        return m.endsWith("m") ? n / 1024 : m.endsWith("t") ? n * 1024 : n;
     }
 
     private static String camel(String name) {

@@ -87,7 +87,9 @@ class SoalStackTest {
         assertThat(config.ephemeralStorageMb()).isEqualTo(3 * 400 + 512);
         Capture queue = new Capture();
         template.resourceCountIs("AWS::Lambda::EventInvokeConfig", images.size());
+        // the events' maximum age is what the router's start lease of a Lambda submit is made of
         template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", Map.of("MaximumRetryAttempts", 0,
+                "MaximumEventAgeInSeconds", SoalStack.RUNTIME_MAX_EVENT_AGE_SECONDS,
                 "DestinationConfig", Map.of("OnFailure", Map.of("Destination", Map.of("Fn::GetAtt", List.of(queue, "Arn"))))));
         // the runtime-failures function reads that queue
         template.hasResourceProperties("AWS::Lambda::EventSourceMapping", Map.of(
@@ -108,6 +110,8 @@ class SoalStackTest {
                             "SOAL_OUTPUT_BASE", "s3://soal-output/jobs/",
                             "SOAL_POLICY", "/opt/soal/policies.yaml",
                             "SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}",
+                            // the router's start lease is made of the same maximum event age the functions have
+                            "SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", String.valueOf(SoalStack.RUNTIME_MAX_EVENT_AGE_SECONDS),
                             "SOAL_METRICS", "emf",
                             "SOAL_EMR_APPLICATION_ID", Match.anyValue(),
                             "SOAL_EMR_EXECUTION_ROLE_ARN", Match.anyValue(),
@@ -160,6 +164,12 @@ class SoalStackTest {
                 "AutoStartConfiguration", Map.of("Enabled", true),
                 "AutoStopConfiguration", Map.of("Enabled", true, "IdleTimeoutMinutes", 15),
                 "MaximumCapacity", Map.of("Cpu", Match.anyValue(), "Memory", Match.anyValue())));
+        // capacity for the policies' concurrent jobs at their largest, not for one: the large path runs them side by side
+        dev.soal.policies.Policies.EmrPolicy emr = config.policies().emrServerless();
+        assertThat(emr.concurrentJobs()).isGreaterThan(1);
+        template.hasResourceProperties("AWS::EMRServerless::Application", Map.of("MaximumCapacity", Map.of(
+                "Cpu", emr.concurrentJobs() * emr.jobVcpus() + " vCPU", "Memory", emr.concurrentJobs() * emr.jobMemoryGb() + " GB")));
+        assertThat(emr.jobVcpus()).isEqualTo((emr.maxExecutors() + 1) * Math.max(emr.driverCores(), emr.executorCores()));
         template.hasResourceProperties("AWS::Glue::Job", Map.of(
                 "GlueVersion", Match.stringLikeRegexp("5\\.[0-9]+"),
                 "Command", Map.of("Name", "glueetl", "ScriptLocation", Match.anyValue()),

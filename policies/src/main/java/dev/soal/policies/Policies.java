@@ -82,8 +82,12 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
      *
      * @param memory Spark memory strings such as {@code 16g}
      */
+    /**
+     * The large path's size on EMR Serverless: one job's driver and executors, its timeout, and how many such jobs
+     * the application runs at once ({@code concurrentJobs}: its maximum capacity is that many times one job's).
+     */
     public record EmrPolicy(int driverCores, String driverMemory, int executorCores, String executorMemory,
-                            int maxExecutors, int timeoutMinutes) {
+                            int maxExecutors, int timeoutMinutes, int concurrentJobs) {
         private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("\\d+[gm]");
 
         public EmrPolicy {
@@ -105,10 +109,28 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
             if (timeoutMinutes < 1 || timeoutMinutes > 20_160) {
                 throw new IllegalArgumentException("timeoutMinutes must be within 1..20160, but was " + timeoutMinutes);
             }
+            if (concurrentJobs < 1) {
+                throw new IllegalArgumentException("concurrentJobs must be >= 1, but was " + concurrentJobs);
+            }
         }
 
         public static EmrPolicy ofDefaults() {
-            return new EmrPolicy(4, "16g", 4, "16g", 20, 120);
+            return new EmrPolicy(4, "16g", 4, "16g", 20, 120, 4);
+        }
+
+        /** One job at its largest: the driver and every executor, each as EMR Serverless sizes a worker. */
+        public int jobVcpus() {
+            return (maxExecutors + 1) * Math.max(driverCores, executorCores);
+        }
+
+        /** The same in GB, a fifth more than Spark's memory setting for the memory overhead, rounded up per worker. */
+        public int jobMemoryGb() {
+            return (maxExecutors + 1) * (int) Math.ceil(Math.max(gigabytes(driverMemory), gigabytes(executorMemory)) * 1.2);
+        }
+
+        private static double gigabytes(String memory) {
+            long n = Long.parseLong(memory.substring(0, memory.length() - 1));
+            return memory.endsWith("g") ? n : n / 1024.0;
         }
 
         /** {@code --class} and the sizes, as EMR Serverless' {@code sparkSubmitParameters} reads them. */

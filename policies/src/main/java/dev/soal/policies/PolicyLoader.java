@@ -82,7 +82,7 @@ public final class PolicyLoader {
             Policies.EmrPolicy emr = top.containsKey("emrServerless") ? emr(top.get("emrServerless"), "emrServerless") : null;
             Policies.GluePolicy glue = top.containsKey("glue") ? glue(top.get("glue"), "glue") : null;
             Map<Backend, Backend> fallback = top.containsKey("fallback") ? fallback(top.get("fallback"), "fallback") : null;
-            List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers") : List.of();
+            List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers", allow) : List.of();
             Policies.TablesPolicy tables = top.containsKey("tables") ? tables(top.get("tables"), "tables") : null;
             return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers,
                     tables));
@@ -95,7 +95,13 @@ public final class PolicyLoader {
             return build(warehouse, path + ".warehouse", () -> new Policies.TablesPolicy(value));
         }
 
-        List<Policies.Trigger> triggers(Node node, String path) {
+        /**
+         * The triggers, each checked against the output buckets (a trigger there would start jobs on jobs' own
+         * output, without end) and against the earlier ones on its bucket: S3 refuses a bucket's notification
+         * configuration when two of its filters overlap (prefixes where one starts with the other, and suffixes
+         * where one ends with the other), and would start two jobs for one object.
+         */
+        List<Policies.Trigger> triggers(Node node, String path, Policies.Allowlists allow) {
             List<Node> items = sequence(node, path);
             List<Policies.Trigger> out = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
@@ -111,9 +117,30 @@ public final class PolicyLoader {
                 String mainClass = t.containsKey("mainClass") ? scalar(t.get("mainClass"), p + ".mainClass") : null;
                 Map<String, String> args = t.containsKey("arguments") ? stringMap(t.get("arguments"), p + ".arguments") : Map.of();
                 Map<String, String> tags = t.containsKey("tags") ? stringMap(t.get("tags"), p + ".tags") : Map.of();
-                out.add(build(item, p, () -> new Policies.Trigger(name, bucket, prefix, suffix, script, mainClass, args, tags)));
+                Policies.Trigger trigger = build(item, p, () -> new Policies.Trigger(name, bucket, prefix, suffix, script,
+                        mainClass, args, tags));
+                if (allow.outputBuckets().contains(bucket)) {
+                    throw error(item, p + ".bucket", "trigger '" + name + "' watches '" + bucket + "', an output bucket"
+                            + " (allowlists.outputBuckets), where jobs write: each job's output would start more jobs, without end;"
+                            + " watch an input bucket");
+                }
+                for (Policies.Trigger earlier : out) {
+                    if (earlier.bucket().equals(bucket) && overlap(earlier, trigger)) {
+                        throw error(item, p, "trigger '" + name + "' overlaps trigger '" + earlier.name() + "' on bucket '"
+                                + bucket + "' (prefixes '" + earlier.prefix() + "' and '" + prefix + "', suffixes '" + earlier.suffix()
+                                + "' and '" + suffix + "'): an object can match both, and S3 refuses overlapping notification"
+                                + " filters on one bucket; make the prefixes disjoint (neither starts with the other) or the"
+                                + " suffixes (neither ends with the other)");
+                    }
+                }
+                out.add(trigger);
             }
             return out;
+        }
+
+        static boolean overlap(Policies.Trigger a, Policies.Trigger b) {
+            return (a.prefix().startsWith(b.prefix()) || b.prefix().startsWith(a.prefix()))
+                    && (a.suffix().endsWith(b.suffix()) || b.suffix().endsWith(a.suffix()));
         }
 
         Map<String, String> stringMap(Node node, String path) {
@@ -130,7 +157,7 @@ public final class PolicyLoader {
 
         Policies.EmrPolicy emr(Node node, String path) {
             Map<String, Node> m = mapping(node, path, Set.of("driverCores", "driverMemory", "executorCores",
-                    "executorMemory", "maxExecutors", "timeoutMinutes"));
+                    "executorMemory", "maxExecutors", "timeoutMinutes", "concurrentJobs"));
             Policies.EmrPolicy d = Policies.EmrPolicy.ofDefaults();
             int driverCores = intOr(m, "driverCores", path, d.driverCores());
             String driverMemory = stringOr(m, "driverMemory", path, d.driverMemory());
@@ -138,8 +165,9 @@ public final class PolicyLoader {
             String executorMemory = stringOr(m, "executorMemory", path, d.executorMemory());
             int maxExecutors = intOr(m, "maxExecutors", path, d.maxExecutors());
             int timeout = intOr(m, "timeoutMinutes", path, d.timeoutMinutes());
+            int concurrent = intOr(m, "concurrentJobs", path, d.concurrentJobs());
             return build(node, path, () -> new Policies.EmrPolicy(driverCores, driverMemory, executorCores, executorMemory,
-                    maxExecutors, timeout));
+                    maxExecutors, timeout, concurrent));
         }
 
         Policies.GluePolicy glue(Node node, String path) {

@@ -126,6 +126,46 @@ class PolicyLoaderTest {
                 .hasMessageStartingWith(expected.strip());
     }
 
+    @ParameterizedTest(name = "{0} / {1}")
+    @CsvSource(delimiter = '|', value = {
+            "{ prefix: incoming/, suffix: .csv }       | { prefix: incoming/daily/, suffix: .csv }  | p.yaml:19: triggers[1]: trigger 'b' overlaps trigger 'a' on bucket 'soal-data' (prefixes 'incoming/' and 'incoming/daily/', suffixes '.csv' and '.csv')",
+            "{ prefix: incoming/ }                     | { prefix: incoming/, suffix: .csv }        | p.yaml:19: triggers[1]: trigger 'b' overlaps trigger 'a'",
+            "{ suffix: .csv }                          | { prefix: x/, suffix: s.csv }              | p.yaml:19: triggers[1]: trigger 'b' overlaps trigger 'a'",
+            "{ prefix: a/ }                            | { prefix: a/b/c/, suffix: .parquet }       | p.yaml:19: triggers[1]: trigger 'b' overlaps trigger 'a'",
+    })
+    void overlappingTriggersOnOneBucket_areRefused_naming(String first, String second, String expected) {
+        String triggers = "triggers:\n"
+                + "  - { name: a, bucket: soal-data, script: s3://soal-scripts/a.sql, " + first.strip().substring(1) + "\n"
+                + "  - { name: b, bucket: soal-data, script: s3://soal-scripts/b.sql, " + second.strip().substring(1) + "\n";
+        assertThatThrownBy(() -> PolicyLoader.parse(VALID + triggers, "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith(expected.strip());
+    }
+
+    @Test
+    void triggersWithDisjointPrefixesOrSuffixes_orOnOtherBuckets_areKept() {
+        String triggers = """
+                triggers:
+                  - { name: a, bucket: soal-data, prefix: incoming/listings/, suffix: .csv, script: s3://soal-scripts/a.sql }
+                  - { name: b, bucket: soal-data, prefix: incoming/daily/, suffix: .csv, script: s3://soal-scripts/b.sql }
+                  - { name: c, bucket: soal-data, prefix: incoming/, suffix: .json, script: s3://soal-scripts/c.sql }
+                  - { name: d, bucket: soal-landing, script: s3://soal-scripts/d.sql }
+                """;
+        assertThat(PolicyLoader.parse(VALID + triggers, "p.yaml").triggers()).extracting(Policies.Trigger::name)
+                .containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
+    void aTriggerOnAnOutputBucket_isRefused_becauseItsJobsWouldTriggerMore() {
+        String triggers = """
+                triggers:
+                  - { name: loop, bucket: soal-output, prefix: jobs/, script: s3://soal-scripts/a.sql }
+                """;
+        assertThatThrownBy(() -> PolicyLoader.parse(VALID + triggers, "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith("p.yaml:18: triggers[0].bucket: trigger 'loop' watches 'soal-output', an output bucket");
+    }
+
     @Test
     void missingSection_isNamed() {
         String yaml = VALID.substring(0, VALID.indexOf("allowlists:"));

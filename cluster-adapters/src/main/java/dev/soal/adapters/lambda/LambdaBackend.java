@@ -41,12 +41,27 @@ public final class LambdaBackend implements JobBackend {
     /**
      * @param functionNameTemplate function name (or ARN) with {@code {memoryMb}} in it
      * @param functionTimeout      the functions' timeout (at most 900 s)
-     * @param grace                extra time before a silent job is declared TIMED_OUT
+     * @param grace                extra time before a silent job is declared TIMED_OUT, or a submit nobody
+     *                             claimed is made again
+     * @param maxEventAge          the functions' maximum event age (60 s to 6 h): how long Lambda keeps an
+     *                             accepted event queued (throttled, or waiting for concurrency) before it gives
+     *                             up on it and sends it to the on-failure destination (EventAgeExceeded)
      */
-    public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace) {
+    public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace, Duration maxEventAge) {
         public static final Duration MAX_TIMEOUT = Duration.ofSeconds(900);
+        /** What the stack sets on the runtime functions: a small job that waited 15 minutes is better refused. */
+        public static final Duration DEFAULT_MAX_EVENT_AGE = Duration.ofMinutes(15);
+        public static final Duration MIN_EVENT_AGE = Duration.ofSeconds(60);
+        public static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
+
+        public Config(String functionNameTemplate, Duration functionTimeout, Duration grace) {
+            this(functionNameTemplate, functionTimeout, grace, DEFAULT_MAX_EVENT_AGE);
+        }
 
         public Config {
+            if (maxEventAge == null || maxEventAge.compareTo(MIN_EVENT_AGE) < 0 || maxEventAge.compareTo(MAX_EVENT_AGE) > 0) {
+                throw new IllegalArgumentException("maxEventAge must be within 60 s..6 h (Lambda's limits), but was " + maxEventAge);
+            }
             if (functionNameTemplate == null || !functionNameTemplate.contains("{memoryMb}")) {
                 throw new IllegalArgumentException("functionNameTemplate must contain {memoryMb}, but was '"
                         + functionNameTemplate + "'");
@@ -83,6 +98,15 @@ public final class LambdaBackend implements JobBackend {
         return true;
     }
 
+    /**
+     * An event Lambda accepted runs within its maximum age, or goes to the on-failure destination (which ends
+     * the job): a submit still unclaimed past that, and a grace, was lost and is made again.
+     */
+    @Override
+    public Duration startLease() {
+        return config.maxEventAge().plus(config.grace());
+    }
+
     @Override
     public SubmitOutcome submit(JobRecord job) {
         String function = config.functionFor(job.decision().lambdaMemoryMb());
@@ -108,14 +132,19 @@ public final class LambdaBackend implements JobBackend {
     }
 
     /**
-     * The store holds the runtime's reports; this only adds what the runtime cannot say: that it never
-     * reported within the function timeout (Lambda stopped it, or never ran it), and the cost.
+     * The store holds the runtime's reports; this only adds what the runtime cannot say: that a run it claimed
+     * never reported within the function timeout (Lambda stopped it), and the cost. A job no runtime has
+     * claimed yet is waiting in Lambda's queue: its start lease ({@link #startLease}) and the on-failure
+     * destination decide its fate, not the time since it was recorded.
      */
     @Override
     public BackendStatus status(JobRecord job) {
         if (job.state().isTerminal()) {
             return new BackendStatus(job.state(), job.nativeState(), job.message(),
                     job.durationMillis() == null ? null : Prices.lambda(job.decision().lambdaMemoryMb(), job.durationMillis()));
+        }
+        if (job.attempt() == null) {
+            return new BackendStatus(job.state(), job.nativeState(), job.message());
         }
         Duration silent = Duration.between(job.enteredStateAt(), clock.instant());
         if (silent.compareTo(config.functionTimeout().plus(config.grace())) > 0) {

@@ -129,6 +129,19 @@ class LambdaBackendTest {
     }
 
     @Test
+    void aJobNoRuntimeClaimedYet_waitsInLambdasQueue_withAStartLeaseOfTheMaximumEventAge() {
+        JobRecord queued = WireMockAws.job(Backend.LAMBDA).withBackendHandle("f/r", now);
+        // long past the function timeout: an unclaimed event is judged by its start lease, never by the clock alone
+        assertThat(backendAt(now.plus(Duration.ofHours(2))).status(queued).state()).isEqualTo(JobState.QUEUED);
+        assertThat(backend.startLease()).isEqualTo(LambdaBackend.Config.DEFAULT_MAX_EVENT_AGE.plusSeconds(60));
+        assertThat(new LambdaBackend(aws.clients.lambda(), new LambdaBackend.Config("soal-runtime-{memoryMb}",
+                Duration.ofSeconds(900), Duration.ofSeconds(30), Duration.ofHours(1)), aws.resilience(), Clock.systemUTC())
+                .startLease()).isEqualTo(Duration.ofMinutes(60).plusSeconds(30));
+        assertThatThrownBy(() -> new LambdaBackend.Config("soal-runtime-{memoryMb}", Duration.ofSeconds(900), Duration.ZERO,
+                Duration.ofHours(7))).hasMessageContaining("maxEventAge must be within 60 s..6 h");
+    }
+
+    @Test
     void status_isTheRuntimesReport_plusTheCostWhenItEnded() {
         JobRecord done = WireMockAws.job(Backend.LAMBDA).withBackendHandle("f/r", now)
                 .transition(JobState.RUNNING, "RUNNING", null, now)
@@ -141,8 +154,9 @@ class LambdaBackendTest {
 
     @Test
     void noReportPastTheFunctionTimeout_isTimedOut() {
-        JobRecord running = WireMockAws.job(Backend.LAMBDA).withBackendHandle("f/r", now)
-                .transition(JobState.RUNNING, "RUNNING", null, now);
+        JobRecord running = dev.soal.core.RuntimeAttempts.claim(WireMockAws.job(Backend.LAMBDA).withBackendHandle("f/r", now),
+                "r/attempt-1", "lambda soal-runtime-4096 (4096 MB)", now, dev.soal.core.RuntimeAttempts.DEFAULT_LEASE);
+        assertThat(running.state()).isEqualTo(JobState.RUNNING);
         assertThat(backendAt(now.plusSeconds(900)).status(running).state()).isEqualTo(JobState.RUNNING);
         BackendStatus late = backendAt(now.plusSeconds(961)).status(running);
         assertThat(late.state()).isEqualTo(JobState.TIMED_OUT);

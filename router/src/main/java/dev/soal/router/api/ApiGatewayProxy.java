@@ -23,9 +23,35 @@ public final class ApiGatewayProxy {
                 text = "\u0000not base64";
             }
         }
-        return new ApiRequest(event.getHttpMethod(), event.getPath(), strings(event.getQueryStringParameters()),
+        return new ApiRequest(event.getHttpMethod(), path(event), strings(event.getQueryStringParameters()),
                 strings(event.getHeaders()), text);
     }
+
+    /**
+     * The API's own path: the resource API Gateway matched ({@code /jobs/{id}}) with its path parameters put in. The
+     * request's {@code path} is what the client sent, which behind a custom domain starts with the base path mapping
+     * ({@code /v1/jobs/...}); it is used only when the event names no resource (a proxy resource, a hand-made event).
+     */
+    static String path(APIGatewayProxyRequestEvent event) {
+        String resource = event.getResource();
+        if (resource == null || resource.isEmpty() || resource.contains("{proxy+}")) {
+            return event.getPath();
+        }
+        Map<String, String> params = event.getPathParameters() == null ? Map.of() : event.getPathParameters();
+        StringBuilder out = new StringBuilder();
+        java.util.regex.Matcher m = PARAMETER.matcher(resource);
+        while (m.find()) {
+            String value = params.get(m.group(1));
+            if (value == null) {
+                return event.getPath(); // a resource whose parameters did not come: trust the path
+            }
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern PARAMETER = java.util.regex.Pattern.compile("\\{([^}+]+)\\+?}");
 
     public static APIGatewayProxyResponseEvent response(ApiResponse r) {
         return new APIGatewayProxyResponseEvent()

@@ -89,6 +89,8 @@ public final class StatusEvents {
         }
     }
 
+    static final String EVENT_AGE_EXCEEDED = "EventAgeExceeded";
+
     /** An SQS record whose body is a Lambda destination record (on failure) of the Spark runtime. */
     private Outcome destinationRecord(String messageBody) {
         JsonNode body;
@@ -109,12 +111,17 @@ public final class StatusEvents {
         String type = response.path("errorType").asText(null);
         String functionError = body.path("responseContext").path("functionError").asText(null);
         boolean timedOut = (error != null && error.contains("Task timed out after")) || "Sandbox.Timedout".equals(type);
-        String message = "the runtime function " + (timedOut ? "timed out" : "failed") + " (" + condition
+        // an event Lambda dropped unrun: it waited in the queue (throttled, or for concurrency) past its maximum age
+        boolean expired = EVENT_AGE_EXCEEDED.equals(condition);
+        String message = expired ? "the runtime function never ran it: the event waited in Lambda's queue past the"
+                + " functions' maximum event age (" + condition + ")"
+                : "the runtime function " + (timedOut ? "timed out" : "failed") + " (" + condition
                 + (functionError == null ? "" : ", " + functionError) + (type == null ? "" : ", " + type) + ")"
                 + (error == null ? "" : ": " + error);
         String what = "lambda " + context.path("functionArn").asText("?") + " request " + requestId;
         try {
-            JobRecord j = jobs.runtimeFailed(jobId, requestId, timedOut, type != null ? type : "FUNCTION_ERROR", message);
+            JobRecord j = jobs.runtimeFailed(jobId, requestId, timedOut, expired ? EVENT_AGE_EXCEEDED
+                    : type != null ? type : "FUNCTION_ERROR", message);
             return new Outcome(what, jobId, j.state().isTerminal() ? "ended" : "kept", j.state() + ": " + j.message());
         } catch (JobService.JobNotFoundException e) {
             return new Outcome(what, jobId, "skipped", e.getMessage());

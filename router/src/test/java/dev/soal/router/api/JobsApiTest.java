@@ -102,10 +102,22 @@ class JobsApiTest {
 
         Map<String, Object> get = fixture("apigw-get-job.json");
         get.put("path", "/jobs/" + id);
+        get.put("pathParameters", Map.of("id", id));
         Map<String, Object> status = call(get);
         assertThat(status.get("statusCode")).isEqualTo(200);
         assertThat(body(status).path("state").asText()).isEqualTo("QUEUED");
         assertThat(body(status).path("tags").path("team").asText()).isEqualTo("data");
+
+        // behind a custom domain the path starts with its base path mapping; the route is the resource API Gateway matched
+        get.put("path", "/v1/jobs/" + id);
+        Map<String, Object> viaDomain = call(get);
+        assertThat(viaDomain.get("statusCode")).as(String.valueOf(viaDomain.get("body"))).isEqualTo(200);
+        assertThat(body(viaDomain).path("jobId").asText()).isEqualTo(id);
+        Map<String, Object> list = fixture("apigw-post-jobs.json");
+        list.put("httpMethod", "GET");
+        list.put("path", "/v1/jobs");
+        list.remove("body");
+        assertThat(call(list).get("statusCode")).isEqualTo(200);
     }
 
     @Test

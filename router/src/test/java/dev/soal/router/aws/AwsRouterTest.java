@@ -2,6 +2,7 @@ package dev.soal.router.aws;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.soal.adapters.aws.AwsClients;
+import dev.soal.adapters.lambda.LambdaBackend;
 import dev.soal.adapters.s3.S3Clients;
 import dev.soal.core.Backend;
 import dev.soal.core.JobRecord;
@@ -115,6 +116,24 @@ class AwsRouterTest {
         Map<String, String> badStore = env();
         badStore.put("SOAL_JOB_STORE", "/tmp/jobs");
         assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(badStore)).hasMessageContaining("not an S3 URI");
+        Map<String, String> badAge = env();
+        badAge.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", "15m");
+        assertThatThrownBy(() -> AwsRouterConfig.fromEnvironment(badAge))
+                .hasMessage("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS must be a number of seconds, but was '15m'");
+    }
+
+    @Test
+    void theLambdaStartLease_followsTheFunctionsMaximumEventAge() {
+        Map<String, String> env = env();
+        env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
+        assertThat(AwsRouterConfig.fromEnvironment(env).runtimeMaxEventAgeSeconds()).isEqualTo(900);
+        env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", "3600");
+        LambdaBackend.Config lambda = AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env));
+        assertThat(lambda.maxEventAge()).isEqualTo(Duration.ofHours(1));
+        assertThat(new LambdaBackend(null, lambda, null, Clock.systemUTC()).startLease()).isEqualTo(Duration.ofSeconds(3600 + 60));
+        env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", "30");
+        assertThatThrownBy(() -> AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env)))
+                .hasMessageContaining("maxEventAge must be within 60 s..6 h");
     }
 
     @Test

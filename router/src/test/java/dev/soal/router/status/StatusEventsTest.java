@@ -140,6 +140,21 @@ class StatusEventsTest {
     }
 
     @Test
+    void anEventLambdaDroppedPastItsMaximumAge_endsTheJobFailed_sayingItNeverRan() throws Exception {
+        JobRecord job = submitted(lambda, "inv-3");
+        String event = fixture("sqs-lambda-destination-event-age.json").replace("JOB_ID", job.id());
+
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(LambdaEvents.read(event, SQSEvent.class));
+
+        assertThat(out).extracting(StatusEvents.Outcome::result).containsExactly("ended");
+        JobRecord after = jobs.get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.FAILED);
+        assertThat(after.nativeState()).isEqualTo("EventAgeExceeded");
+        assertThat(after.message()).isEqualTo("the runtime function never ran it: the event waited in Lambda's queue past"
+                + " the functions' maximum event age (EventAgeExceeded)");
+    }
+
+    @Test
     void anEventOfAnotherKind_isAnError_namingIt() {
         jobs = null;
         assertThatThrownBy(() -> new StatusEvents(null).handle(LambdaEvents.read(
