@@ -52,6 +52,16 @@ public final class SoalApp {
         return outDir.resolve(STACK_NAME + ".template.json");
     }
 
+    /**
+     * Whether the stack's tests must run here, so a missing Node.js fails them instead of skipping them: in CI
+     * (the {@code CI} variable every CI service sets, and {@code .ci/run} too). A developer's machine with only a
+     * JDK and Maven skips them.
+     */
+    public static boolean nodeRequired() {
+        String ci = System.getenv("CI");
+        return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
+    }
+
     /** Whether {@code node} runs here: CDK's Java bindings (jsii) start it for every synth. */
     public static boolean nodeAvailable() {
         try {

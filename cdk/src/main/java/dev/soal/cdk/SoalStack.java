@@ -415,7 +415,7 @@ public final class SoalStack extends Stack {
         List<IMetric> duration = new ArrayList<>();
         for (String backend : BACKENDS) {
             for (String state : List.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED")) {
-                Metric m = metric("soal.jobs.finished", Map.of("backend", backend, "state", state), "Sum");
+                Metric m = metric(dev.soal.core.JobOutcomes.FINISHED, Map.of("backend", backend, "state", state), "Sum");
                 finished.add(m);
                 if (!state.equals("SUCCEEDED") && !state.equals("CANCELLED")) {
                     failed.add(m);
@@ -423,7 +423,8 @@ public final class SoalStack extends Stack {
                 }
             }
             cost.add(metric("soal.jobs.cost.usd", Map.of("backend", backend), "Sum"));
-            duration.add(metric("soal.jobs.duration.time", Map.of("backend", backend), "Average"));
+            // one value per ended job (JobOutcomes), so the average is the jobs' average
+            duration.add(metric(dev.soal.core.JobOutcomes.DURATION, Map.of("backend", backend), "Average"));
         }
         Metric stuck = metric("soal.jobs.stuck", Map.of(), "Maximum");
         Dashboard.Builder.create(this, "Dashboard").dashboardName(config.prefix() + "-jobs")

@@ -29,9 +29,23 @@ public final class EmbeddedMetrics {
     }
 
     public static String line(String namespace, Map<String, String> dimensions, List<Value> values, Instant at) {
+        return line(namespace, dimensions, List.of(List.copyOf(dimensions.keySet())), values, at);
+    }
+
+    /**
+     * One line whose values CloudWatch records once under each dimension set (each a subset of
+     * {@code dimensions}' names): {@code [[backend, state], [backend]]} gives per backend and state, and per backend.
+     */
+    public static String line(String namespace, Map<String, String> dimensions, List<List<String>> dimensionSets,
+                              List<Value> values, Instant at) {
+        for (List<String> set : dimensionSets) {
+            if (!dimensions.keySet().containsAll(set)) {
+                throw new IllegalArgumentException("dimension set " + set + " names a dimension not in " + dimensions.keySet());
+            }
+        }
         Map<String, Object> metricSet = new LinkedHashMap<>();
         metricSet.put("Namespace", namespace);
-        metricSet.put("Dimensions", List.of(List.copyOf(dimensions.keySet())));
+        metricSet.put("Dimensions", dimensionSets.stream().map(List::copyOf).toList());
         metricSet.put("Metrics", values.stream().map(v -> Map.of("Name", v.name(), "Unit", v.unit())).toList());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("_aws", Map.of("Timestamp", at.toEpochMilli(), "CloudWatchMetrics", List.of(metricSet)));

@@ -17,6 +17,7 @@ import java.util.List;
  * @param attempt        the runtime attempt that claimed the job (its lease is renewed while it runs);
  *                       null until a runtime claims it
  * @param environment    where that attempt runs, and whether it started cold; null before a claim
+ * @param counted        the job's end has been counted in the metrics ({@link JobOutcomes}); false until then
  */
 public record JobRecord(
         String id,
@@ -35,7 +36,8 @@ public record JobRecord(
         Lease submitLease,
         int submits,
         Lease attempt,
-        RuntimeEnvironment environment) {
+        RuntimeEnvironment environment,
+        boolean counted) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -128,6 +130,7 @@ public record JobRecord(
         private int submits;
         private Lease attempt;
         private RuntimeEnvironment environment;
+        private boolean counted;
 
         public Builder() {
         }
@@ -150,6 +153,7 @@ public record JobRecord(
             submits = r.submits;
             attempt = r.attempt;
             environment = r.environment;
+            counted = r.counted;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -169,10 +173,11 @@ public record JobRecord(
         public Builder submits(int v) { submits = v; return this; }
         public Builder attempt(Lease v) { attempt = v; return this; }
         public Builder environment(RuntimeEnvironment v) { environment = v; return this; }
+        public Builder counted(boolean v) { counted = v; return this; }
 
         public JobRecord build() {
             return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment);
+                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted);
         }
     }
 }

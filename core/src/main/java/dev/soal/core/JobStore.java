@@ -46,10 +46,22 @@ public interface JobStore {
     /**
      * Applies {@code change} to the current record and stores the result with a conditional write,
      * applying it again to the newer record when another writer came first. The change goes through
-     * the transition table, so an illegal move throws. A change that returns the record unchanged
-     * writes nothing.
+     * the transition table ({@link #checkedMove}), so an illegal move throws and writes nothing. A change
+     * that returns the record unchanged writes nothing.
      */
     JobRecord update(String jobId, UnaryOperator<JobRecord> change);
+
+    /**
+     * What every store does with a change before writing it: {@code after}, when its state is the same as
+     * {@code before}'s or a move {@link JobState}'s table allows; otherwise it throws, whatever built the record
+     * ({@code transition} or a builder's {@code state}).
+     */
+    static JobRecord checkedMove(JobRecord before, JobRecord after) {
+        if (before != null && after != null && after.state() != before.state()) {
+            before.state().moveTo(after.state());
+        }
+        return after;
+    }
 
     /** A page of jobs, newest first; {@code nextToken} is null on the last page. */
     record Page(List<JobRecord> jobs, String nextToken) {

@@ -1,5 +1,6 @@
 package dev.soal.runtime;
 
+import dev.soal.core.JobOutcomes;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
@@ -19,7 +20,10 @@ import java.util.UUID;
 final class JobReporter {
     static final int END_ATTEMPTS = 5;
     static final String METRICS_NAMESPACE = System.getenv().getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL");
-    /** In Lambda (or when asked with SOAL_METRICS=emf): CloudWatch Logs turns the lines into metrics. */
+    /**
+     * In Lambda (or when asked with SOAL_METRICS=emf), whose standard output CloudWatch Logs turns into metrics:
+     * the runtime counts the ends it writes ({@link JobOutcomes}).
+     */
     static final boolean EMIT_METRICS = System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
             || "emf".equals(System.getenv("SOAL_METRICS"));
     private final Optional<JobStore> store;
@@ -112,17 +116,12 @@ final class JobReporter {
             java.util.concurrent.atomic.AtomicReference<JobRecord> before = new java.util.concurrent.atomic.AtomicReference<>();
             JobRecord after = s.update(jobId, j -> {
                 before.set(j);
-                return RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant());
+                JobRecord ended = RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant());
+                // only where the line below reaches CloudWatch; elsewhere the router counts the end when it sees it
+                return EMIT_METRICS ? JobOutcomes.markCounted(ended) : ended;
             });
-            if (EMIT_METRICS && before.get() != null && !before.get().state().isTerminal() && after.state().isTerminal()) {
-                // this change ended the job: it is counted here, once, and leaves with the invocation's logs
-                java.util.Map<String, String> dims = new java.util.LinkedHashMap<>();
-                dims.put("backend", after.decision().backend().id());
-                dims.put("state", after.state().name());
-                System.out.println(dev.soal.core.EmbeddedMetrics.line(METRICS_NAMESPACE, dims, java.util.List.of(
-                        new dev.soal.core.EmbeddedMetrics.Value("soal.jobs.finished", 1, "Count"),
-                        new dev.soal.core.EmbeddedMetrics.Value("soal.job.duration", durationMillis, "Milliseconds")),
-                        clock.instant()));
+            if (JobOutcomes.countedBy(before.get(), after)) {
+                System.out.println(JobOutcomes.emfLine(METRICS_NAMESPACE, after, clock.instant()));
             }
         });
     }

@@ -1,5 +1,6 @@
 package dev.soal.runtime;
 
+import dev.soal.core.InMemoryJobStore;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.Backend;
 import dev.soal.core.JobIds;

@@ -4,6 +4,7 @@ import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.JobBackend;
 import dev.soal.core.JobIds;
+import dev.soal.core.JobOutcomes;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobRejectedException;
 import dev.soal.core.JobRequest;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -75,6 +77,7 @@ public final class JobService {
     private volatile String environment;
     /** Where the next sweep goes on, when the last one did not reach the oldest unfinished jobs. */
     private volatile Instant sweepCursor;
+    private volatile Consumer<JobRecord> outcomes = this::countInMeters;
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
                       S3Uri outputBase, Clock clock) {
@@ -313,13 +316,13 @@ public final class JobService {
         // a runtime may have claimed a job whose handle was never recorded (its router died after the submit)
         boolean claimed = job.attempt() != null && backend != null && backend.runtimeReportsProgress();
         if ((job.backendHandle() == null && !claimed) || (job.state().isTerminal() && job.cost() != null) || backend == null) {
-            return job;
+            return counted(job);
         }
         BackendStatus s = backend.status(job);
         Instant now = clock.instant();
         JobRecord folded = StatusFold.fold(job, s, backend.runtimeReportsProgress(), now, LEASE_GRACE);
         if (folded.equals(job)) {
-            return job;
+            return counted(job);
         }
         return update(jobId, j -> StatusFold.fold(j, s, backend.runtimeReportsProgress(), clock.instant(), LEASE_GRACE));
     }
@@ -434,20 +437,41 @@ public final class JobService {
         return refresh(jobId);
     }
 
-    /** Applies a change through the store; counts {@code soal.jobs.finished} when this change is the one that ended the job. */
+    /** An ended job nobody has counted yet (a runner ended it outside Lambda) is counted now, by a write. */
+    private JobRecord counted(JobRecord job) {
+        return job.state().isTerminal() && !job.counted() ? update(job.id(), UnaryOperator.identity()) : job;
+    }
+
+    /**
+     * Where ended jobs are counted ({@link JobOutcomes}): by default into this service's meters, as
+     * {@code soal.jobs.finished} and {@code soal.jobs.duration}; in AWS as EMF lines.
+     */
+    public void countOutcomesWith(Consumer<JobRecord> counter) {
+        this.outcomes = java.util.Objects.requireNonNull(counter, "counter");
+    }
+
+    private void countInMeters(JobRecord ended) {
+        String backend = ended.decision().backend().id();
+        String state = ended.state().name();
+        meters.counter(JobOutcomes.FINISHED, "backend", backend, "state", state).increment();
+        meters.timer(JobOutcomes.DURATION, "backend", backend, "state", state)
+                .record(JobOutcomes.durationMillis(ended), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Applies a change through the store. A change that ends the job, or finds it ended and not counted, marks
+     * it counted in the same write, and this service counts it: each job once, whoever ended it.
+     */
     private JobRecord update(String jobId, UnaryOperator<JobRecord> change) {
         AtomicReference<JobRecord> seen = new AtomicReference<>();
         JobRecord after = store.update(jobId, j -> {
             seen.set(j);
-            return change.apply(j);
+            return JobOutcomes.markCounted(change.apply(j));
         });
         JobRecord before = seen.get();
         String backend = after.decision().backend().id();
-        if (before != null && !before.state().isTerminal() && after.state().isTerminal()) {
-            meters.counter("soal.jobs.finished", "backend", backend, "state", after.state().name()).increment();
-            long millis = after.durationMillis() != null ? after.durationMillis()
-                    : Duration.between(after.createdAt(), after.updatedAt()).toMillis();
-            meters.timer("soal.jobs.duration", "backend", backend).record(Math.max(0, millis), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (JobOutcomes.countedBy(before, after)) {
+            outcomes.accept(after);
         }
         if (before != null && before.cost() == null && after.cost() != null) {
             meters.counter("soal.jobs.cost.usd", "backend", backend).increment(after.cost().usd());

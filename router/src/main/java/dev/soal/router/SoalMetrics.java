@@ -1,6 +1,5 @@
 package dev.soal.router;
 
-import dev.soal.router.aws.AwsRouterConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -17,22 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * SoAL's metrics: {@code soal.jobs.submitted} and {@code soal.jobs.finished} (by backend, state),
- * {@code soal.submit.latency}, {@code soal.backend.errors} (by backend, code), and the resilience4j
- * circuit breaker and retry meters. In AWS they reach CloudWatch as Embedded Metric Format log lines;
- * locally they are printed.
+ * The router's meters: {@code soal.jobs.submitted} (by backend), {@code soal.submit.latency},
+ * {@code soal.backend.errors} (by backend, code), {@code soal.jobs.stuck}, {@code soal.jobs.cost.usd}, and the
+ * resilience4j circuit breaker and retry meters, kept in a {@code SimpleMeterRegistry}. In AWS they reach
+ * CloudWatch as Embedded Metric Format lines ({@link EmfFlusher}, at the end of every invocation); locally
+ * they are printed. Ended jobs are counted apart, once per job wherever it ended ({@link dev.soal.core.JobOutcomes}).
  */
 public final class SoalMetrics {
     private SoalMetrics() {
-    }
-
-    /**
-     * In memory: {@code emf} (the default) flushes it as Embedded Metric Format log lines at the end of every
-     * invocation ({@link EmfFlusher}), which CloudWatch turns into metrics with no API call and no client in
-     * the package; {@code none} keeps it unflushed.
-     */
-    public static MeterRegistry registry(AwsRouterConfig config) {
-        return new SimpleMeterRegistry();
     }
 
     /**

@@ -262,4 +262,40 @@ class JobLifecycleTest {
                 + otherMeters.counter("soal.jobs.finished", "backend", "emr-serverless", "state", "SUCCEEDED").count();
         assertThat(total).isEqualTo(1.0);
     }
+
+    @Test
+    void aJobTheRunnerEnded_outsideLambda_isCountedOnce_byTheFirstRouterThatSeesIt() {
+        JobStore store = store("runner-counted");
+        JobRecord job = recordedByADeadRouter(store, Backend.EMR_SERVERLESS);
+        emr.selfReporting = false;
+        emr.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null);
+        // the runner on EMR Serverless ends the job in the store; its logs are not read as metrics, so it marks nothing
+        store.update(job.id(), j -> j.transition(JobState.SUCCEEDED, "SUCCEEDED", "done by the runner", java.time.Instant.now())
+                .withDuration(1_234));
+        SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
+        JobService a = service(store);
+        JobService b = new JobService(store, measurer,
+                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
+                Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
+                Clock.systemUTC(), otherMeters);
+        for (int i = 0; i < 3; i++) {
+            b.refresh(job.id());
+            a.refresh(job.id());
+        }
+        double total = meters.counter("soal.jobs.finished", "backend", "emr-serverless", "state", "SUCCEEDED").count()
+                + otherMeters.counter("soal.jobs.finished", "backend", "emr-serverless", "state", "SUCCEEDED").count();
+        assertThat(total).isEqualTo(1.0);
+        assertThat(otherMeters.timer("soal.jobs.duration", "backend", "emr-serverless", "state", "SUCCEEDED")
+                .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1_234.0);
+        assertThat(store.get(job.id()).orElseThrow().counted()).isTrue();
+
+        // a job the runtime ended in Lambda, and counted there, is not counted again
+        JobRecord lambdaJob = recordedByADeadRouter(store, Backend.LAMBDA);
+        store.update(lambdaJob.id(), j -> dev.soal.core.JobOutcomes.markCounted(
+                j.transition(JobState.FAILED, "FAILED", "by the runtime", java.time.Instant.now())));
+        a.refresh(lambdaJob.id());
+        b.refresh(lambdaJob.id());
+        assertThat(meters.counter("soal.jobs.finished", "backend", "lambda", "state", "FAILED").count()
+                + otherMeters.counter("soal.jobs.finished", "backend", "lambda", "state", "FAILED").count()).isZero();
+    }
 }

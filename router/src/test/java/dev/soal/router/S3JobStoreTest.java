@@ -67,6 +67,19 @@ class S3JobStoreTest {
     }
 
     @Test
+    void aMoveTheTransitionTableRefuses_throwsAndWritesNothing_howeverTheRecordWasBuilt() {
+        JobRecord job = store.create(job(), null).job();
+        java.time.Instant now = job.createdAt().plusSeconds(1);
+        JobRecord ended = store.update(job.id(), j -> j.transition(JobState.SUCCEEDED, "DONE", "ok", now));
+
+        assertThatThrownBy(() -> store.update(job.id(), j -> j.toBuilder().state(JobState.RUNNING).message("again").build()))
+                .isInstanceOf(JobState.IllegalStateTransitionException.class)
+                .hasMessage("illegal job state transition SUCCEEDED -> RUNNING (SUCCEEDED is terminal)");
+        assertThat(store.get(job.id()).orElseThrow()).isEqualTo(ended);
+        assertThat(store.list(JobState.RUNNING, 10, null).jobs()).extracting(JobRecord::id).doesNotContain(job.id());
+    }
+
+    @Test
     void concurrentCreatesWithOneKey_fromTwoStores_recordExactlyOneJob() throws Exception {
         // two stores with their own S3 clients, as two router processes have: only S3's conditional writes decide
         try (S3Client other = S3Clients.create(s3.server.settings())) {

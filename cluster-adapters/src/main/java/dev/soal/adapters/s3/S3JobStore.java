@@ -191,7 +191,7 @@ public final class S3JobStore implements JobStore {
             ResponseBytes<GetObjectResponse> current = read(key).orElseThrow(
                     () -> new SoalException("no such job: " + jobId, false));
             JobRecord before = Json.read(current.asUtf8String(), JobRecord.class);
-            JobRecord after = change.apply(before);
+            JobRecord after = JobStore.checkedMove(before, change.apply(before));
             if (after.equals(before)) {
                 remember(before);
                 return before;

@@ -28,7 +28,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * AwsRouterConfig config = AwsRouterConfig.fromEnvironment(System.getenv());
- * MeterRegistry meters = SoalMetrics.registry(config);
+ * MeterRegistry meters = new SimpleMeterRegistry();
  * JobService jobs = AwsRouter.create(config, AwsClients.forRegion(config.region()), s3, meters, Clock.systemUTC());
  * }</pre>
  */

@@ -1,8 +1,4 @@
-package dev.soal.runtime;
-
-import dev.soal.core.JobRecord;
-import dev.soal.core.JobState;
-import dev.soal.core.JobStore;
+package dev.soal.core;
 
 import java.util.Comparator;
 import java.util.List;
@@ -11,8 +7,12 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
-/** The JobStore port in memory, for runtime tests that need no S3 (the S3 store is tested on S3). */
-final class InMemoryJobStore implements JobStore {
+/**
+ * The JobStore port in one process's memory, for tests of code above the store that need no S3 (the S3
+ * store, and every guarantee between processes, is tested on S3). It keeps the port's rules: one change at
+ * a time, moves through the transition table.
+ */
+public final class InMemoryJobStore implements JobStore {
     private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
 
     @Override
@@ -28,7 +28,7 @@ final class InMemoryJobStore implements JobStore {
 
     @Override
     public synchronized JobRecord update(String jobId, UnaryOperator<JobRecord> change) {
-        return jobs.compute(jobId, (id, j) -> change.apply(j));
+        return jobs.compute(jobId, (id, j) -> JobStore.checkedMove(j, change.apply(j)));
     }
 
     @Override
