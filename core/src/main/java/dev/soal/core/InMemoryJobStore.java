@@ -42,4 +42,16 @@ public final class InMemoryJobStore implements JobStore {
         return jobs.values().stream().filter(j -> !j.state().isTerminal() && j.createdAt().isBefore(createdBefore))
                 .limit(max).toList();
     }
+
+    private volatile java.time.Instant cursor;
+
+    @Override
+    public Optional<java.time.Instant> sweepCursor() {
+        return Optional.ofNullable(cursor);
+    }
+
+    @Override
+    public void sweepCursor(java.time.Instant createdBefore) {
+        cursor = createdBefore;
+    }
 }

@@ -95,4 +95,13 @@ public interface JobStore {
     default List<JobRecord> unfinished(int max) {
         return unfinished(max, java.time.Instant.MAX);
     }
+
+    /**
+     * Where the reconciler's sweeps go on ({@link #unfinished}'s {@code createdBefore}), kept in the store so that
+     * the next sweep finds it whichever execution environment runs it; empty: start from the newest.
+     */
+    Optional<java.time.Instant> sweepCursor();
+
+    /** Records where the next sweep goes on; null: from the newest. */
+    void sweepCursor(java.time.Instant createdBefore);
 }

@@ -1,6 +1,7 @@
 package dev.soal.router;
 
 import dev.soal.core.JobRejectedException;
+import dev.soal.core.Deadline;
 import dev.soal.core.Measurement;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
@@ -58,7 +59,9 @@ public final class InputMeasurer implements AutoCloseable {
             S3Uri parsed = S3Uri.parse(uri);
             futures.add(pool.submit(() -> parsed.isPrefix() ? nonEmpty(parsed, prefix(parsed)) : object(parsed)));
         }
-        long deadline = System.nanoTime() + budget.toNanos();
+        // the request's deadline, when it comes sooner than this measurer's own budget
+        Duration within = Deadline.current().cap(budget);
+        long deadline = System.nanoTime() + within.toNanos();
         long bytes = 0;
         long objects = 0;
         try {
@@ -69,7 +72,9 @@ public final class InputMeasurer implements AutoCloseable {
             }
         } catch (TimeoutException e) {
             futures.forEach(f -> f.cancel(true));
-            throw new SoalException("measuring " + inputUris.size() + " input(s) took longer than " + budget, e, true);
+            throw within.equals(budget)
+                    ? new SoalException("measuring " + inputUris.size() + " input(s) took longer than " + budget, e, true)
+                    : new Deadline.Exceeded(Deadline.current(), "measuring " + inputUris.size() + " input(s)");
         } catch (ExecutionException e) {
             futures.forEach(f -> f.cancel(true));
             if (e.getCause() instanceof RuntimeException re) {

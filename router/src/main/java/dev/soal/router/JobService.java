@@ -2,6 +2,7 @@ package dev.soal.router;
 
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
+import dev.soal.core.Deadline;
 import dev.soal.core.JobBackend;
 import dev.soal.core.JobIds;
 import dev.soal.core.JobOutcomes;
@@ -50,7 +51,6 @@ import java.util.function.UnaryOperator;
  * }</pre>
  */
 public final class JobService {
-    static final int SUBMIT_ATTEMPTS = 3;
     /** How long a router holds a job it is submitting before another may submit it. */
     public static final Duration SUBMIT_LEASE = Duration.ofSeconds(30);
     /** Submissions of one job at most, before it is failed as never started. */
@@ -59,6 +59,10 @@ public final class JobService {
     public static final Duration LEASE_GRACE = Duration.ofSeconds(15);
     /** The reconciler leaves jobs younger than this to the router that recorded them. */
     public static final Duration RECONCILE_AFTER = Duration.ofSeconds(10);
+    /** Jobs a sweep looks at together (each mostly waits on the store and its backend). */
+    static final int SWEEP_PARALLELISM = 8;
+    /** A sweep starts no more jobs with less than this left before its deadline (a job's calls may take it). */
+    static final Duration SWEEP_RESERVE = Duration.ofSeconds(30);
     /**
      * An unfinished job older than this is counted by every sweep as {@code soal.jobs.stuck} (the stack alarms on
      * it): past the clusters' longest default timeout (2 h), no run should still be going.
@@ -76,7 +80,6 @@ public final class JobService {
     private volatile String routerId;
     private volatile String environment;
     /** Where the next sweep goes on, when the last one did not reach the oldest unfinished jobs. */
-    private volatile Instant sweepCursor;
     private volatile Consumer<JobRecord> outcomes = this::countInMeters;
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
@@ -201,7 +204,7 @@ public final class JobService {
             return fail(jobId, "NEVER_STARTED", "no run started after " + MAX_SUBMITS + " submissions to "
                     + job.decision().backend());
         }
-        SubmitOutcome outcome = submitWithRetries(job);
+        SubmitOutcome outcome = submitOnce(job);
         if (outcome instanceof SubmitOutcome.Unavailable u) {
             Backend from = job.decision().backend();
             Backend to = policy.policies().fallback().get(from);
@@ -217,7 +220,7 @@ public final class JobService {
             if (job.decision().backend() != to) {
                 return job;
             }
-            outcome = submitWithRetries(job);
+            outcome = submitOnce(job);
             if (outcome instanceof SubmitOutcome.Unavailable u2) {
                 return fail(jobId, "UNAVAILABLE", from + " and its fallback " + to + " are both unavailable: "
                         + u.reason() + "; " + u2.reason());
@@ -238,6 +241,9 @@ public final class JobService {
         }
         if (outcome instanceof SubmitOutcome.Rejected r) {
             return fail(jobId, "REJECTED", r.reason());
+        }
+        if (outcome instanceof SubmitOutcome.Throttled t) {
+            return deferred(jobId, t);
         }
         return fail(jobId, "SUBMIT_FAILED", ((SubmitOutcome.Failed) outcome).reason());
     }
@@ -269,34 +275,37 @@ public final class JobService {
                 "CANCELLED", "cancelled before it started", clock.instant()).toBuilder().submitLease(null).build());
     }
 
-    /** Asks the job's backend, retrying while it throttles; never throws. */
-    private SubmitOutcome submitWithRetries(JobRecord job) {
+    /**
+     * Asks the job's backend once (its calls have their own retry layer, {@code Resilience}); never throws. With
+     * less time left before the request's deadline than one attempt may take, it does not ask at all.
+     */
+    private SubmitOutcome submitOnce(JobRecord job) {
         JobBackend backend = backends.get(job.decision().backend());
         if (backend == null) {
             return new SubmitOutcome.Rejected("backend " + job.decision().backend() + " is not configured here");
         }
-        Timer latency = meters.timer("soal.submit.latency", "backend", backend.kind().id());
-        String lastReason = "";
-        for (int attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
-            SubmitOutcome outcome;
-            Timer.Sample sample = Timer.start(meters);
-            try {
-                outcome = backend.submit(job);
-            } catch (RuntimeException e) {
-                return new SubmitOutcome.Failed("submit to " + backend.kind() + " failed: " + e.getMessage());
-            } finally {
-                sample.stop(latency);
-            }
-            if (!(outcome instanceof SubmitOutcome.Throttled t)) {
-                return outcome;
-            }
-            lastReason = t.reason();
-            if (attempt < SUBMIT_ATTEMPTS) {
-                sleep(t.retryAfter().toMillis());
-            }
+        if (!Deadline.current().allows(Duration.ZERO, dev.soal.adapters.aws.Resilience.ATTEMPT_RESERVE)) {
+            return new SubmitOutcome.Throttled(Duration.ZERO, "no time left to submit before " + Deadline.current().what()
+                    + " was due");
         }
-        return new SubmitOutcome.Failed(backend.kind() + " kept throttling after " + SUBMIT_ATTEMPTS
-                + " attempts: " + lastReason);
+        Timer.Sample sample = Timer.start(meters);
+        try {
+            return backend.submit(job);
+        } catch (RuntimeException e) {
+            return new SubmitOutcome.Failed("submit to " + backend.kind() + " failed: " + e.getMessage());
+        } finally {
+            sample.stop(meters.timer("soal.submit.latency", "backend", backend.kind().id()));
+        }
+    }
+
+    /**
+     * The backend is throttling (after its retries), or there was no time to ask: the job stays QUEUED with the
+     * reason, its submit lease given up, and the reconciler sends it again (at most {@link #MAX_SUBMITS} times).
+     */
+    private JobRecord deferred(String jobId, SubmitOutcome.Throttled t) {
+        return update(jobId, j -> j.state() != JobState.QUEUED || j.backendHandle() != null ? j
+                : j.noted("THROTTLED", t.reason() + "; the reconciler submits it again", clock.instant())
+                        .toBuilder().submitLease(null).build());
     }
 
     private JobRecord fail(String id, String nativeState, String message) {
@@ -350,33 +359,72 @@ public final class JobService {
     }
 
     /**
-     * One sweep over the index of unfinished jobs ({@link JobStore#unfinished}), at most {@code limit}
-     * of them: {@link #reconcile} for each. One job's failure does not stop the others.
+     * One sweep over the index of unfinished jobs ({@link JobStore#unfinished}), at most {@code limit} of them:
+     * {@link #reconcile} for each, {@link #SWEEP_PARALLELISM} at a time, while the sweep's {@link Deadline} leaves
+     * {@link #SWEEP_RESERVE}. One job's failure does not stop the others. Where it stopped (at the limit, or at the
+     * deadline) is kept in the store, and the next sweep, in whatever execution environment, goes on from there.
      *
      * @return how many jobs were looked at
      */
     public int reconcileUnfinished(int limit) {
-        int n = 0;
         // a job younger than this is in the hands of the router that recorded it; with more unfinished jobs
         // than one sweep takes, the next sweep goes on with the older ones, so none waits for ever
         Instant young = clock.instant().minus(RECONCILE_AFTER);
-        Instant cursor = sweepCursor;
-        List<JobRecord> batch = store.unfinished(limit, cursor != null && cursor.isBefore(young) ? cursor : young);
-        sweepCursor = batch.size() >= limit ? batch.get(batch.size() - 1).createdAt() : null;
+        Instant cursor = store.sweepCursor().orElse(null);
+        Instant from = cursor != null && cursor.isBefore(young) ? cursor : young;
+        List<JobRecord> batch = store.unfinished(limit, from);
         Instant stale = clock.instant().minus(STALE_AFTER);
         long stuck = batch.stream().filter(j -> j.createdAt().isBefore(stale)).count();
         if (stuck > 0) {
             meters.counter("soal.jobs.stuck").increment(stuck);
         }
-        for (JobRecord j : batch) {
-            try {
-                reconcile(j);
-            } catch (RuntimeException e) {
-                // one job's backend failing must not stop the others; the next sweep tries again
+        Deadline deadline = Deadline.current();
+        int done = 0;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(SWEEP_PARALLELISM, batch.size())), r -> {
+                    Thread t = new Thread(r, "soal-sweep");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            // in waves, newest first, so the jobs looked at are always the batch's first ones and the cursor is exact
+            while (done < batch.size() && deadline.allows(Duration.ZERO, SWEEP_RESERVE)) {
+                List<JobRecord> wave = batch.subList(done, Math.min(batch.size(), done + SWEEP_PARALLELISM));
+                List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+                for (JobRecord j : wave) {
+                    running.add(pool.submit(() -> deadline.run(() -> {
+                        try {
+                            return reconcile(j);
+                        } catch (RuntimeException e) {
+                            return null; // one job's backend failing must not stop the others; the next sweep tries again
+                        }
+                    })));
+                }
+                for (java.util.concurrent.Future<?> f : running) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // reconcile's failures are caught inside; an Error would land here and is not the sweep's to stop on
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                done += wave.size();
             }
-            n++;
+        } finally {
+            pool.shutdownNow();
         }
-        return n;
+        Instant next;
+        if (done < batch.size()) {
+            next = done == 0 ? cursor : batch.get(done - 1).createdAt(); // the deadline came first
+        } else {
+            next = batch.size() >= limit ? batch.get(batch.size() - 1).createdAt() : null;
+        }
+        if (!java.util.Objects.equals(next, cursor)) {
+            store.sweepCursor(next);
+        }
+        return done;
     }
 
     /** The job a run of {@code backend} belongs to, asked of the backend. */

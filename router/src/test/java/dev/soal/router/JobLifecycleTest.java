@@ -99,10 +99,39 @@ class JobLifecycleTest {
             ids.add(recordedByADeadRouter(store, Backend.LAMBDA).id());
             Thread.sleep(5); // distinct creation times
         }
-        JobService router = service(store);
         for (int sweep = 0; sweep < 3; sweep++) {
-            router.reconcileUnfinished(2);
+            // each sweep in a new execution environment: where the last one stopped is found in the store
+            service(store).reconcileUnfinished(2);
         }
+        assertThat(lambda.submitted).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void aSweep_looksAtJobsInParallel_stopsStartingThemBeforeItsDeadline_andTheNextGoesOnFromThere() throws Exception {
+        JobStore store = store("deadline-sweep");
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < JobService.SWEEP_PARALLELISM + 2; i++) {
+            ids.add(0, recordedByADeadRouter(store, Backend.LAMBDA).id()); // newest first, as a sweep takes them
+            Thread.sleep(5);
+        }
+        lambda.onSubmit = () -> {
+            try {
+                Thread.sleep(1_200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        long t0 = System.nanoTime();
+        // time for one wave: after it, less than the reserve is left
+        int looked = dev.soal.core.Deadline.in(JobService.SWEEP_RESERVE.plusMillis(600), "the sweep's end")
+                .run(() -> service(store).reconcileUnfinished(100));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(looked).isEqualTo(JobService.SWEEP_PARALLELISM);
+        assertThat(lambda.submitted).containsExactlyInAnyOrderElementsOf(ids.subList(0, JobService.SWEEP_PARALLELISM));
+        assertThat(tookMs).as("8 submits of 1.2 s each, side by side").isLessThan(4_000);
+        lambda.onSubmit = () -> { };
+        assertThat(service(store).reconcileUnfinished(100)).isEqualTo(2);
         assertThat(lambda.submitted).containsExactlyInAnyOrderElementsOf(ids);
     }
 

@@ -135,13 +135,27 @@ class JobServiceTest {
     }
 
     @Test
-    void throttledThenAccepted_retries() {
+    void aThrottledSubmit_isAskedOnce_andLeftQueuedForTheReconciler_notFailed() {
         lambda.answer = new SubmitOutcome.Throttled(Duration.ofMillis(10), "slow down");
         JobService jobs = service("throttle");
         JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null)).job();
-        assertThat(lambda.submitted).hasSize(JobService.SUBMIT_ATTEMPTS);
-        assertThat(job.state()).isEqualTo(JobState.FAILED);
-        assertThat(job.message()).contains("kept throttling").contains("slow down");
+        // the backend's calls retry inside Resilience; the router adds no second layer on top
+        assertThat(lambda.submitted).hasSize(1);
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.nativeState()).isEqualTo("THROTTLED");
+        assertThat(job.message()).contains("slow down").contains("the reconciler submits it again");
+        assertThat(job.submitLease()).as("given up, so a sweep sends it").isNull();
+    }
+
+    @Test
+    void withLessTimeLeftThanOneAttempt_nothingIsAsked_andTheJobWaitsQueued() {
+        JobService jobs = service("deadline");
+        JobRecord job = dev.soal.core.Deadline.in(Duration.ofSeconds(5), "the API's answer")
+                .run(() -> jobs.submit(request("s3://soal-data/small.csv", null)).job());
+        assertThat(lambda.submitted).isEmpty();
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.message()).contains("no time left to submit before the API's answer was due");
+        assertThat(job.submitLease()).isNull();
     }
 
     @Test

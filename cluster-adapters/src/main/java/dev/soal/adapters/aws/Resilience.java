@@ -1,5 +1,6 @@
 package dev.soal.adapters.aws;
 
+import dev.soal.core.Deadline;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -18,9 +19,10 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * One retry and one circuit breaker per backend, bound to Micrometer. Retries use exponential backoff
- * with jitter (or the service's {@code Retry-After}, whichever is longer, capped); the SDK's own retries
- * are off so the two never stack. Only throttling and server-side failures count against the breaker
+ * One retry and one circuit breaker per backend, bound to Micrometer: the only retry layer of a backend call
+ * (the SDK's own retries are off, and the router calls once). Retries use exponential backoff with jitter (or
+ * the service's {@code Retry-After}, whichever is longer, capped), and stop when the wait and one more attempt
+ * would pass the request's {@link Deadline}. Only throttling and server-side failures count against the breaker
  * and are retried; a bad request fails at once.
  *
  * <pre>{@code
@@ -44,6 +46,9 @@ public final class Resilience {
         }
     }
 
+    /** What one more attempt may take: the clients' attempt timeout. No attempt starts with less left. */
+    public static final Duration ATTEMPT_RESERVE = AwsClients.DEFAULT_ATTEMPT_TIMEOUT;
+
     private final Settings settings;
     private final RetryRegistry retries;
     private final RetryRegistry throttleRetries;
@@ -60,6 +65,10 @@ public final class Resilience {
             if (either.isLeft()) {
                 long after = AwsErrors.retryAfter(either.getLeft()).map(Duration::toMillis).orElse(0L);
                 wait = Math.min(Math.max(wait, after), settings.maxBackoff().toMillis());
+                // no wait and attempt the request's deadline cannot hold: the last failure is the answer
+                if (!Deadline.current().allows(Duration.ofMillis(wait), ATTEMPT_RESERVE)) {
+                    throw either.getLeft() instanceof RuntimeException e ? e : new IllegalStateException(either.getLeft());
+                }
             }
             return wait;
         };
@@ -119,9 +128,5 @@ public final class Resilience {
             }
         };
         return Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(breaker, counted)).get();
-    }
-
-    public CircuitBreaker breaker(String backend) {
-        return breakers.circuitBreaker(backend);
     }
 }

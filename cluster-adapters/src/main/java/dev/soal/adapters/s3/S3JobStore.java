@@ -1,5 +1,6 @@
 package dev.soal.adapters.s3;
 
+import dev.soal.core.Deadline;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
@@ -151,8 +152,10 @@ public final class S3JobStore implements JobStore {
             if (!claim.fingerprint().equals(fingerprint)) {
                 return new CreateOutcome.Conflict(recorded.orElse(claim.job()));
             }
-            // the claimer may be between its writes: wait for its record while its lease lasts
+            // the claimer may be between its writes: wait for its record while its lease lasts, and the request's deadline
+            Deadline deadline = Deadline.current();
             while (recorded.isEmpty() && claim.leaseUntil().isAfter(clock.instant()) && System.nanoTime() < waitUntil) {
+                deadline.check("waiting for another request's creation of the job with this idempotency key");
                 sleep(25 + ThreadLocalRandom.current().nextInt(50));
                 recorded = get(claim.job().id());
             }
@@ -398,6 +401,30 @@ public final class S3JobStore implements JobStore {
         } catch (IllegalArgumentException e) {
             throw new JobStore.InvalidPageTokenException("nextToken is not one this store gave out: '"
                     + (token.length() > 60 ? token.substring(0, 57) + "..." : token) + "'");
+        }
+    }
+
+    /** The sweep cursor: one small object, last writer wins (two overlapping sweeps only look at jobs twice). */
+    private record SweepCursor(Instant createdBefore) {
+    }
+
+    @Override
+    public Optional<Instant> sweepCursor() {
+        return read(base.resolve("sweep/cursor.json").key())
+                .map(b -> Json.read(b.asUtf8String(), SweepCursor.class).createdBefore());
+    }
+
+    @Override
+    public void sweepCursor(Instant createdBefore) {
+        String key = base.resolve("sweep/cursor.json").key();
+        if (createdBefore == null) {
+            try {
+                s3.deleteObject(r -> r.bucket(base.bucket()).key(key));
+            } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                throw unreachable("delete", key, e);
+            }
+        } else {
+            put(key, Json.write(new SweepCursor(createdBefore)), null, false);
         }
     }
 

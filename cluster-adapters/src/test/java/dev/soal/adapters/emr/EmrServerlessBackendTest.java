@@ -152,6 +152,21 @@ class EmrServerlessBackendTest {
     }
 
     @Test
+    void underARequestsDeadline_noRetryWaitsPastIt_theLastAnswerComesBackAtOnce() {
+        aws.server.stubFor(post(urlEqualTo(RUNS)).willReturn(error(429, "ThrottlingException", "Rate exceeded")
+                .withHeader("Retry-After", "1")));
+        aws.server.stubFor(get(urlPathEqualTo(RUNS)).willReturn(okJson("{\"jobRuns\":[]}")));
+        long t0 = System.nanoTime();
+        // 3 s left: a 1 s wait and one more attempt (up to the clients' attempt timeout) do not fit
+        SubmitOutcome out = dev.soal.core.Deadline.in(java.time.Duration.ofSeconds(3), "the API's answer")
+                .run(() -> backend.submit(WireMockAws.job(Backend.EMR_SERVERLESS)));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(out).isInstanceOf(SubmitOutcome.Unavailable.class);
+        assertThat(aws.server.findAll(postRequestedFor(urlEqualTo(RUNS)))).hasSize(1);
+        assertThat(tookMs).isLessThan(900);
+    }
+
+    @Test
     void throttledEveryTime_isUnavailable_soTheJobMayFallBack() {
         aws.server.stubFor(post(urlEqualTo(RUNS)).willReturn(error(429, "ThrottlingException", "Rate exceeded")));
         aws.server.stubFor(get(urlPathEqualTo(RUNS)).willReturn(okJson("{\"jobRuns\":[]}")));

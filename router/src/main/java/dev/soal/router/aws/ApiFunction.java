@@ -22,6 +22,18 @@ public final class ApiFunction extends RouterFunction<APIGatewayProxyRequestEven
         this.api = api;
     }
 
+    /**
+     * API Gateway waits 29 s for an answer (its integration timeout), then answers 504 itself: every request's
+     * answer leaves within this, a dependency too slow for it gets 503 with Retry-After.
+     */
+    static final java.time.Duration ANSWER_WITHIN = java.time.Duration.ofSeconds(25);
+
+    @Override
+    dev.soal.core.Deadline deadline(com.amazonaws.services.lambda.runtime.Context context) {
+        dev.soal.core.Deadline function = super.deadline(context);
+        return dev.soal.core.Deadline.in(function.cap(ANSWER_WITHIN), "the API's answer");
+    }
+
     @Override
     APIGatewayProxyResponseEvent handle(APIGatewayProxyRequestEvent event) {
         return ApiGatewayProxy.response(api.handle(ApiGatewayProxy.request(event)));

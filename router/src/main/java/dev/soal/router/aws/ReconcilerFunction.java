@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * The reconciler as a Lambda on a schedule (EventBridge, every minute): one sweep over the index of
- * unfinished jobs ({@link JobService#reconcileUnfinished}): resends jobs whose submit lapsed with no run,
- * asks backends about silent runs, applies timeouts. The event's content is not used.
+ * unfinished jobs ({@link JobService#reconcileUnfinished}), in parallel and within the invocation's deadline,
+ * going on where the last sweep stopped: resends jobs whose submit lapsed with no run, asks backends about
+ * silent runs, applies timeouts. The event's content is not used.
  */
 public final class ReconcilerFunction extends RouterFunction<ScheduledEvent, Map<String, Object>> {
     /** Jobs looked at per sweep at most; the rest wait for the next one. */

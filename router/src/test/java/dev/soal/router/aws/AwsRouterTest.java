@@ -123,6 +123,47 @@ class AwsRouterTest {
     }
 
     @Test
+    void theApiFunction_answersWithinItsInvocationsDeadline_aSubmitWithNoTimeForOneAttemptWaitsQueued() throws Exception {
+        AwsRouterConfig config = AwsRouterConfig.fromEnvironment(env());
+        AwsClients clients = new AwsClients(Region.of(config.region()), URI.create(wire.baseUrl()),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")), Duration.ofSeconds(5));
+        wire.resetRequests();
+        JobService jobs = AwsRouter.create(config, clients, s3, new SimpleMeterRegistry(), Clock.systemUTC());
+        ApiFunction api = new ApiFunction(new dev.soal.router.api.JobsApi(jobs), () -> { });
+        var event = new com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent()
+                .withHttpMethod("POST").withResource("/jobs").withPath("/jobs")
+                .withHeaders(Map.of("Content-Type", "application/json"))
+                .withBody("{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/big.csv\"]}");
+
+        long t0 = System.nanoTime();
+        // 6 s left in the invocation: 4 s for the answer, less than one EMR Serverless attempt may take
+        var response = api.handleRequest(event, context(6_000));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
+        assertThat(response.getBody()).contains("\"state\":\"QUEUED\"");
+        String jobId = dev.soal.core.Json.mapper().readTree(response.getBody()).path("jobId").asText();
+        assertThat(jobs.get(jobId).message()).contains("no time left to submit before the API's answer was due");
+        assertThat(jobs.get(jobId).submitLease()).as("the reconciler sends it").isNull();
+        assertThat(wire.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns")))).isEmpty();
+        assertThat(tookMs).isLessThan(4_000);
+        assertThat(new ApiFunction(new dev.soal.router.api.JobsApi(jobs), () -> { }).deadline(context(900_000))
+                .remaining()).isLessThanOrEqualTo(ApiFunction.ANSWER_WITHIN);
+    }
+
+    /** What Lambda's runtime passes: here only the remaining time matters. */
+    private static com.amazonaws.services.lambda.runtime.Context context(int remainingMillis) {
+        return (com.amazonaws.services.lambda.runtime.Context) java.lang.reflect.Proxy.newProxyInstance(
+                AwsRouterTest.class.getClassLoader(), new Class<?>[]{com.amazonaws.services.lambda.runtime.Context.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getRemainingTimeInMillis" -> remainingMillis;
+                    case "getLogStreamName" -> "2026/12/06/[$LATEST]test";
+                    case "getMemoryLimitInMB" -> 1024;
+                    default -> null;
+                });
+    }
+
+    @Test
     void theLambdaStartLease_followsTheFunctionsMaximumEventAge() {
         Map<String, String> env = env();
         env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
