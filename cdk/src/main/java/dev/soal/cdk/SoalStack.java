@@ -79,7 +79,7 @@ import java.util.Map;
  *   TLS only; job records expire after {@code jobRetentionDays};</li>
  *   <li>the Spark runtime: one container function per memory tier, from {@code lambda-runtime/Dockerfile},
  *   900 s, {@code /tmp} sized from {@code maxInputBytes}, async retries 0 with an SQS on-failure destination
- *   that the status function reads;</li>
+ *   that the runtime-failures function reads;</li>
  *   <li>the router's five functions (API, S3 trigger, status events, runtime failures, reconciler) from its package on
  *   Java 21 with SnapStart, each called through its {@code live} alias;</li>
  *   <li>the REST API {@code /jobs}, every method with IAM authorization, POST validated against the
@@ -453,7 +453,7 @@ public final class SoalStack extends Stack {
                 .treatMissingData(TreatMissingData.NOT_BREACHING).build();
         Alarm.Builder.create(this, "RuntimeFailuresQueueAlarm")
                 .alarmName(config.prefix() + "-runtime-failures-waiting")
-                .alarmDescription("runtime failure records are not being consumed by the status function")
+                .alarmDescription("runtime failure records are not being consumed by the runtime-failures function")
                 .metric(failures.metricApproximateNumberOfMessagesVisible(
                         software.amazon.awscdk.services.cloudwatch.MetricOptions.builder().period(Duration.minutes(5)).statistic("Maximum").build()))
                 .threshold(1).evaluationPeriods(3)

@@ -47,28 +47,13 @@ public final class RunnerMain {
         // renews the attempt's lease while the job runs, and stops it when it is cancelled
         try (CancellationWatcher watcher = store.isPresent()
                 ? new CancellationWatcher(reporter, job.jobId(), spark.sparkContext(), CancellationWatcher.DEFAULT_INTERVAL) : null) {
-            JobRunner.Result r;
-            try {
-                r = new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
-                        watcher == null ? () -> false : watcher::cancelled);
-            } catch (Exception | LinkageError e) {
-                long took = clock.millis() - start;
-                String message = JobRunner.describe(e);
-                if (watcher != null && watcher.lostLease()) {
-                    message = "stopped: the job store could not be reached to renew the run's lease (" + message + ")";
-                } else if (watcher != null && watcher.cancelled()) {
-                    reporter.cancelled(took, message);
-                    return;
-                }
-                reporter.failed(took, message);
-                throw e instanceof RuntimeException re ? re : new IllegalStateException(message, e);
+            RunFlow.Outcome o = RunFlow.run(job.jobId(), reporter, watcher, clock, start, where, () -> new RunFlow.Ran(
+                    new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
+                            watcher == null ? () -> false : watcher::cancelled), ""));
+            if (o.failure() != null) {
+                // the cluster's own state must say FAILED too (EMR Serverless, Glue): the driver ends with the failure
+                throw o.failure() instanceof RuntimeException re ? re : new IllegalStateException(o.message(), o.failure());
             }
-            // outside the try: a report that cannot be written is not the script's failure
-            if (!r.printed().isEmpty()) {
-                System.out.print(r.printed());
-            }
-            long took = clock.millis() - start;
-            reporter.succeeded(took, "ran " + r.statements() + " statement(s) in " + took + " ms on " + where);
         } finally {
             spark.stop();
         }

@@ -252,41 +252,20 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
                                     String where, CancellationWatcher watcher) {
-        JobRunner.Result r;
-        String io = "";
-        try {
+        RunFlow.Outcome o = RunFlow.run(job.id(), reporter, watcher, clock, start, where, () -> {
             StagedIo.Staged staged = stage(RunnerArgs.of(job, null), scratch);
-            r = runner.run(session, staged.args(), scratch, watcher::cancelled);
+            JobRunner.Result r = runner.run(session, staged.args(), scratch, watcher::cancelled);
+            String note = "";
             if (staged.uploadTo().isPresent()) {
                 long t0 = System.nanoTime();
                 int objects = this.io.upload(staged.localOutput(), staged.uploadTo().get());
-                io = String.format("; inputs copied (%d KB in %d ms), output uploaded (%d objects in %d ms)",
+                note = String.format("; inputs copied (%d KB in %d ms), output uploaded (%d objects in %d ms)",
                         staged.inputBytes() >> 10, staged.millis(), objects, (System.nanoTime() - t0) / 1_000_000);
             }
-        } catch (Exception | LinkageError e) {
-            long took = clock.millis() - start;
-            String message = JobRunner.describe(e);
-            if (watcher.lostLease()) {
-                message = "stopped: the job store could not be reached to renew the run's lease (" + message + ")";
-                reporter.failed(took, message);
-                return result(job.id(), JobState.FAILED, took, message);
-            }
-            if (watcher.cancelled()) {
-                reporter.cancelled(took, message);
-                return result(job.id(), JobState.CANCELLED, took, message);
-            }
-            System.err.println("job " + job.id() + " failed: " + message);
-            reporter.failed(took, message);
-            return result(job.id(), JobState.FAILED, took, message);
-        }
-        // outside the try: a report that cannot be written is not the script's failure
-        long took = clock.millis() - start;
-        if (!r.printed().isEmpty()) {
-            System.out.print(r.printed());
-        }
-        String message = "ran " + r.statements() + " statement(s) in " + took + " ms on " + where + io;
-        reporter.succeeded(took, message);
-        return result(job.id(), JobState.SUCCEEDED, took, message);
+            return new RunFlow.Ran(r, note);
+        });
+        // the invocation succeeds whatever the job did: its end is in the store, and a retry by Lambda would not help
+        return result(job.id(), o.state(), o.millis(), o.message());
     }
 
     /** The container's session, started on first use with the Lambda-safe settings. */

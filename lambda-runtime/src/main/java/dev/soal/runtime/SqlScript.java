@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Spark SQL file split into statements. Semicolons split statements only outside quotes
- * ({@code '..'}, {@code ".."}, {@code `..`}, with {@code ''} and backslash escapes) and outside comments
+ * A Spark SQL file split into statements, read by one scanner ({@link SqlLexer}) for splitting and binding
+ * alike. Semicolons split statements only outside quotes ({@code '..'}, {@code ".."}, {@code `..`}, with
+ * {@code ''} and backslash escapes, and raw literals {@code r'..'} without them) and outside comments
  * ({@code -- ..} and nestable {@code /* .. *}{@code /}). Comments stay in the text (hints such as
  * {@code /*+ BROADCAST(t) *}{@code /} are comments too); statements that hold only comments are dropped.
  */
@@ -36,60 +37,31 @@ public final class SqlScript {
         List<Statement> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         StringBuilder code = new StringBuilder(); // the statement without comments, to find its keyword
-        int line = 1;
-        int startLine = 1;
-        boolean hasCode = false;
-        int i = 0;
-        int n = sql.length();
-        while (i < n) {
-            char c = sql.charAt(i);
-            char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
-            if (current.length() == 0 && Character.isWhitespace(c)) {
-                if (c == '\n') {
-                    line++;
-                }
-                i++;
+        int startLine = 0;                        // the line of the statement's first code, 0 until there is some
+        for (SqlLexer.Piece p : SqlLexer.scan(sql)) {
+            // a hint is code to Spark, but a statement of hints alone is dropped like one of comments
+            boolean comment = p.isComment() || p.kind() == SqlLexer.Kind.HINT;
+            String text = p.text();
+            if (p.kind() == SqlLexer.Kind.CODE && text.equals(";")) {
+                add(out, current, code, startLine);
+                startLine = 0;
                 continue;
             }
-            if (c == '\'' || c == '"' || c == '`') {
-                int end = endOfQuoted(sql, i, c, line);
-                String quoted = sql.substring(i, end);
-                if (!hasCode) {
-                    startLine = line;
-                    hasCode = true;
+            int line = p.line();
+            if (current.length() == 0 && p.kind() == SqlLexer.Kind.CODE) {
+                String kept = text.stripLeading();
+                line += SqlLexer.count(text.substring(0, text.length() - kept.length()), '\n');
+                text = kept;
+                if (text.isEmpty()) {
+                    continue;
                 }
-                current.append(quoted);
-                code.append(quoted);
-                line += count(quoted, '\n');
-                i = end;
-            } else if (c == '-' && next == '-') {
-                int end = sql.indexOf('\n', i);
-                end = end < 0 ? n : end;
-                current.append(sql, i, end);
-                code.append(' ');
-                i = end;
-            } else if (c == '/' && next == '*') {
-                int end = endOfBlockComment(sql, i, line);
-                String comment = sql.substring(i, end);
-                current.append(comment);
-                code.append(' ');
-                line += count(comment, '\n');
-                i = end;
-            } else if (c == ';') {
-                add(out, current, code, startLine);
-                hasCode = false;
-                i++;
-            } else {
-                if (c == '\n') {
-                    line++;
-                } else if (!hasCode && !Character.isWhitespace(c)) {
-                    startLine = line;
-                    hasCode = true;
-                }
-                current.append(c);
-                code.append(c);
-                i++;
             }
+            if (startLine == 0 && !comment && !text.isBlank()) {
+                String kept = text.stripLeading();
+                startLine = line + SqlLexer.count(text.substring(0, text.length() - kept.length()), '\n');
+            }
+            current.append(text);
+            code.append(comment ? " " : text);
         }
         add(out, current, code, startLine);
         return out;
@@ -114,11 +86,6 @@ public final class SqlScript {
             + " to a name as in daily_${day} or soal.${ns}.t) may go";
     private static final Pattern PARAMETER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
 
-    /** The statement's text with its variables substituted ({@link #bind}). */
-    public static String substitute(Statement statement, Map<String, String> variables) {
-        return bind(statement, variables).text();
-    }
-
     /**
      * Substitutes {@code ${name}} with {@code variables.get(name)} as data, never as code: inside a
      * {@code '...'} or {@code "..."} string literal the value is escaped for Spark SQL (backslash and the
@@ -131,98 +98,103 @@ public final class SqlScript {
      * bound to the value. An unknown {@code ${name}} is an error naming the known ones.
      */
     public static Bound bind(Statement statement, Map<String, String> variables) {
-        String sql = statement.text();
-        StringBuilder out = new StringBuilder(sql.length() + 64);
-        Map<String, Object> parameters = new java.util.LinkedHashMap<>();
-        boolean[] substituted = {false};
-        List<int[]> bare = new ArrayList<>();     // [start, end) in out of each value outside quotes
-        List<String> bareNames = new ArrayList<>();
-        boolean raw = false; // the open quote began a raw literal: r'...' has no escapes
-        int i = 0;
-        int n = sql.length();
-        char quote = 0;      // the open quote: ' " ` or 0
-        int comment = 0;     // 1: -- line comment, 2: block comment, 3: hint
-        int depth = 0;       // block comment nesting
-        while (i < n) {
-            char c = sql.charAt(i);
-            char next = i + 1 < n ? sql.charAt(i + 1) : '\0';
-            if (c == '$' && next == '{' && (comment == 0 || comment == 3)) {
-                Matcher m = VARIABLE.matcher(sql).region(i, n);
-                if (m.lookingAt()) {
-                    String name = m.group(1);
-                    String value = variables.get(name);
-                    if (value == null) {
-                        throw new SoalException("unknown variable ${" + name + "} in the statement at line "
-                                + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
-                    }
-                    if (quote == 0) {
-                        bare.add(new int[]{out.length(), out.length() + value.length()});
-                        bareNames.add(name);
-                    }
-                    out.append(escape(value, quote, raw, name, statement.line()));
-                    substituted[0] |= value.indexOf('$') >= 0 || value.indexOf('{') >= 0 || value.indexOf('}') >= 0;
-                    i = m.end();
-                    continue;
-                }
+        Binding b = new Binding(statement, variables);
+        for (SqlLexer.Piece p : SqlLexer.scan(statement.text())) {
+            switch (p.kind()) {
+                case LINE_COMMENT, BLOCK_COMMENT -> b.out.append(p.text());
+                case HINT -> b.code(p.text(), false);
+                case CODE -> b.code(p.text(), true);
+                case QUOTED -> b.quoted(p);
             }
-            if (comment == 1) {
-                comment = c == '\n' ? 0 : 1;
-            } else if (comment >= 2) {
-                if (c == '/' && next == '*') {
-                    depth++;
-                    out.append("/*");
-                    i += 2;
+        }
+        String text = b.out.toString();
+        for (int k = 0; k < b.bare.size(); k++) {
+            checkBare(text, b.bare.get(k)[0], b.bare.get(k)[1], b.bareNames.get(k), statement.line());
+        }
+        return new Bound(text, b.parameters, b.dollarBrace);
+    }
+
+    /** One statement's binding under way: the text so far, the values placed outside quotes, the parameters. */
+    private static final class Binding {
+        final Statement statement;
+        final Map<String, String> variables;
+        final StringBuilder out = new StringBuilder();
+        final Map<String, Object> parameters = new java.util.LinkedHashMap<>();
+        final List<int[]> bare = new ArrayList<>();     // [start, end) in out of each value outside quotes
+        final List<String> bareNames = new ArrayList<>();
+        boolean dollarBrace;
+
+        Binding(Statement statement, Map<String, String> variables) {
+            this.statement = statement;
+            this.variables = variables;
+        }
+
+        /** Code (or a hint): values stand bare; {@code :name} of a known variable becomes a parameter. */
+        void code(String text, boolean parametersToo) {
+            int i = 0;
+            while (i < text.length()) {
+                int end = variable(text, i, '\0', false);
+                if (end > i) {
+                    i = end;
                     continue;
                 }
-                if (c == '*' && next == '/') {
-                    depth--;
-                    out.append("*/");
-                    i += 2;
-                    comment = depth == 0 ? 0 : comment;
-                    continue;
-                }
-            } else if (quote != 0) {
-                if (c == '\\' && quote != '`' && !raw && i + 1 < n) {
-                    out.append(c).append(next);
-                    i += 2;
-                    continue;
-                }
-                if (c == quote) {
-                    if (next == quote) {
-                        out.append(c).append(next);
-                        i += 2;
-                        continue;
+                char c = text.charAt(i);
+                if (c == ':' && parametersToo) {
+                    Matcher m = PARAMETER.matcher(text).region(i, text.length());
+                    if (m.lookingAt() && variables.containsKey(m.group(1))) {
+                        parameters.put(m.group(1), variables.get(m.group(1)));
                     }
-                    quote = 0;
                 }
-            } else if (c == '\'' || c == '"' || c == '`') {
-                quote = c;
-                char before = i > 0 ? sql.charAt(i - 1) : ' ';
-                char beforeThat = i > 1 ? sql.charAt(i - 2) : ' ';
-                raw = c != '`' && (before == 'r' || before == 'R')
-                        && !(Character.isLetterOrDigit(beforeThat) || beforeThat == '_');
-            } else if (c == '-' && next == '-') {
-                comment = 1;
-            } else if (c == '/' && next == '*') {
-                comment = i + 2 < n && sql.charAt(i + 2) == '+' ? 3 : 2;
-                depth = 1;
-                out.append("/*");
-                i += 2;
-                continue;
-            } else if (c == ':') {
-                Matcher m = PARAMETER.matcher(sql).region(i, n);
-                if (m.lookingAt() && variables.containsKey(m.group(1))) {
-                    parameters.put(m.group(1), variables.get(m.group(1)));
-                }
+                out.append(c);
+                i++;
             }
-            out.append(c);
-            i++;
         }
-        String text = out.toString();
-        for (int k = 0; k < bare.size(); k++) {
-            checkBare(text, bare.get(k)[0], bare.get(k)[1], bareNames.get(k), statement.line());
+
+        /** Quoted text: values escaped for the quote; escapes copied as they are (not in raw literals). */
+        void quoted(SqlLexer.Piece p) {
+            String text = p.text();
+            char quote = p.quote();
+            int i = 0;
+            while (i < text.length()) {
+                int end = i == 0 ? i : variable(text, i, quote, p.raw());
+                if (end > i) {
+                    i = end;
+                    continue;
+                }
+                char c = text.charAt(i);
+                if (i > 0 && c == '\\' && quote != '`' && !p.raw() && i + 1 < text.length()) {
+                    out.append(c).append(text.charAt(i + 1));
+                    i += 2;
+                    continue;
+                }
+                out.append(c);
+                i++;
+            }
         }
-        return new Bound(text, parameters, substituted[0]);
+
+        /** A {@code ${name}} at {@code i}: its value placed for the quote it stands in; the index after it, or {@code i}. */
+        private int variable(String text, int i, char quote, boolean raw) {
+            if (text.charAt(i) != '$' || i + 1 >= text.length() || text.charAt(i + 1) != '{') {
+                return i;
+            }
+            Matcher m = VARIABLE.matcher(text).region(i, text.length());
+            if (!m.lookingAt()) {
+                return i;
+            }
+            String name = m.group(1);
+            String value = variables.get(name);
+            if (value == null) {
+                throw new SoalException("unknown variable ${" + name + "} in the statement at line "
+                        + statement.line() + "; known: " + new TreeSet<>(variables.keySet()), false);
+            }
+            if (quote == 0) {
+                bare.add(new int[]{out.length(), out.length() + value.length()});
+                bareNames.add(name);
+            }
+            out.append(escape(value, quote, raw, name, statement.line()));
+            dollarBrace |= value.indexOf('$') >= 0 || value.indexOf('{') >= 0 || value.indexOf('}') >= 0;
+            return m.end();
+        }
     }
 
     /**
@@ -308,54 +280,5 @@ public final class SqlScript {
         }
         current.setLength(0);
         code.setLength(0);
-    }
-
-    private static int endOfQuoted(String sql, int start, char quote, int line) {
-        int i = start + 1;
-        while (i < sql.length()) {
-            char c = sql.charAt(i);
-            if (c == '\\' && quote != '`') {
-                i += 2;
-            } else if (c == quote) {
-                if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) {
-                    i += 2; // doubled quote: an escaped quote
-                } else {
-                    return i + 1;
-                }
-            } else {
-                i++;
-            }
-        }
-        throw new SoalException("unterminated " + quote + " quote starting at line " + line, false);
-    }
-
-    private static int endOfBlockComment(String sql, int start, int line) {
-        int depth = 0;
-        int i = start;
-        while (i < sql.length() - 1) {
-            if (sql.charAt(i) == '/' && sql.charAt(i + 1) == '*') {
-                depth++;
-                i += 2;
-            } else if (sql.charAt(i) == '*' && sql.charAt(i + 1) == '/') {
-                depth--;
-                i += 2;
-                if (depth == 0) {
-                    return i;
-                }
-            } else {
-                i++;
-            }
-        }
-        throw new SoalException("unterminated /* comment starting at line " + line, false);
-    }
-
-    private static int count(String s, char c) {
-        int k = 0;
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == c) {
-                k++;
-            }
-        }
-        return k;
     }
 }

@@ -50,9 +50,6 @@ final class StagedIo {
 
     /** What staging did: the job's arguments as the runner sees them, and where its output goes afterwards. */
     record Staged(RunnerArgs args, Optional<S3Uri> uploadTo, Path localOutput, long inputBytes, long millis) {
-        boolean changed() {
-            return inputBytes > 0 || uploadTo.isPresent();
-        }
     }
 
     /** Stages what can be staged under {@code dir}, within {@code budget} bytes of inputs. */
