@@ -57,6 +57,11 @@ class JobLifecycleTest {
     }
 
     private JobService service(JobStore store) {
+        return service(store, meters);
+    }
+
+    /** A router on {@code store} counting into {@code meters}: two on one store are two routers, as far as the store can tell. */
+    private JobService service(JobStore store, SimpleMeterRegistry meters) {
         return new JobService(store, measurer,
                 new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
                 Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
@@ -277,10 +282,7 @@ class JobLifecycleTest {
         emr.selfReporting = false;
         JobService a = service(store);
         SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
-        JobService b = new JobService(store, measurer,
-                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
-                Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
-                Clock.systemUTC(), otherMeters);
+        JobService b = service(store, otherMeters);
         a.reconcileUnfinished(100);
         emr.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null);
         for (int i = 0; i < 3; i++) {
@@ -303,10 +305,7 @@ class JobLifecycleTest {
                 .withDuration(1_234));
         SimpleMeterRegistry otherMeters = new SimpleMeterRegistry();
         JobService a = service(store);
-        JobService b = new JobService(store, measurer,
-                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS)),
-                Map.of(Backend.LAMBDA, lambda, Backend.EMR_SERVERLESS, emr), S3Uri.parse("s3://soal-output/jobs/"),
-                Clock.systemUTC(), otherMeters);
+        JobService b = service(store, otherMeters);
         for (int i = 0; i < 3; i++) {
             b.refresh(job.id());
             a.refresh(job.id());
