@@ -4,7 +4,6 @@ import dev.soal.adapters.aws.AwsClients;
 import dev.soal.embedded.s3.EmbeddedS3;
 import dev.soal.adapters.aws.Resilience;
 import dev.soal.adapters.lambda.LambdaBackend;
-import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Clients;
 import dev.soal.adapters.s3.S3JobStore;
@@ -144,7 +143,6 @@ public final class EmbeddedStack implements AutoCloseable {
                 backends.put(b, new SimulatedRuntime(b, jobStore, s3, JOBS, options.simulatedRuns(), Clock.systemUTC()));
             }
         } else {
-            LocalProcesses processes = new LocalProcesses(Clock.systemUTC());
             java.net.URI lambdaEndpoint;
             if (joined != null) {
                 this.lambdaService = null;
@@ -172,7 +170,7 @@ public final class EmbeddedStack implements AutoCloseable {
                     RUNTIME_TIMEOUT, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
                     new SimpleMeterRegistry()), Clock.systemUTC()));
             backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, tables, store,
-                    workDir, processes, output, CLUSTER_JOB_TIMEOUT));
+                    workDir, Clock.systemUTC(), output, CLUSTER_JOB_TIMEOUT));
         }
         this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
         this.jobs = new JobService(jobStore, measurer,

@@ -1,6 +1,5 @@
 package dev.soal.adapters.standalone;
 
-import dev.soal.adapters.local.LocalProcesses;
 import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.TableSettings;
@@ -11,19 +10,21 @@ import dev.soal.core.JobRecord;
 import dev.soal.core.RunnerArgs;
 import dev.soal.core.SubmitOutcome;
 
+import org.apache.spark.launcher.SparkLauncher;
+
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The large path on the embedded stack: spark-submit of the runner jar to a {@link StandaloneCluster},
- * in client mode, so the driver is a local process this backend watches. The runner reports to the job
- * store; a driver that dies without reporting is FAILED with the end of its log.
+ * The large path on the embedded stack: the runner jar submitted to a {@link StandaloneCluster} through Spark's
+ * launcher ({@link SparkLauncher}), in client mode, so the driver is a local process whose
+ * {@code SparkAppHandle} this backend follows ({@link LaunchedDrivers}). The runner reports to the job store; a
+ * driver that dies without reporting is FAILED with the end of its log.
  */
 public final class StandaloneBackend implements JobBackend {
     static final String RUNNER_MAIN = "dev.soal.runtime.RunnerMain";
@@ -33,19 +34,19 @@ public final class StandaloneBackend implements JobBackend {
     private final TableSettings tables;
     private final String jobStore;
     private final Path workDir;
-    private final LocalProcesses processes;
+    private final LaunchedDrivers drivers;
     private final Consumer<String> output;
     private final Duration timeout;
 
     /** {@code cluster} is asked for on first submit, so a router that never needs it never starts it. */
     public StandaloneBackend(Supplier<StandaloneCluster> cluster, S3Settings s3, TableSettings tables, String jobStore, Path workDir,
-                             LocalProcesses processes, Consumer<String> output, Duration timeout) {
+                             Clock clock, Consumer<String> output, Duration timeout) {
         this.cluster = cluster;
         this.s3 = s3;
         this.tables = tables;
         this.jobStore = jobStore;
         this.workDir = workDir;
-        this.processes = processes;
+        this.drivers = new LaunchedDrivers(clock);
         this.output = output;
         this.timeout = timeout;
     }
@@ -58,36 +59,36 @@ public final class StandaloneBackend implements JobBackend {
     @Override
     public SubmitOutcome submit(JobRecord job) {
         String handle = "standalone:" + job.id();
-        if (processes.alive(job.id())) {
+        if (drivers.alive(job.id())) {
             return new SubmitOutcome.Accepted(handle, "ALREADY_SUBMITTED");
         }
         StandaloneCluster c = cluster.get();
         RuntimeArtifacts a = c.artifacts();
-        List<String> cmd = new ArrayList<>();
-        cmd.add(RuntimeArtifacts.javaExecutable());
-        cmd.add("-Xmx1g");
-        cmd.addAll(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
-        cmd.add("-cp");
-        cmd.add(a.sparkClasspath());
-        cmd.add("org.apache.spark.deploy.SparkSubmit");
-        cmd.addAll(List.of("--master", c.masterUrl(), "--deploy-mode", "client",
-                "--name", "soal-" + job.id(),
-                "--class", RUNNER_MAIN,
-                "--conf", "spark.executor.extraJavaOptions=" + a.sparkJavaOptionsLine(),
-                "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1",
-                "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.executor.memory=1g",
-                "--conf", "spark.sql.adaptive.enabled=true",
-                "--conf", "spark.sql.shuffle.partitions=8"));
-        cmd.add(a.runnerJar().toString());
-        // the catalog goes on the runner's command line, as on EMR Serverless and Glue
-        cmd.addAll(RunnerArgs.of(job, jobStore, tables).toArgs());
         Map<String, String> env = new LinkedHashMap<>(StandaloneCluster.sparkEnvironment(a));
         env.putAll(s3.toEnvironment());
-        env.put("SOAL_TMP_DIR", workDir.resolve("standalone").resolve(job.id()).resolve("tmp").toString());
-        processes.start(job.id(), cmd, env, workDir.resolve("standalone").resolve(job.id()).resolve("driver.log"),
-                timeout, output);
+        Path dir = workDir.resolve("standalone").resolve(job.id());
+        env.put("SOAL_TMP_DIR", dir.resolve("tmp").toString());
+        env.put("SOAL_DRIVER_PID_FILE", dir.resolve("driver.pid").toString());
+        SparkLauncher launcher = new SparkLauncher(env)
+                .setSparkHome(LauncherHome.in(workDir.resolve("standalone").resolve("launcher"), a).toString())
+                .setJavaHome(System.getProperty("java.home"))
+                .setMaster(c.masterUrl())
+                .setDeployMode("client")
+                .setAppName("soal-" + job.id())
+                .setMainClass(RUNNER_MAIN)
+                .setAppResource(a.runnerJar().toString())
+                .setConf(SparkLauncher.DRIVER_MEMORY, "1g")
+                .setConf(SparkLauncher.DRIVER_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
+                .setConf(SparkLauncher.EXECUTOR_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
+                .setConf(SparkLauncher.EXECUTOR_MEMORY, "1g")
+                .setConf("spark.driver.host", "127.0.0.1")
+                .setConf("spark.driver.bindAddress", "127.0.0.1")
+                .setConf("spark.ui.enabled", "false")
+                .setConf("spark.sql.adaptive.enabled", "true")
+                .setConf("spark.sql.shuffle.partitions", "8")
+                // the catalog goes on the runner's command line, as on EMR Serverless and Glue
+                .addAppArgs(RunnerArgs.of(job, jobStore, tables).toArgs().toArray(String[]::new));
+        drivers.start(job.id(), launcher, dir.resolve("driver.log"), dir.resolve("driver.pid"), timeout, output);
         return new SubmitOutcome.Accepted(handle, "SUBMITTED");
     }
 
@@ -104,11 +105,11 @@ public final class StandaloneBackend implements JobBackend {
 
     @Override
     public BackendStatus status(JobRecord job) {
-        return processes.status(job, "spark-submit driver");
+        return drivers.status(job);
     }
 
     @Override
     public void cancel(JobRecord job) {
-        processes.cancel(job.id());
+        drivers.cancel(job.id());
     }
 }
