@@ -79,7 +79,7 @@ public final class JobService {
     /** This router's name in leases; see {@link #identify}. */
     private volatile String routerId;
     private volatile String environment;
-    /** Where the next sweep goes on, when the last one did not reach the oldest unfinished jobs. */
+    /** Where ended jobs are counted ({@link #countOutcomesWith}). */
     private volatile Consumer<JobRecord> outcomes = this::countInMeters;
 
     public JobService(JobStore store, InputMeasurer measurer, RoutingPolicy policy, Map<Backend, JobBackend> backends,
@@ -378,43 +378,8 @@ public final class JobService {
         if (stuck > 0) {
             meters.counter("soal.jobs.stuck").increment(stuck);
         }
-        Deadline deadline = Deadline.current();
-        int done = 0;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                Math.max(1, Math.min(SWEEP_PARALLELISM, batch.size())), r -> {
-                    Thread t = new Thread(r, "soal-sweep");
-                    t.setDaemon(true);
-                    return t;
-                });
-        try {
-            // in waves, newest first, so the jobs looked at are always the batch's first ones and the cursor is exact
-            while (done < batch.size() && deadline.allows(Duration.ZERO, SWEEP_RESERVE)) {
-                List<JobRecord> wave = batch.subList(done, Math.min(batch.size(), done + SWEEP_PARALLELISM));
-                List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-                for (JobRecord j : wave) {
-                    running.add(pool.submit(() -> deadline.run(() -> {
-                        try {
-                            return reconcile(j);
-                        } catch (RuntimeException e) {
-                            return null; // one job's backend failing must not stop the others; the next sweep tries again
-                        }
-                    })));
-                }
-                for (java.util.concurrent.Future<?> f : running) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        // reconcile's failures are caught inside; an Error would land here and is not the sweep's to stop on
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-                done += wave.size();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        // one job's backend failing does not stop the others; the next sweep tries it again
+        int done = Waves.run(batch, SWEEP_PARALLELISM, Deadline.current(), SWEEP_RESERVE, this::reconcile);
         Instant next;
         if (done < batch.size()) {
             next = done == 0 ? cursor : batch.get(done - 1).createdAt(); // the deadline came first
@@ -525,15 +490,6 @@ public final class JobService {
             meters.counter("soal.jobs.cost.usd", "backend", backend).increment(after.cost().usd());
         }
         return after;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(Math.max(0, ms));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SoalException("interrupted", e, true);
-        }
     }
 
     /** A job id that names no job. */

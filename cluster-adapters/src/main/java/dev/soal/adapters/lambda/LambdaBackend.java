@@ -49,7 +49,11 @@ public final class LambdaBackend implements JobBackend {
      */
     public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace, Duration maxEventAge) {
         public static final Duration MAX_TIMEOUT = Duration.ofSeconds(900);
-        /** What the stack sets on the runtime functions: a small job that waited 15 minutes is better refused. */
+        /**
+         * Lambda's own default is 6 h; 15 minutes is what the stack sets (and tells the router in
+         * SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS): a small job that waited that long is better refused. The default
+         * of the 3-argument form, for the embedded stack's local Lambda service.
+         */
         public static final Duration DEFAULT_MAX_EVENT_AGE = Duration.ofMinutes(15);
         public static final Duration MIN_EVENT_AGE = Duration.ofSeconds(60);
         public static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
