@@ -47,18 +47,15 @@ public final class SqlScript {
                 startLine = 0;
                 continue;
             }
-            int line = p.line();
             if (current.length() == 0 && p.kind() == SqlLexer.Kind.CODE) {
-                String kept = text.stripLeading();
-                line += SqlLexer.count(text.substring(0, text.length() - kept.length()), '\n');
-                text = kept;
+                text = text.stripLeading(); // a statement starts at its first non-blank character
                 if (text.isEmpty()) {
                     continue;
                 }
             }
             if (startLine == 0 && !comment && !text.isBlank()) {
-                String kept = text.stripLeading();
-                startLine = line + SqlLexer.count(text.substring(0, text.length() - kept.length()), '\n');
+                String blank = p.text().substring(0, p.text().length() - p.text().stripLeading().length());
+                startLine = p.line() + SqlLexer.count(blank, '\n'); // the line of the piece's first code
             }
             current.append(text);
             code.append(comment ? " " : text);
