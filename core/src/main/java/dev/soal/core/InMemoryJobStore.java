@@ -16,10 +16,21 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
 
     @Override
-    public CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint) {
+    public synchronized CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint) {
+        if (idempotencyKey != null) {
+            String[] first = keys.putIfAbsent(idempotencyKey, new String[]{job.id(), fingerprint});
+            if (first != null) {
+                JobRecord existing = jobs.get(first[0]);
+                return java.util.Objects.equals(first[1], fingerprint) ? new CreateOutcome.Existing(existing)
+                        : new CreateOutcome.Conflict(existing);
+            }
+        }
         JobRecord before = jobs.putIfAbsent(job.id(), job);
         return before == null ? new CreateOutcome.Created(job) : new CreateOutcome.Existing(before);
     }
+
+    /** Idempotency key: the job it names and the request's fingerprint. */
+    private final Map<String, String[]> keys = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public Optional<JobRecord> get(String jobId) {

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * @param idempotencyKey a second request with the same key returns the first job; null means "derive one"
  * @param eventJson      the triggering event as JSON, passed to the script as {@code ${event}}
  * @param sparkConf      Spark SQL settings for this job's session (keys must be in the policies' allowlist)
+ * @param eventUri       where the triggering event is kept when it is too large to travel in the record and on a
+ *                       command line (a stream batch, up to 6 MB): an S3 object the runner reads; null otherwise
  */
 public record JobRequest(
         String scriptUri,
@@ -26,7 +28,8 @@ public record JobRequest(
         Map<String, String> tags,
         String idempotencyKey,
         String eventJson,
-        Map<String, String> sparkConf) {
+        Map<String, String> sparkConf,
+        String eventUri) {
 
     private static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final java.util.Set<String> RESERVED = java.util.Set.of("input", "inputs", "output", "event");
@@ -57,6 +60,12 @@ public record JobRequest(
         }
         if (outputUri != null) {
             S3Uri.parse(outputUri);
+        }
+        if (eventUri != null) {
+            if (eventJson != null) {
+                throw new IllegalArgumentException("a job carries its event either inline (eventJson) or by reference (eventUri), not both");
+            }
+            S3Uri.parse(eventUri);
         }
         arguments = copy(arguments, "arguments");
         for (String name : arguments.keySet()) {
@@ -93,6 +102,13 @@ public record JobRequest(
         return Map.copyOf(m);
     }
 
+    /** A request whose event, if any, travels inline. */
+    public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
+                      Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson,
+                      Map<String, String> sparkConf) {
+        this(scriptUri, mainClass, inputUris, outputUri, arguments, tags, idempotencyKey, eventJson, sparkConf, null);
+    }
+
     /** A request without Spark settings of its own. */
     public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
                       Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson) {
@@ -113,6 +129,9 @@ public record JobRequest(
         canonical.put("arguments", new java.util.TreeMap<>(arguments));
         canonical.put("tags", new java.util.TreeMap<>(tags));
         canonical.put("sparkConf", new java.util.TreeMap<>(sparkConf));
+        if (eventUri != null) {
+            canonical.put("eventUri", eventUri); // a stream batch: its event is what it runs on
+        }
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(Json.write(canonical).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -128,6 +147,7 @@ public record JobRequest(
     }
 
     public JobRequest withOutputUri(String output) {
-        return new JobRequest(scriptUri, mainClass, inputUris, output, arguments, tags, idempotencyKey, eventJson, sparkConf);
+        return new JobRequest(scriptUri, mainClass, inputUris, output, arguments, tags, idempotencyKey, eventJson, sparkConf,
+                eventUri);
     }
 }

@@ -18,10 +18,12 @@ import java.util.Map;
  * @param jobStore where to report state ({@code s3://bucket/prefix/}); null to report nowhere
  * @param tables   the {@code soal} catalog the run's session gets ({@code --catalog}, {@code --warehouse}); none: the
  *                 runner's environment decides ({@code SOAL_CATALOG}, {@code SOAL_WAREHOUSE})
+ * @param eventUri the S3 object holding the event ({@code --event-uri}), for events too large for a command line
+ *                 (Linux caps one argument at 128 KiB; a stream batch may be 6 MB); the runner reads it
  */
 public record RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass,
                          List<String> inputUris, String outputUri, Map<String, String> arguments, String eventJson,
-                         Map<String, String> sparkConf, TableSettings tables) {
+                         Map<String, String> sparkConf, TableSettings tables, String eventUri) {
 
     public RunnerArgs {
         if (jobId == null || jobId.isBlank()) {
@@ -34,6 +36,12 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
         sparkConf = sparkConf == null ? Map.of() : Map.copyOf(sparkConf);
         tables = tables == null ? TableSettings.none() : tables;
+    }
+
+    public RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass, List<String> inputUris,
+                      String outputUri, Map<String, String> arguments, String eventJson, Map<String, String> sparkConf,
+                      TableSettings tables) {
+        this(jobId, jobStore, scriptUri, mainClass, inputUris, outputUri, arguments, eventJson, sparkConf, tables, null);
     }
 
     public RunnerArgs(String jobId, String jobStore, String scriptUri, String mainClass, List<String> inputUris,
@@ -54,7 +62,7 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
     public static RunnerArgs of(JobRecord job, String jobStore, TableSettings tables) {
         JobRequest r = job.request();
         return new RunnerArgs(job.id(), jobStore, r.scriptUri(), r.mainClass(), r.inputUris(), r.outputUri(),
-                r.arguments(), r.eventJson(), r.sparkConf(), tables);
+                r.arguments(), r.eventJson(), r.sparkConf(), tables, r.eventUri());
     }
 
     public List<String> toArgs() {
@@ -88,6 +96,9 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
         if (eventJson != null) {
             m.put("--event", eventJson);
         }
+        if (eventUri != null) {
+            m.put("--event-uri", eventUri);
+        }
         if (!sparkConf.isEmpty()) {
             m.put("--spark-conf", Json.write(sparkConf));
         }
@@ -100,7 +111,7 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
 
     /** The flags the runner reads; every one takes a value. */
     public static final java.util.Set<String> FLAGS = java.util.Set.of("--job-id", "--job-store", "--script",
-            "--main-class", "--inputs", "--output", "--args", "--event", "--spark-conf", "--catalog", "--warehouse");
+            "--main-class", "--inputs", "--output", "--args", "--event", "--event-uri", "--spark-conf", "--catalog", "--warehouse");
 
     /**
      * Reads the runner's flags. Others are skipped: with their value, unless the next word is itself a
@@ -138,7 +149,7 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
                     : Map.of();
             return new RunnerArgs(m.get("--job-id"), m.get("--job-store"), m.get("--script"), m.get("--main-class"),
                     inputs, m.get("--output"), arguments, m.get("--event"), sparkConf,
-                    TableSettings.of(m.get("--catalog"), m.get("--warehouse")));
+                    TableSettings.of(m.get("--catalog"), m.get("--warehouse")), m.get("--event-uri"));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("--inputs must be a JSON array, --args and --spark-conf JSON objects: "
                     + e.getOriginalMessage(), e);

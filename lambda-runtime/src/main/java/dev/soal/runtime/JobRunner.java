@@ -62,14 +62,41 @@ public final class JobRunner {
         return run(spark, job, scratch, () -> false);
     }
 
-    /** Runs the job; {@code cancelled} is checked before each statement (cooperative cancellation). */
+    /**
+     * Runs the job; {@code cancelled} is checked before each statement (cooperative cancellation). A job whose event
+     * is kept by reference ({@code --event-uri}) has it read first; a stream batch's event also gives the session the
+     * view {@code records}, and every Iceberg commit of the run carries the batch ({@link BatchCommits}).
+     */
     public Result run(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
         applySparkConf(spark, job);
+        if (job.eventUri() == null) {
+            return runScript(spark, job, scratch, cancelled);
+        }
+        String json = new String(fetch(S3Uri.parse(job.eventUri()), "event"), StandardCharsets.UTF_8);
+        RunnerArgs withEvent = new RunnerArgs(job.jobId(), job.jobStore(), job.scriptUri(), job.mainClass(), job.inputUris(),
+                job.outputUri(), job.arguments(), json, job.sparkConf(), job.tables());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> event = dev.soal.core.Json.read(json, Map.class);
+        java.util.Optional<StreamBatch> batch = StreamBatch.of(event);
+        if (batch.isEmpty()) {
+            return runScript(spark, withEvent, scratch, cancelled);
+        }
+        RecordsView.register(spark, batch.get());
+        try {
+            return BatchCommits.during(batch.get(), job.jobId(), () -> runScript(spark, withEvent, scratch, cancelled));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SoalException(describe(e), e, false);
+        }
+    }
+
+    private Result runScript(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
         S3Uri script = S3Uri.parse(job.scriptUri());
         if (script.key().endsWith(".jar")) {
             return runJar(spark, job, fetchToFile(script, scratch));
         }
-        return runSql(spark, job, new String(fetch(script), StandardCharsets.UTF_8), cancelled);
+        return runSql(spark, job, new String(fetch(script, "script"), StandardCharsets.UTF_8), cancelled);
     }
 
     public Result runSql(SparkSession spark, RunnerArgs job, String sql) {
@@ -119,6 +146,12 @@ public final class JobRunner {
                     printed = Tables.format(df.schema().fieldNames(), df.takeAsList(PRINTED_ROWS));
                 }
             } catch (Exception e) { // Spark's AnalysisException and SparkException are checked in Java's eyes
+                BatchCommits.AlreadyCommitted done = BatchCommits.alreadyCommitted(e);
+                if (done != null) {
+                    System.out.printf("statement %d/%d (line %d, %s): %s%n", i + 1, statements.size(), st.line(), st.keyword(),
+                            done.getMessage());
+                    continue;
+                }
                 if (cancelled.getAsBoolean()) {
                     throw new CancelledException("cancelled during statement " + (i + 1) + " (line " + st.line() + ")");
                 }
@@ -178,6 +211,12 @@ public final class JobRunner {
                     + " with main(String[])", e, false);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
+            BatchCommits.AlreadyCommitted done = BatchCommits.alreadyCommitted(cause);
+            if (done != null) {
+                // the jar stopped at a commit the table already holds: the batch is in it
+                System.out.println(job.mainClass() + ": " + done.getMessage());
+                return new Result("", 0);
+            }
             throw new SoalException(job.mainClass() + ".main failed: " + cause, cause, false);
         } catch (IllegalAccessException | IOException e) {
             throw new SoalException("cannot run " + job.mainClass() + ": " + e.getMessage(), e, false);
@@ -186,11 +225,11 @@ public final class JobRunner {
         }
     }
 
-    private byte[] fetch(S3Uri uri) {
+    private byte[] fetch(S3Uri uri, String what) {
         try {
             return scripts.apply(uri);
         } catch (SdkException e) {
-            throw new SoalException("cannot fetch script " + uri + ": " + firstLine(e.getMessage()), e, false);
+            throw new SoalException("cannot fetch " + what + " " + uri + ": " + firstLine(e.getMessage()), e, false);
         }
     }
 
@@ -198,7 +237,7 @@ public final class JobRunner {
         try {
             Files.createDirectories(scratch);
             Path file = scratch.resolve("script.jar");
-            Files.write(file, fetch(uri));
+            Files.write(file, fetch(uri, "script"));
             return file;
         } catch (IOException e) {
             throw new SoalException("cannot store script " + uri + " under " + scratch + ": " + e.getMessage(), e, false);

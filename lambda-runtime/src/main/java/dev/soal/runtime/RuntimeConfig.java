@@ -3,6 +3,7 @@ package dev.soal.runtime;
 import dev.soal.adapters.s3.S3Settings;
 import dev.soal.core.TableSettings;
 import dev.soal.core.S3Uri;
+import dev.soal.core.StreamBinding;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,8 +15,18 @@ import java.util.Map;
  * @param memoryMb the function's memory ({@code AWS_LAMBDA_FUNCTION_MEMORY_SIZE}, set by Lambda)
  * @param tmp      the writable directory ({@code SOAL_TMP_DIR}, default {@code /tmp}, the only one Lambda allows)
  * @param tables   the {@code soal} Iceberg catalog ({@code SOAL_CATALOG}, {@code SOAL_WAREHOUSE})
+ * @param streams  the streams whose batches this function runs ({@code SOAL_STREAMS}, see {@link StreamBinding})
  */
-public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables) {
+public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables,
+                            java.util.List<StreamBinding> streams) {
+    public RuntimeConfig {
+        streams = streams == null ? java.util.List.of() : java.util.List.copyOf(streams);
+    }
+
+    public RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables) {
+        this(jobStore, memoryMb, tmp, s3, tables, java.util.List.of());
+    }
+
     public static final String JOB_STORE_ENV = "SOAL_JOB_STORE";
     public static final String TMP_ENV = "SOAL_TMP_DIR";
     public static final String MEMORY_ENV = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE";
@@ -31,6 +42,7 @@ public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s
             throw new IllegalArgumentException(MEMORY_ENV + " must be a number of MB, but was '" + memory + "'");
         }
         return new RuntimeConfig(store == null || store.isBlank() ? null : S3Uri.parse(store), mb,
-                Path.of(env.getOrDefault(TMP_ENV, "/tmp")), S3Settings.fromEnvironment(env), TableSettings.fromEnvironment(env));
+                Path.of(env.getOrDefault(TMP_ENV, "/tmp")), S3Settings.fromEnvironment(env), TableSettings.fromEnvironment(env),
+                StreamBinding.fromEnvironment(env));
     }
 }

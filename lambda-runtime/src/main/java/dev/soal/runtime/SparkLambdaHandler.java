@@ -57,6 +57,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private final Duration lease;
     /** Inputs and outputs through the SDK (null: straight through S3A, as on the clusters). */
     private final StagedIo io;
+    /** Stream batches from event source mappings, each a job. */
+    private final StreamJobs streams;
 
     /**
      * What Lambda's runtime interface client calls during INIT. In an execution environment (the Runtime
@@ -76,7 +78,9 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private SparkLambdaHandler(RuntimeConfig config, S3Client s3) {
         this(config, new S3JobStore(s3, requireStore(config)), new JobRunner(s3), Clock.systemUTC(),
                 CancellationWatcher.DEFAULT_INTERVAL, RuntimeAttempts.DEFAULT_LEASE,
-                "false".equals(System.getenv("SOAL_STAGE_IO")) ? null : new StagedIo(s3));
+                "false".equals(System.getenv("SOAL_STAGE_IO")) ? null : new StagedIo(s3),
+                (uri, bytes) -> s3.putObject(r -> r.bucket(uri.bucket()).key(uri.key()).contentType("application/json"),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes)));
     }
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll) {
@@ -85,12 +89,15 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
                        Duration lease) {
-        this(config, store, runner, clock, cancelPoll, lease, null);
+        this(config, store, runner, clock, cancelPoll, lease, null, (uri, bytes) -> {
+            throw new IllegalStateException("this handler keeps no stream events");
+        });
     }
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
-                       Duration lease, StagedIo io) {
+                       Duration lease, StagedIo io, java.util.function.BiConsumer<dev.soal.core.S3Uri, byte[]> put) {
         this.io = io;
+        this.streams = new StreamJobs(config.streams(), store, config.jobStore(), put, clock, config.memoryMb());
         this.lease = lease;
         this.config = config;
         this.store = store;
@@ -106,14 +113,27 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         return config.jobStore();
     }
 
+    /**
+     * A job the router sent ({@code {"job": ...}}), or a batch an event source mapping delivers (a Kinesis or Kafka
+     * event): the batch's answer is then the mapping's {@code batchItemFailures}.
+     */
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Optional<StreamBatch> batch = StreamBatch.of(event);
+        if (batch.isPresent()) {
+            return streams.handle(batch.get(), event, job -> JobState.valueOf((String) claimAndRun(job, context).get("state")));
+        }
         Object jobNode = event == null ? null : event.get("job");
         if (jobNode == null) {
-            throw new IllegalArgumentException("the payload must be {\"job\": <job record>}, but had keys "
-                    + (event == null ? "none" : event.keySet()));
+            throw new IllegalArgumentException("the payload must be {\"job\": <job record>} (from the router) or a Kinesis or"
+                    + " Kafka event (from an event source mapping), but had keys " + (event == null ? "none" : event.keySet())
+                    + (event != null && event.containsKey("Records") ? ": an S3 event goes to the router's trigger function" : ""));
         }
-        JobRecord job = Json.mapper().convertValue(jobNode, JobRecord.class);
+        return claimAndRun(Json.mapper().convertValue(jobNode, JobRecord.class), context);
+    }
+
+    /** Claims the job and runs it, unless it ended or another attempt holds it; the result names its state. */
+    private Map<String, Object> claimAndRun(JobRecord job, Context context) {
         long start = clock.millis();
         // the attempt is this invocation: Lambda's request id (its retries of one event keep it, so a nonce
         // tells them apart; the on-failure destination names the request id, which prefixes the attempt)

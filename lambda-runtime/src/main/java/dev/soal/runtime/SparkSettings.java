@@ -73,11 +73,13 @@ public final class SparkSettings {
             String soal = "spark.sql.catalog." + CATALOG;
             c.put(soal, "org.apache.iceberg.spark.SparkCatalog");
             c.put(soal + ".warehouse", t.warehouse());
+            // the configured catalog, behind the check that keeps a stream batch's commits to one per table
+            c.put(soal + ".catalog-impl", OnceCatalog.class.getName());
             if (t.catalog().equals(TableSettings.GLUE)) {
-                c.put(soal + ".catalog-impl", "org.apache.iceberg.aws.glue.GlueCatalog");
+                c.put(soal + "." + OnceCatalog.DELEGATE, "org.apache.iceberg.aws.glue.GlueCatalog");
                 c.put(soal + ".io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
             } else {
-                c.put(soal + ".catalog-impl", "org.apache.iceberg.jdbc.JdbcCatalog");
+                c.put(soal + "." + OnceCatalog.DELEGATE, "org.apache.iceberg.jdbc.JdbcCatalog");
                 c.put(soal + ".uri", t.catalog());
                 c.put(soal + ".jdbc.user", "soal");
                 c.put(soal + ".jdbc.password", "soal");
