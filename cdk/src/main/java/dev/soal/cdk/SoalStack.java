@@ -134,7 +134,13 @@ public final class SoalStack extends Stack {
         allowJobData(runtimeRole);
         allowTables(runtimeRole);
         for (Policies.MemoryTier tier : policies.lambda().memory()) {
-            runtimeFunctions.add(runtimeFunction(tier.memoryMb(), runtimeRole, failures));
+            Function runtime = runtimeFunction(tier.memoryMb(), runtimeRole, failures);
+            runtimeFunctions.add(runtime);
+            for (dev.soal.policies.StreamPolicy stream : policies.streams()) {
+                if (stream.binding().memoryMb() == tier.memoryMb()) {
+                    StreamMappings.add(this, stream, runtime, runtimeRole);
+                }
+            }
         }
 
         Role emrRole = Role.Builder.create(this, "EmrServerlessJobRole")
@@ -253,17 +259,34 @@ public final class SoalStack extends Stack {
                 .onFailure(new SqsDestination(failures))
                 .role(role)
                 .logGroup(logGroup("RuntimeLogs" + memoryMb, name))
-                .environment(runtimeEnvironment())
+                .environment(runtimeEnvironment(memoryMb))
                 .build();
     }
 
-    /** The job store, and the soal catalog (the same the router passes to EMR Serverless and Glue runs). */
-    private Map<String, String> runtimeEnvironment() {
+    /**
+     * The job store, the soal catalog (the same the router passes to EMR Serverless and Glue runs), and the streams
+     * whose batches the tier runs. Lambda holds at most 4 KB of environment per function: more streams than fit on one
+     * tier are refused here, at synth, rather than by CloudFormation at deploy.
+     */
+    private Map<String, String> runtimeEnvironment(int memoryMb) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/");
         env.putAll(config.policies().catalogInAws().toEnvironment());
+        List<dev.soal.core.StreamBinding> streams = config.policies().streamBindings(memoryMb);
+        if (!streams.isEmpty()) {
+            env.put(dev.soal.core.StreamBinding.ENV, dev.soal.core.StreamBinding.toJson(streams));
+        }
+        int bytes = env.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+        if (bytes > ENVIRONMENT_LIMIT) {
+            throw new IllegalArgumentException("the " + memoryMb + " MB runtime function's environment would be " + bytes
+                    + " bytes, over Lambda's " + ENVIRONMENT_LIMIT + ": its streams " + streams.stream().map(dev.soal.core.StreamBinding::name).toList()
+                    + " name too much; spread them over the memory tiers, or shorten their arguments");
+        }
         return env;
     }
+
+    /** Lambda's limit on a function's environment variables, keys and values together. */
+    static final int ENVIRONMENT_LIMIT = 4096;
 
     private Alias routerFunction(String name, String handlerClass, Duration timeout, Map<String, String> env, LayerVersion policies,
                                  CfnApplication emr, Role emrRole, CfnJob glue) {

@@ -18,10 +18,11 @@ import java.util.Map;
  * @param fallback     where a job goes when its backend is unavailable (e.g. emr-serverless -> glue)
  * @param triggers     which script runs when an object lands under a bucket and prefix
  * @param tables       where the {@code soal} Iceberg catalog keeps its tables; null: the catalog is not set up in AWS
+ * @param streams      Kinesis and Kafka streams whose batches run a script on the Lambda path
  */
 public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
                        EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers,
-                       TablesPolicy tables) {
+                       TablesPolicy tables, List<StreamPolicy> streams) {
 
     public static final long DEFAULT_MAX_INPUT_BYTES = Sizes.parse("400MB");
 
@@ -40,6 +41,7 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
         glue = glue == null ? GluePolicy.ofDefaults() : glue;
         fallback = fallback == null ? Map.of() : Map.copyOf(fallback);
         triggers = triggers == null ? List.of() : List.copyOf(triggers);
+        streams = streams == null ? List.of() : List.copyOf(streams);
         fallback.forEach((from, to) -> {
             if (!from.isCluster() || !to.isCluster() || from == to) {
                 throw new IllegalArgumentException("fallback must map one cluster backend to another, but had "
@@ -50,7 +52,12 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
 
     public Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
                     EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers) {
-        this(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, null);
+        this(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, null, List.of());
+    }
+
+    /** The bindings of the streams whose runtime function has {@code memoryMb}: what that function's environment holds. */
+    public List<dev.soal.core.StreamBinding> streamBindings(int memoryMb) {
+        return streams.stream().map(StreamPolicy::binding).filter(b -> b.memoryMb() == memoryMb).toList();
     }
 
     /**

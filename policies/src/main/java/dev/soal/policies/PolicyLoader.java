@@ -2,6 +2,7 @@ package dev.soal.policies;
 
 import dev.soal.core.Backend;
 import dev.soal.core.Sizes;
+import dev.soal.core.StreamBinding;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -70,7 +71,7 @@ public final class PolicyLoader {
 
         Policies policies(Node root) {
             Map<String, Node> top = mapping(root, "(top level)", Set.of("version", "lambda", "clusters", "rules", "allowlists",
-                    "emrServerless", "glue", "fallback", "triggers", "tables"));
+                    "emrServerless", "glue", "fallback", "triggers", "tables", "streams"));
             Node version = top.get("version");
             if (version != null && !"1".equals(scalar(version, "version"))) {
                 throw error(version, "version", "only version 1 is known, but was '" + scalar(version, "version") + "'");
@@ -84,8 +85,108 @@ public final class PolicyLoader {
             Map<Backend, Backend> fallback = top.containsKey("fallback") ? fallback(top.get("fallback"), "fallback") : null;
             List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers", allow) : List.of();
             Policies.TablesPolicy tables = top.containsKey("tables") ? tables(top.get("tables"), "tables") : null;
+            List<StreamPolicy> streams = top.containsKey("streams") ? streams(top.get("streams"), "streams", lambda, allow) : List.of();
             return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers,
-                    tables));
+                    tables, streams));
+        }
+
+        /**
+         * The streams: each names its source ({@code kinesis: <stream ARN>}, or {@code kafka:} with a {@code cluster} ARN
+         * or {@code bootstrapServers}, and a {@code topic}), its script (in a script bucket), its memory tier (one of
+         * lambda.memory's), and its event source mapping's settings.
+         */
+        List<StreamPolicy> streams(Node node, String path, Policies.LambdaPolicy lambda, Policies.Allowlists allow) {
+            List<Node> items = sequence(node, path);
+            List<StreamPolicy> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String p = path + "[" + i + "]";
+                Map<String, Node> m = mapping(item, p, Set.of("name", "kinesis", "kafka", "script", "mainClass", "arguments",
+                        "memoryMb", "batchSize", "batchingWindowSeconds", "startingPosition", "maximumRetries", "bisectOnError",
+                        "parallelizationFactor", "onFailure", "provisionedPollers"));
+                String name = scalar(require(m, "name", item), p + ".name");
+                if (m.containsKey("kinesis") == m.containsKey("kafka")) {
+                    throw error(item, p, "stream '" + name + "' must name exactly one source: kinesis (a stream's ARN) or kafka");
+                }
+                String source = m.containsKey("kinesis") ? StreamBinding.KINESIS : StreamBinding.KAFKA;
+                String arn = null;
+                String servers = null;
+                String topic = null;
+                if (m.containsKey("kinesis")) {
+                    arn = scalar(m.get("kinesis"), p + ".kinesis");
+                } else {
+                    Map<String, Node> k = mapping(m.get("kafka"), p + ".kafka", Set.of("cluster", "bootstrapServers", "topic"));
+                    if (k.containsKey("cluster") == k.containsKey("bootstrapServers")) {
+                        throw error(m.get("kafka"), p + ".kafka", "must name either cluster (an MSK cluster's ARN) or bootstrapServers");
+                    }
+                    arn = k.containsKey("cluster") ? scalar(k.get("cluster"), p + ".kafka.cluster") : null;
+                    if (k.containsKey("bootstrapServers")) {
+                        List<String> list = new ArrayList<>();
+                        List<Node> ss = sequence(k.get("bootstrapServers"), p + ".kafka.bootstrapServers");
+                        for (int j = 0; j < ss.size(); j++) {
+                            list.add(scalar(ss.get(j), p + ".kafka.bootstrapServers[" + j + "]"));
+                        }
+                        servers = String.join(",", list);
+                    }
+                    topic = scalar(require(k, "topic", m.get("kafka")), p + ".kafka.topic");
+                }
+                String script = scalar(require(m, "script", item), p + ".script");
+                String mainClass = m.containsKey("mainClass") ? scalar(m.get("mainClass"), p + ".mainClass") : null;
+                Map<String, String> args = m.containsKey("arguments") ? stringMap(m.get("arguments"), p + ".arguments") : Map.of();
+                int memory = integer(require(m, "memoryMb", item), p + ".memoryMb");
+                if (lambda.memory().stream().noneMatch(t -> t.memoryMb() == memory)) {
+                    throw error(m.get("memoryMb"), p + ".memoryMb", "must be one of lambda.memory's tiers "
+                            + lambda.memory().stream().map(Policies.MemoryTier::memoryMb).toList() + " (each tier is one runtime"
+                            + " function), but was " + memory);
+                }
+                String a = arn;
+                String sv = servers;
+                String t = topic;
+                StreamBinding binding = build(item, p, () -> new StreamBinding(name, source, a, sv, t, script, mainClass, args, memory));
+                String bucket = dev.soal.core.S3Uri.parse(script).bucket();
+                if (!allow.scriptBuckets().contains(bucket)) {
+                    throw error(m.get("script"), p + ".script", "is in bucket '" + bucket + "', which allowlists.scriptBuckets does not list");
+                }
+                int batchSize = intOr(m, "batchSize", p, 100);
+                int window = intOr(m, "batchingWindowSeconds", p, 0);
+                String start = stringOr(m, "startingPosition", p, "TRIM_HORIZON");
+                Integer retries = m.containsKey("maximumRetries") ? integer(m.get("maximumRetries"), p + ".maximumRetries") : null;
+                boolean bisect = m.containsKey("bisectOnError") && bool(m.get("bisectOnError"), p + ".bisectOnError");
+                int factor = intOr(m, "parallelizationFactor", p, 1);
+                String onFailure = stringOr(m, "onFailure", p, StreamPolicy.DEFAULT_QUEUE);
+                int min = 0;
+                int max = 0;
+                if (m.containsKey("provisionedPollers")) {
+                    Map<String, Node> pp = mapping(m.get("provisionedPollers"), p + ".provisionedPollers", Set.of("min", "max"));
+                    min = integer(require(pp, "min", m.get("provisionedPollers")), p + ".provisionedPollers.min");
+                    max = intOr(pp, "max", p + ".provisionedPollers", Math.max(min, 1));
+                }
+                int mn = min;
+                int mx = max;
+                StreamPolicy stream = build(item, p, () -> new StreamPolicy(binding, batchSize, window, start, retries, bisect, factor,
+                        onFailure, mn, mx));
+                for (StreamPolicy earlier : out) {
+                    if (earlier.binding().name().equals(name)) {
+                        throw error(item, p + ".name", "stream '" + name + "' is named twice: a stream's name names its jobs and"
+                                + " table positions");
+                    }
+                    StreamBinding e = earlier.binding();
+                    if (e.source().equals(source) && java.util.Objects.equals(e.arn(), a) && java.util.Objects.equals(e.topic(), t)
+                            && java.util.Objects.equals(e.bootstrapServers(), sv)) {
+                        throw error(item, p, "stream '" + name + "' reads the same source as stream '" + e.name() + "': one mapping per source");
+                    }
+                }
+                out.add(stream);
+            }
+            return out;
+        }
+
+        boolean bool(Node node, String path) {
+            String text = scalar(node, path);
+            if (!text.equals("true") && !text.equals("false")) {
+                throw error(node, path, "expected true or false, but was '" + text + "'");
+            }
+            return Boolean.parseBoolean(text);
         }
 
         Policies.TablesPolicy tables(Node node, String path) {

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PolicyLoaderTest {
-    private static final String VALID = """
+    static final String VALID = """
             version: 1
             lambda:
               maxInputBytes: 400MB
