@@ -65,6 +65,11 @@ public record RunnerArgs(String jobId, String jobStore, String scriptUri, String
                 r.arguments(), r.eventJson(), r.sparkConf(), tables, r.eventUri());
     }
 
+    /** The same run reading {@code inputs} and writing {@code output} instead (staged copies, say); all else kept. */
+    public RunnerArgs withIo(List<String> inputs, String output) {
+        return new RunnerArgs(jobId, jobStore, scriptUri, mainClass, inputs, output, arguments, eventJson, sparkConf, tables, eventUri);
+    }
+
     public List<String> toArgs() {
         Map<String, String> m = toMap();
         List<String> out = new ArrayList<>();

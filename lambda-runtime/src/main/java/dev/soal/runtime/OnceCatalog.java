@@ -72,9 +72,16 @@ public final class OnceCatalog implements Catalog, SupportsNamespaces, Configura
 
     @Override
     public Table loadTable(TableIdentifier id) {
-        Table t = delegate.loadTable(id);
-        // data tables only: metadata tables (snapshots, history, ...) are read-only views
-        if (t.getClass() == BaseTable.class && t instanceof HasTableOperations h) {
+        return checked(delegate.loadTable(id));
+    }
+
+    /**
+     * The table with its commits checked. Data tables only: metadata tables (snapshots, history, ...) are read-only.
+     * Every table this catalog hands out goes through here, the ones it creates too: Spark keeps a created table and
+     * writes to it without loading it again (a script's CREATE TABLE, then its INSERT).
+     */
+    static Table checked(Table t) {
+        if (t.getClass() == BaseTable.class && t instanceof HasTableOperations h && !(h.operations() instanceof CheckedOps)) {
             return new BaseTable(new CheckedOps(h.operations(), t.name()), t.name());
         }
         return t;
@@ -106,13 +113,64 @@ public final class OnceCatalog implements Catalog, SupportsNamespaces, Configura
     }
 
     @Override
-    public Table registerTable(TableIdentifier id, String metadataFileLocation) {
-        return delegate.registerTable(id, metadataFileLocation);
+    public TableBuilder buildTable(TableIdentifier id, Schema schema) {
+        return new CheckedBuilder(delegate.buildTable(id, schema));
     }
 
     @Override
-    public TableBuilder buildTable(TableIdentifier id, Schema schema) {
-        return delegate.buildTable(id, schema);
+    public Table registerTable(TableIdentifier id, String metadataFileLocation) {
+        return checked(delegate.registerTable(id, metadataFileLocation));
+    }
+
+    /**
+     * The delegate's table builder, whose created table is checked. A table made by a transaction (CREATE TABLE AS
+     * SELECT, REPLACE TABLE) commits through the transaction: that first commit is not checked, the later ones are.
+     */
+    private record CheckedBuilder(TableBuilder builder) implements TableBuilder {
+        @Override
+        public TableBuilder withPartitionSpec(org.apache.iceberg.PartitionSpec spec) {
+            return new CheckedBuilder(builder.withPartitionSpec(spec));
+        }
+
+        @Override
+        public TableBuilder withSortOrder(org.apache.iceberg.SortOrder sortOrder) {
+            return new CheckedBuilder(builder.withSortOrder(sortOrder));
+        }
+
+        @Override
+        public TableBuilder withLocation(String location) {
+            return new CheckedBuilder(builder.withLocation(location));
+        }
+
+        @Override
+        public TableBuilder withProperties(Map<String, String> properties) {
+            return new CheckedBuilder(builder.withProperties(properties));
+        }
+
+        @Override
+        public TableBuilder withProperty(String key, String value) {
+            return new CheckedBuilder(builder.withProperty(key, value));
+        }
+
+        @Override
+        public Table create() {
+            return checked(builder.create());
+        }
+
+        @Override
+        public org.apache.iceberg.Transaction createTransaction() {
+            return builder.createTransaction();
+        }
+
+        @Override
+        public org.apache.iceberg.Transaction replaceTransaction() {
+            return builder.replaceTransaction();
+        }
+
+        @Override
+        public org.apache.iceberg.Transaction createOrReplaceTransaction() {
+            return builder.createOrReplaceTransaction();
+        }
     }
 
     private SupportsNamespaces namespaces() {

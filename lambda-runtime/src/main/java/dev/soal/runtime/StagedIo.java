@@ -85,10 +85,8 @@ final class StagedIo {
         }
         Optional<S3Uri> upload = emptyS3Prefix(job.outputUri());
         Path out = dir.resolve("out");
-        RunnerArgs staged = new RunnerArgs(job.jobId(), job.jobStore(), job.scriptUri(), job.mainClass(),
-                job.inputUris().isEmpty() ? job.inputUris() : local,
-                upload.isPresent() ? fileUri(out) : job.outputUri(),
-                job.arguments(), job.eventJson(), job.sparkConf());
+        RunnerArgs staged = job.withIo(job.inputUris().isEmpty() ? job.inputUris() : local,
+                upload.isPresent() ? fileUri(out) : job.outputUri());
         return new Staged(staged, upload, out, total, (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -207,11 +207,19 @@ public record StreamBatch(String source, String arn, String servers, String stre
         List<Map<String, Object>> failures = new ArrayList<>();
         spans().forEach((p, s) -> {
             Object id = StreamBinding.KINESIS.equals(source) ? s.first().toString()
-                    : Map.of("partition", stream + "-" + p, "offset", s.first().longValueExact());
+                    : orderedIdentifier(stream + "-" + p, s.first().longValueExact());
             failures.add(Map.of("itemIdentifier", id));
         });
         failures.sort(Comparator.comparing(Object::toString));
         return Map.of("batchItemFailures", failures);
+    }
+
+    /** Kafka's item identifier, its keys in the documented order. */
+    private static Map<String, Object> orderedIdentifier(String topicPartition, long offset) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("partition", topicPartition);
+        id.put("offset", offset);
+        return id;
     }
 
     /** The answer for a batch that is done: no failures. */

@@ -22,8 +22,8 @@ import java.util.function.Function;
 /**
  * A stream batch is a job. The event source mapping's event is kept next to the job store
  * ({@code streams/<identity>/event.json}: a batch may be 6 MB, too much for a job record or a command line) and the
- * batch is recorded as a job whose idempotency key is its identity ({@link StreamBatch#identity()}) and delivery:
- * {@code stream-<identity>-<n>}, the n-th job of the batch. A redelivery finds the batch's jobs: a SUCCEEDED one
+ * batch is recorded as a job whose idempotency key is the batch's identity ({@link StreamBatch#identity()}) under its
+ * stream and script, and its delivery: {@code stream-<hash>-<n>}, the n-th job of the batch. A redelivery finds the batch's jobs: a SUCCEEDED one
  * means the batch is done and nothing runs; a job that has not ended is claimed as any job is (so one attempt runs
  * at a time); when every job of the batch ended otherwise (the batch failed before), the next one is recorded and
  * run. Whatever runs, the commits to Iceberg tables are once per batch ({@link BatchCommits}). The mapping's answer:
@@ -61,8 +61,10 @@ final class StreamJobs {
         byte[] json = Json.write(event).getBytes(StandardCharsets.UTF_8);
         S3Uri eventUri = storeRoot.resolve("streams/" + identity + "/event.json");
         put.accept(eventUri, json);
+        // the stream and its script are part of the job's key: the same records under another script are other work
+        String work = sha256(binding.name() + "|" + binding.script() + "|" + binding.mainClass() + "|" + identity);
         for (int n = 1; n <= MAX_DELIVERIES; n++) {
-            String key = "stream-" + identity + "-" + n;
+            String key = "stream-" + work + "-" + n;
             JobRecord job = record(batch, binding, eventUri, key, json.length);
             JobRecord found = store.create(job, key).job();
             if (found.state() == JobState.SUCCEEDED) {
@@ -81,6 +83,15 @@ final class StreamJobs {
             return ended == JobState.SUCCEEDED ? StreamBatch.doneResponse() : batch.failedResponse();
         }
         throw new IllegalStateException("batch " + batch.describeSpans() + " has had " + MAX_DELIVERIES + " jobs");
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private JobRecord record(StreamBatch batch, StreamBinding binding, S3Uri eventUri, String key, long bytes) {

@@ -44,8 +44,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--script", required = true, description = "A .sql file or .jar, local or s3://.")
     String script;
 
-    @Option(names = "--input", required = true, arity = "1..*", description = "Input files or folders, local or s3://.")
+    @Option(names = "--input", arity = "1..*", description = "Input files or folders, local or s3://.")
     List<String> inputs;
+
+    @Option(names = "--event", description = "A Lambda event (a JSON file): an S3 notification, whose objects are the inputs,"
+            + " or a Kinesis or Kafka batch as an event source mapping delivers it, run on the Lambda path.")
+    Path event;
 
     @Option(names = "--output", description = "Where the job writes: s3://soal-output/..., or a local folder to copy the output into.")
     String output;
@@ -92,13 +96,44 @@ final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        String eventJson = null;
+        EventRun.Kind kind = null;
+        try {
+            if (event != null) {
+                eventJson = Files.readString(event);
+                String scriptUri = script.startsWith("s3://") ? script : "s3://" + EmbeddedStack.SCRIPTS + "/" + Path.of(script).getFileName();
+                kind = EventRun.kind(eventJson, scriptUri, mainClass,
+                        arguments, policies);
+                if (kind.binding() != null) {
+                    policies = EventRun.withStream(policies, kind.binding(), eventJson.length());
+                }
+            }
+            boolean given = inputs != null && !inputs.isEmpty();
+            if (kind == null && !given) {
+                throw new IllegalArgumentException("--input is required (or --event)");
+            }
+            if (kind != null && given) {
+                throw new IllegalArgumentException("--event names the job's inputs (an S3 notification's objects, or a stream's"
+                        + " records): drop --input");
+            }
+        } catch (IOException e) {
+            System.err.println("soal run: cannot read the event " + event + ": " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            System.err.println("soal run: " + e.getMessage());
+            return 2;
+        }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
         try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
             out.println("embedded S3 at " + stack.s3Settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
-            JobRequest request = new JobRequest(
-                    stage(stack, script, EmbeddedStack.SCRIPTS, ""), mainClass,
-                    stageAll(stack, inputs), localOutput ? null : output, arguments, tags,
-                    idempotencyKey == null ? null : JobsApi.API_KEY_NAMESPACE + idempotencyKey, null);
+            String scriptUri = stage(stack, script, EmbeddedStack.SCRIPTS, "");
+            if (kind != null && kind.binding() != null) {
+                return EventRun.invoke(stack, policies, kind.binding(), eventJson, out);
+            }
+            List<String> inputUris = kind != null && !kind.s3Inputs().isEmpty() ? kind.s3Inputs() : stageAll(stack, inputs);
+            JobRequest request = new JobRequest(scriptUri, mainClass,
+                    inputUris, localOutput ? null : output, arguments, tags,
+                    idempotencyKey == null ? null : JobsApi.API_KEY_NAMESPACE + idempotencyKey, eventJson);
             JobService jobs = stack.jobs();
             if (dryRun) {
                 JobService.Plan plan = jobs.plan(request);

@@ -149,7 +149,8 @@ public final class EmbeddedStack implements AutoCloseable {
                 lambdaEndpoint = joined.lambdaEndpoint();
             } else {
                 // a failed invocation's destination record reaches the status handler as SQS would deliver it
-                this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables), options.lambda(),
+                this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables,
+                                policies.streams().stream().map(dev.soal.policies.StreamPolicy::binding).toList()), options.lambda(),
                         workDir.resolve("lambda"), LambdaSandbox.detect(), output,
                         record -> new StatusEvents(service[0]).handle(LocalLambdaService.asSqsEvent(record, options.lambda().region())));
                 List<Policies.MemoryTier> tiers = policies.lambda().memory();
@@ -186,6 +187,12 @@ public final class EmbeddedStack implements AutoCloseable {
 
     /** The same, with the {@code soal} Iceberg catalog. */
     public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store, TableSettings tables) {
+        return lambdaRuntime(artifacts, s3, store, tables, List.of());
+    }
+
+    /** The same, with the streams whose batches the runtime functions run (every tier's: one runtime serves them all here). */
+    public static LocalLambdaService.Runtime lambdaRuntime(RuntimeArtifacts artifacts, S3Settings s3, String store, TableSettings tables,
+                                                           List<dev.soal.core.StreamBinding> streams) {
         List<String> options = new java.util.ArrayList<>(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
         options.addAll(RuntimeArtifacts.LAMBDA_JAVA_OPTIONS);
         options.add("-Dlog4j2.configurationFile=" + artifacts.sparkHome().resolve("conf").resolve("log4j2.properties").toUri());
@@ -198,6 +205,9 @@ public final class EmbeddedStack implements AutoCloseable {
         env.putAll(tables.toEnvironment());
         env.put("SOAL_JOB_STORE", store);
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        if (!streams.isEmpty()) {
+            env.put(dev.soal.core.StreamBinding.ENV, dev.soal.core.StreamBinding.toJson(streams));
+        }
         // the runtime's own switches, and JVM options as a function's JAVA_TOOL_OPTIONS would carry them in AWS
         for (String passed : List.of("SOAL_PRIME", "SOAL_STAGE_IO")) {
             if (System.getenv(passed) != null) {
