@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,30 +195,6 @@ public record StreamBatch(String source, String arn, String servers, String stre
         spans().forEach((p, s) -> parts.add((StreamBinding.KAFKA.equals(source) ? stream + "-" : "") + p + " " + s.first()
                 + ".." + s.last() + " (" + s.records() + " record" + (s.records() == 1 ? "" : "s") + ")"));
         return String.join(", ", parts);
-    }
-
-    /**
-     * The answer that tells the mapping the whole batch failed: Lambda retries a stream from the lowest identifier it
-     * is given (and bisects when told to). Kinesis takes the sequence number; Kafka an object naming the
-     * topic-partition and the offset, one per partition of the batch.
-     */
-    public Map<String, Object> failedResponse() {
-        List<Map<String, Object>> failures = new ArrayList<>();
-        spans().forEach((p, s) -> {
-            Object id = StreamBinding.KINESIS.equals(source) ? s.first().toString()
-                    : orderedIdentifier(stream + "-" + p, s.first().longValueExact());
-            failures.add(Map.of("itemIdentifier", id));
-        });
-        failures.sort(Comparator.comparing(Object::toString));
-        return Map.of("batchItemFailures", failures);
-    }
-
-    /** Kafka's item identifier, its keys in the documented order. */
-    private static Map<String, Object> orderedIdentifier(String topicPartition, long offset) {
-        Map<String, Object> id = new LinkedHashMap<>();
-        id.put("partition", topicPartition);
-        id.put("offset", offset);
-        return id;
     }
 
     /** The answer for a batch that is done: no failures. */

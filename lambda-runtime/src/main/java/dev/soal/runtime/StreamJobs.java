@@ -10,6 +10,7 @@ import dev.soal.core.Json;
 import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
+import dev.soal.core.SoalException;
 import dev.soal.core.StreamBinding;
 
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,11 @@ import java.util.function.Function;
  * means the batch is done and nothing runs; a job that has not ended is claimed as any job is (so one attempt runs
  * at a time); when every job of the batch ended otherwise (the batch failed before), the next one is recorded and
  * run. Whatever runs, the commits to Iceberg tables are once per batch ({@link BatchCommits}). The mapping's answer:
- * no failures when the batch's job SUCCEEDED, else every record from the first of each partition, so Lambda
- * retries (and bisects) the batch, and after its retries sends it to the on-failure destination.
+ * no {@code batchItemFailures} when the batch's job SUCCEEDED; otherwise the invocation fails (a function error), so
+ * Lambda retries the batch and, with {@code BisectBatchOnFunctionError}, splits it in two first: that is how a poison
+ * record ends alone in the on-failure destination. A partial batch response would not do it: a batch commits whole or
+ * not at all, so its first failed record is its first record, and Lambda splits a partial failure only at the record it
+ * names.
  */
 final class StreamJobs {
     /** Deliveries of one batch looked through before giving up (Lambda retries a batch at most 10,000 times). */
@@ -76,11 +80,14 @@ final class StreamJobs {
                 continue; // an earlier delivery failed: this one is the next job of the batch
             }
             JobState ended = run.apply(found);
-            if (ended != JobState.SUCCEEDED) {
-                // the job's own state may have moved on (another attempt held it and finished)
-                ended = store.get(found.id()).map(JobRecord::state).orElse(ended);
+            JobRecord now = store.get(found.id()).orElse(found);
+            // the job's own state may have moved on (another attempt held it and finished)
+            if (ended == JobState.SUCCEEDED || now.state() == JobState.SUCCEEDED) {
+                return StreamBatch.doneResponse();
             }
-            return ended == JobState.SUCCEEDED ? StreamBatch.doneResponse() : batch.failedResponse();
+            throw new SoalException("stream " + binding.name() + ": batch " + batch.describeSpans() + " failed (job " + found.id()
+                    + ", " + now.state() + "): " + now.message() + "; the mapping retries it, bisecting it if the stream says so,"
+                    + " and then sends it to its on-failure destination", false);
         }
         throw new IllegalStateException("batch " + batch.describeSpans() + " has had " + MAX_DELIVERIES + " jobs");
     }

@@ -197,17 +197,17 @@ class StreamBatchesTest {
         StreamBinding b = script("kinesis-cut", StreamBinding.KINESIS, STREAM_ARN, null, KINESIS_SQL.formatted("k_cut", "k_cut"));
         handler(store, List.of(b)).handleRequest(kinesis("shardId-000000000001", 1, "{\"v\":1}", "{\"v\":2}"), null);
 
-        Map<String, Object> answer = handler(store, List.of(b)).handleRequest(
-                kinesis("shardId-000000000001", 2, "{\"v\":2}", "{\"v\":3}"), null);
-        assertThat(answer).isEqualTo(Map.of("batchItemFailures", List.of(Map.of("itemIdentifier",
-                "49590338271490256608559692538361571095921575989136580002"))));
+        assertThatThrownBy(() -> handler(store, List.of(b)).handleRequest(
+                kinesis("shardId-000000000001", 2, "{\"v\":2}", "{\"v\":3}"), null))
+                .isInstanceOf(SoalException.class).hasMessageContaining("stream kinesis-cut: batch shardId-000000000001 ")
+                .hasMessageContaining("holds part of this batch");
         JobRecord failed = store.list(JobState.FAILED, 10, null).jobs().get(0);
         assertThat(failed.message()).contains("table soal.iot.k_cut holds part of this batch").contains("nothing of this one was committed");
         assertThat(count("soal.iot.k_cut")).isEqualTo(2);
     }
 
     @Test
-    void aKafkaBatch_seesItsRecordsAndHeaders_andAFailedOneAnswersEachPartitionsFirstOffset_thenRunsAgainAsANewJob() {
+    void aKafkaBatch_seesItsRecordsAndHeaders_andAFailedOneFailsTheInvocation_thenRunsAgainAsANewJob() {
         InMemoryJobStore store = new InMemoryJobStore();
         String sql = """
                 CREATE TABLE IF NOT EXISTS soal.iot.kafka_readings (p STRING, pos STRING, k STRING, v INT, origin STRING) USING iceberg;
@@ -220,10 +220,10 @@ class StreamBatchesTest {
         Map<String, Object> poisoned = kafka("readings", new java.util.TreeMap<>(Map.of(0, List.of("{\"v\":1}", "not json"),
                 1, List.of("{\"v\":7}"))), 40);
 
-        Map<String, Object> answer = h.handleRequest(poisoned, null);
-        assertThat(answer).isEqualTo(Map.of("batchItemFailures", List.of(
-                Map.of("itemIdentifier", Map.of("partition", "readings-0", "offset", 40L)),
-                Map.of("itemIdentifier", Map.of("partition", "readings-1", "offset", 40L)))));
+        // a function error: Lambda retries the batch, and bisects it when the stream says so
+        assertThatThrownBy(() -> h.handleRequest(poisoned, null)).isInstanceOf(SoalException.class)
+                .hasMessageContaining("stream iot: batch readings-0 40..41 (2 records), readings-1 40..40 (1 record) failed")
+                .hasMessageContaining("a reading without v");
         assertThat(store.list(JobState.FAILED, 10, null).jobs()).singleElement()
                 .satisfies(j -> assertThat(j.message()).contains("a reading without v"));
         assertThat(count("soal.iot.kafka_readings")).isZero();
@@ -240,7 +240,7 @@ class StreamBatchesTest {
         assertThat(row.getString(4)).isEqualTo("iot");
 
         // the poisoned batch delivered again: its first job FAILED, so the delivery is the batch's second job
-        h.handleRequest(poisoned, null);
+        assertThatThrownBy(() -> h.handleRequest(poisoned, null)).isInstanceOf(SoalException.class);
         assertThat(store.list(JobState.FAILED, 10, null).jobs()).hasSize(2)
                 .extracting(j -> j.request().idempotencyKey()).allMatch(k -> k.startsWith("stream-")).doesNotHaveDuplicates();
     }

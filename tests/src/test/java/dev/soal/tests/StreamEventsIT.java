@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as Lambda's event source mappings deliver them go to the runtime function through the local Lambda service; an S3
  * notification's objects are a job's inputs. A batch given twice leaves its table as after one, whether the job store
  * finds the batch's job or only the table knows the batch; a 5 MB batch travels by reference; a record the script
- * refuses fails the batch with the mapping's {@code batchItemFailures}.
+ * refuses fails the invocation, as the mapping needs to retry and bisect it.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class StreamEventsIT {
@@ -119,7 +119,7 @@ class StreamEventsIT {
     }
 
     @Test
-    void aRecordTheScriptRefuses_failsTheBatch_namingItsPartitionAndFirstOffset() throws Exception {
+    void aRecordTheScriptRefuses_failsTheInvocation_soThatTheMappingRetriesAndBisects() throws Exception {
         Path event = kafkaEvent("poison.json", "checked", 40, List.of("{\"v\":1}", "not a reading", "{\"v\":3}"));
         Path sql = Files.writeString(home.resolve("checked.sql"), """
                 CREATE NAMESPACE IF NOT EXISTS soal.checked;
@@ -130,7 +130,7 @@ class StreamEventsIT {
         Run run = soal("--script", sql.toString(), "--event", event.toString());
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.output()).contains("FAILED").contains("a record without v")
-                .contains("answer: {\"batchItemFailures\":[{\"itemIdentifier\":{\"partition\":\"checked-0\",\"offset\":40}}]}");
+                .contains("the function failed (Unhandled)").contains("batch checked-0 40..42 (3 records) failed");
     }
 
     @Test

@@ -65,6 +65,8 @@ public final class EmbeddedStack implements AutoCloseable {
     private final JobService jobs;
     private final Path workDir;
     private final LocalLambdaService lambdaService;
+    /** The policies' streams polled here (soal serve); null when there are none or this stack does not serve. */
+    private LocalStreams streams;
     private final LambdaClient lambdaClient;
     private StandaloneCluster cluster;
     private final CatalogServer catalogServer;
@@ -160,6 +162,8 @@ public final class EmbeddedStack implements AutoCloseable {
                 }
                 lambdaEndpoint = lambdaService.endpoint();
                 if (options.hosts()) {
+                    // soal serve polls the policies' streams, as Lambda's event source mappings do
+                    this.streams = LocalStreams.start(policies, artifacts.kafkaHome(), home.resolve("kafka"), lambdaService, s3, output);
                     published = new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse());
                     published.publish(s3);
                 }
@@ -304,6 +308,9 @@ public final class EmbeddedStack implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (streams != null) {
+            streams.close();
+        }
         if (cluster != null) {
             cluster.close();
         }

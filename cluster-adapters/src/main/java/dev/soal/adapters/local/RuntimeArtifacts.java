@@ -60,6 +60,15 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
         return new RuntimeArtifacts(target.resolve("soal-runner.jar"), target.resolve("spark-home"));
     }
 
+    /**
+     * The embedded Kafka broker's jars ({@code embedded-kafka/target/kafka-home}), beside the runtime's in the checkout
+     * ({@code <root>/lambda-runtime/target/soal-runner.jar}).
+     */
+    public Path kafkaHome() {
+        return runnerJar.toAbsolutePath().getParent().getParent().getParent().resolve("embedded-kafka").resolve("target")
+                .resolve("kafka-home");
+    }
+
     /** Classpath of Spark's own jars plus its conf folder (log4j2.properties). */
     public String sparkClasspath() {
         return sparkHome.resolve("conf") + java.io.File.pathSeparator + sparkHome.resolve("jars") + java.io.File.separator + "*";
