@@ -1,0 +1,159 @@
+import dev.soal.adapters.s3.S3Clients;
+import dev.soal.adapters.s3.S3Settings;
+import dev.soal.core.Json;
+import dev.soal.core.S3Uri;
+import dev.soal.router.serve.ServeProcess;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A Kafka stream under a fixed load on the embedded default: records of about 1 KB of JSON produced at a fixed rate to
+ * the topic of `soal serve`'s broker, polled by its local event source mapping into an Iceberg table on the Lambda
+ * path, for each batch size. Prints records per second sustained (records over the time from the first record
+ * produced to the last one committed) and produce-to-committed latency p50 and p99 per record (its producer's clock
+ * in the record, its snapshot's commit time from the table's metadata). Options: -Drate=N (records/s), -Dseconds=N,
+ * -DbatchSizes=100,1000,10000.
+ */
+public class StreamsLoad {
+    static final Path ROOT = Path.of(System.getProperty("soal.home", ".")).toAbsolutePath().normalize();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    public static void main(String[] args) throws Exception {
+        int rate = Integer.getInteger("rate", 300);
+        int seconds = Integer.getInteger("seconds", 30);
+        System.out.printf("records of ~1 KB at %d/s for %d s into an Iceberg table, per batch size (window 1 s)%n", rate, seconds);
+        System.out.println("| batch size | records | sustained | p50 latency | p99 latency | batches (jobs) |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (String b : System.getProperty("batchSizes", "100,1000,10000").split(",")) {
+            round(Integer.parseInt(b.trim()), rate, seconds);
+        }
+    }
+
+    static void round(int batchSize, int rate, int seconds) throws Exception {
+        Path home = Files.createTempDirectory("soal-bench-streams");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path policies = Files.writeString(home.resolve("policies.yaml"), """
+                version: 1
+                lambda:
+                  memory:
+                    - { upTo: 400MB, memoryMb: 2048 }
+                clusters:
+                  order: [standalone]
+                allowlists:
+                  scriptBuckets: [soal-scripts]
+                  inputBuckets: [soal-data]
+                  outputBuckets: [soal-output]
+                tables:
+                  warehouse: s3://soal-data/warehouse/
+                streams:
+                  - name: load
+                    kafka: { bootstrapServers: ["127.0.0.1:%d"], topic: load }
+                    script: s3://soal-scripts/load.sql
+                    memoryMb: 2048
+                    batchSize: %d
+                    batchingWindowSeconds: 1
+                """.formatted(port, batchSize));
+        Path script = Files.writeString(home.resolve("load.sql"), """
+                CREATE NAMESPACE IF NOT EXISTS soal.bench;
+                CREATE TABLE IF NOT EXISTS soal.bench.load (id BIGINT, produced_ms BIGINT, position STRING) USING iceberg;
+                INSERT INTO soal.bench.load
+                SELECT CAST(get_json_object(data, '$.id') AS BIGINT), CAST(get_json_object(data, '$.produced') AS BIGINT), position
+                FROM records;
+                """);
+        Path measure = Files.writeString(home.resolve("measure.sql"), """
+                INSERT OVERWRITE DIRECTORY '${output}' USING csv
+                SELECT count(*), count(DISTINCT t.id), min(t.produced_ms), max(unix_millis(s.committed_at)),
+                       percentile(unix_millis(s.committed_at) - t.produced_ms, 0.5),
+                       percentile(unix_millis(s.committed_at) - t.produced_ms, 0.99), count(DISTINCT s.snapshot_id)
+                FROM (SELECT *, _file FROM soal.bench.load) t
+                JOIN soal.bench.load.entries e ON t._file = e.data_file.file_path
+                JOIN soal.bench.load.snapshots s ON e.snapshot_id = s.snapshot_id;
+                """);
+        int total = rate * seconds;
+        try (ServeProcess serve = ServeProcess.start(ROOT, home.resolve("stack"), null, List.of("--policy", policies.toString(),
+                "--script", script.toString(), "--script", measure.toString(),
+                "--input", ROOT.resolve("examples/listings/listings-sample.csv").toString()))) {
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            String pad = "x".repeat(960);
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+                long start = System.nanoTime();
+                for (int i = 0; i < total; i++) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                    producer.send(new ProducerRecord<>("load", "{\"id\":" + i + ",\"produced\":" + System.currentTimeMillis()
+                            + ",\"pad\":\"" + pad + "\"}"));
+                }
+                producer.flush();
+            }
+            String[] m = null;
+            long deadline = System.nanoTime() + 10L * 60 * 1_000_000_000;
+            try (S3Client s3 = S3Clients.create(new S3Settings(S3Settings.DEFAULT_REGION, serve.s3(), "soal-local", "soal-local-secret"))) {
+                while (System.nanoTime() < deadline) {
+                    m = measure(serve, s3);
+                    if (m != null && Long.parseLong(m[0]) >= total) {
+                        break;
+                    }
+                    Thread.sleep(5000);
+                }
+            }
+            if (m == null || Long.parseLong(m[0]) < total) {
+                System.out.printf("| %,d | %s of %,d committed in 10 min | | | | |%n", batchSize, m == null ? "0" : m[0], total);
+                return;
+            }
+            double span = (Long.parseLong(m[3]) - Long.parseLong(m[2])) / 1000.0;
+            System.out.printf("| %,d | %,d (%s distinct) | %,.0f records/s | %,.0f ms | %,.0f ms | %s |%n", batchSize,
+                    Long.parseLong(m[0]), m[1], Long.parseLong(m[0]) / span, Double.parseDouble(m[4]), Double.parseDouble(m[5]), m[6]);
+        }
+    }
+
+    /** The table's figures, by a job of its own: rows, distinct ids, first produced, last committed, p50, p99, snapshots. */
+    static String[] measure(ServeProcess serve, S3Client s3) throws Exception {
+        HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(URI.create(serve.api() + "/jobs"))
+                .header("Authorization", "Bearer " + serve.token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"script\":\"s3://soal-scripts/measure.sql\","
+                        + "\"inputs\":[\"s3://soal-data/inputs/listings-sample.csv\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        String id = Json.mapper().readTree(posted.body()).path("jobId").asText();
+        for (int i = 0; i < 600; i++) {
+            var job = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(URI.create(serve.api() + "/jobs/" + id))
+                    .header("Authorization", "Bearer " + serve.token()).build(), HttpResponse.BodyHandlers.ofString()).body());
+            String state = job.path("state").asText();
+            if (state.equals("SUCCEEDED")) {
+                S3Uri out = S3Uri.parse(job.path("output").asText());
+                for (S3Object o : s3.listObjectsV2(r -> r.bucket(out.bucket()).prefix(out.key())).contents()) {
+                    if (o.key().endsWith(".csv")) {
+                        String csv = s3.getObjectAsBytes(r -> r.bucket(out.bucket()).key(o.key())).asUtf8String().strip();
+                        return csv.isEmpty() ? null : csv.split(",");
+                    }
+                }
+                return null;
+            }
+            if (!state.equals("QUEUED") && !state.equals("RUNNING")) {
+                return null; // the table does not exist yet, say
+            }
+            Thread.sleep(500);
+        }
+        return null;
+    }
+}
