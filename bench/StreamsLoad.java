@@ -30,12 +30,22 @@ import java.util.Properties;
 public class StreamsLoad {
     static final Path ROOT = Path.of(System.getProperty("soal.home", ".")).toAbsolutePath().normalize();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The table's rows, distinct ids, first produced, last committed, latency p50 and p99, snapshots; CSV to ${output}. */
+    static final String MEASURE = """
+            INSERT OVERWRITE DIRECTORY '${output}' USING csv
+            SELECT count(*), count(DISTINCT t.id), min(t.produced_ms), max(unix_millis(s.committed_at)),
+                   percentile(unix_millis(s.committed_at) - t.produced_ms, 0.5),
+                   percentile(unix_millis(s.committed_at) - t.produced_ms, 0.99), count(DISTINCT s.snapshot_id)
+            FROM (SELECT *, _file FROM TABLE) t
+            JOIN TABLE.entries e ON t._file = e.data_file.file_path
+            JOIN TABLE.snapshots s ON e.snapshot_id = s.snapshot_id;
+            """;
 
     public static void main(String[] args) throws Exception {
         int rate = Integer.getInteger("rate", 300);
         int seconds = Integer.getInteger("seconds", 30);
         System.out.printf("records of ~1 KB at %d/s for %d s into an Iceberg table, per batch size (window 1 s)%n", rate, seconds);
-        System.out.println("| batch size | records | sustained | p50 latency | p99 latency | batches (jobs) |");
+        System.out.println("| what | records (distinct) | sustained | p50 latency | p99 latency | commits |");
         System.out.println("|---|---|---|---|---|---|");
         for (String b : System.getProperty("batchSizes", "100,1000,10000").split(",")) {
             round(Integer.parseInt(b.trim()), rate, seconds);
@@ -76,63 +86,110 @@ public class StreamsLoad {
                 SELECT CAST(get_json_object(data, '$.id') AS BIGINT), CAST(get_json_object(data, '$.produced') AS BIGINT), position
                 FROM records;
                 """);
-        Path measure = Files.writeString(home.resolve("measure.sql"), """
-                INSERT OVERWRITE DIRECTORY '${output}' USING csv
-                SELECT count(*), count(DISTINCT t.id), min(t.produced_ms), max(unix_millis(s.committed_at)),
-                       percentile(unix_millis(s.committed_at) - t.produced_ms, 0.5),
-                       percentile(unix_millis(s.committed_at) - t.produced_ms, 0.99), count(DISTINCT s.snapshot_id)
-                FROM (SELECT *, _file FROM soal.bench.load) t
-                JOIN soal.bench.load.entries e ON t._file = e.data_file.file_path
-                JOIN soal.bench.load.snapshots s ON e.snapshot_id = s.snapshot_id;
-                """);
+        Path measure = Files.writeString(home.resolve("measure.sql"), MEASURE.replace("TABLE", "soal.bench.load"));
+        Path measureReference = Files.writeString(home.resolve("measure_reference.sql"), MEASURE.replace("TABLE", "soal.bench.reference"));
         int total = rate * seconds;
         try (ServeProcess serve = ServeProcess.start(ROOT, home.resolve("stack"), null, List.of("--policy", policies.toString(),
-                "--script", script.toString(), "--script", measure.toString(),
+                "--script", script.toString(), "--script", measure.toString(), "--script", measureReference.toString(),
                 "--input", ROOT.resolve("examples/listings/listings-sample.csv").toString()))) {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
-            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-            String pad = "x".repeat(960);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-                long start = System.nanoTime();
-                for (int i = 0; i < total; i++) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
-                    }
-                    producer.send(new ProducerRecord<>("load", "{\"id\":" + i + ",\"produced\":" + System.currentTimeMillis()
-                            + ",\"pad\":\"" + pad + "\"}"));
-                }
-                producer.flush();
-            }
-            String[] m = null;
-            long deadline = System.nanoTime() + 10L * 60 * 1_000_000_000;
+            produce(port, "load", rate, total);
             try (S3Client s3 = S3Clients.create(new S3Settings(S3Settings.DEFAULT_REGION, serve.s3(), "soal-local", "soal-local-secret"))) {
-                while (System.nanoTime() < deadline) {
-                    m = measure(serve, s3);
-                    if (m != null && Long.parseLong(m[0]) >= total) {
-                        break;
-                    }
-                    Thread.sleep(5000);
+                report("SoAL, batch " + String.format("%,d", batchSize), await(serve, s3, "measure.sql", total), total);
+                if (batchSize == 1000 && !Boolean.getBoolean("noReference")) {
+                    reference(serve, s3, home, port, rate, total);
                 }
             }
-            if (m == null || Long.parseLong(m[0]) < total) {
-                System.out.printf("| %,d | %s of %,d committed in 10 min | | | | |%n", batchSize, m == null ? "0" : m[0], total);
-                return;
-            }
-            double span = (Long.parseLong(m[3]) - Long.parseLong(m[2])) / 1000.0;
-            System.out.printf("| %,d | %,d (%s distinct) | %,.0f records/s | %,.0f ms | %,.0f ms | %s |%n", batchSize,
-                    Long.parseLong(m[0]), m[1], Long.parseLong(m[0]) / span, Double.parseDouble(m[4]), Double.parseDouble(m[5]), m[6]);
         }
     }
 
+    /**
+     * Spark Structured Streaming on the same broker, catalog and machine, after SoAL's round (never both at once): a
+     * topic of its own, the same load once the query streams.
+     */
+    static void reference(ServeProcess serve, S3Client s3, Path home, int port, int rate, int total) throws Exception {
+        Properties a = new Properties();
+        a.put("bootstrap.servers", "127.0.0.1:" + port);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(a)) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("reference", 1, (short) 1))).all().get();
+        }
+        var services = Json.mapper().readTree(s3.getObjectAsBytes(r -> r.bucket("soal-jobs").key("_stack/services.json")).asUtf8String());
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1638m"));
+        cmd.addAll(dev.soal.adapters.local.RuntimeArtifacts.SPARK_JAVA_OPTIONS);
+        cmd.addAll(List.of("-cp", ROOT.resolve("lambda-runtime/target/spark-home/jars") + "/*:" + ROOT.resolve("lambda-runtime/target/soal-runner.jar")
+                        + ":" + System.getProperty("reference.classpath"),
+                ROOT.resolve("bench/StructuredStreamingRef.java").toString(), "127.0.0.1:" + port, "reference", "soal.bench.reference",
+                services.path("catalog").asText(), services.path("warehouse").asText(), serve.s3().toString(),
+                home.resolve("checkpoint").toString()));
+        Path log = home.resolve("reference.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long until = System.nanoTime() + 180L * 1_000_000_000;
+            while (!Files.readString(log).contains("STREAMING")) {
+                if (!p.isAlive() || System.nanoTime() > until) {
+                    throw new IllegalStateException("the Structured Streaming reference did not start: " + Files.readString(log));
+                }
+                Thread.sleep(500);
+            }
+            Thread.sleep(5000); // its first (empty) micro-batch
+            produce(port, "reference", rate, total);
+            report("Structured Streaming, trigger 1 s", await(serve, s3, "measure_reference.sql", total), total);
+        } finally {
+            p.destroy();
+            p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    static void produce(int port, String topic, int rate, int total) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        String pad = "x".repeat(960);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+                producer.send(new ProducerRecord<>(topic, "{\"id\":" + i + ",\"produced\":" + System.currentTimeMillis()
+                        + ",\"pad\":\"" + pad + "\"}"));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Measures until every record is in the table, or 10 minutes. */
+    static String[] await(ServeProcess serve, S3Client s3, String script, int total) throws Exception {
+        String[] m = null;
+        long deadline = System.nanoTime() + 10L * 60 * 1_000_000_000;
+        while (System.nanoTime() < deadline) {
+            m = measure(serve, s3, script);
+            if (m != null && Long.parseLong(m[0]) >= total) {
+                break;
+            }
+            Thread.sleep(5000);
+        }
+        return m;
+    }
+
+    static void report(String what, String[] m, int total) {
+        if (m == null || Long.parseLong(m[0]) < total) {
+            System.out.printf("| %s | %s of %,d committed in 10 min | | | | |%n", what, m == null ? "0" : m[0], total);
+            return;
+        }
+        double span = (Long.parseLong(m[3]) - Long.parseLong(m[2])) / 1000.0;
+        System.out.printf("| %s | %,d (%s distinct) | %,.0f records/s | %,.0f ms | %,.0f ms | %s |%n", what,
+                Long.parseLong(m[0]), m[1], Long.parseLong(m[0]) / span, Double.parseDouble(m[4]), Double.parseDouble(m[5]), m[6]);
+    }
+
     /** The table's figures, by a job of its own: rows, distinct ids, first produced, last committed, p50, p99, snapshots. */
-    static String[] measure(ServeProcess serve, S3Client s3) throws Exception {
+    static String[] measure(ServeProcess serve, S3Client s3, String script) throws Exception {
         HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(URI.create(serve.api() + "/jobs"))
                 .header("Authorization", "Bearer " + serve.token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"script\":\"s3://soal-scripts/measure.sql\","
+                .POST(HttpRequest.BodyPublishers.ofString("{\"script\":\"s3://soal-scripts/" + script + "\","
                         + "\"inputs\":[\"s3://soal-data/inputs/listings-sample.csv\"]}")).build(), HttpResponse.BodyHandlers.ofString());
         String id = Json.mapper().readTree(posted.body()).path("jobId").asText();
         for (int i = 0; i < 600; i++) {

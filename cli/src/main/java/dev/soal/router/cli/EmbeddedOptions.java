@@ -20,6 +20,16 @@ final class EmbeddedOptions {
         return policy == null ? PolicyLoader.defaults() : PolicyLoader.load(policy);
     }
 
+    /** The policies, or null once it has said on standard error why they cannot be loaded ({@code soal <command>: file:line: ...}). */
+    Policies policiesOrSay(String command) {
+        try {
+            return policies();
+        } catch (dev.soal.policies.PolicyException e) {
+            System.err.println("soal " + command + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     /** The checkout the {@code ./soal} script runs from (its runner jar and SPARK_HOME). */
     static Path root() {
         return Path.of(System.getProperty("soal.home", "."));

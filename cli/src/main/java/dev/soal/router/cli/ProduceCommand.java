@@ -1,6 +1,5 @@
 package dev.soal.router.cli;
 
-import dev.soal.policies.PolicyException;
 import dev.soal.policies.Policies;
 import dev.soal.policies.StreamPolicy;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,11 +39,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Policies policies;
-        try {
-            policies = embedded.policies();
-        } catch (PolicyException e) {
-            System.err.println("soal produce: " + e.getMessage());
+        Policies policies = embedded.policiesOrSay("produce");
+        if (policies == null) {
             return 2;
         }
         StreamPolicy s = policies.streams().stream().filter(p -> p.binding().name().equals(stream)).findFirst().orElse(null);

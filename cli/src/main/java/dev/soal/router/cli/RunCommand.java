@@ -9,7 +9,6 @@ import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
 import dev.soal.core.StateChange;
 import dev.soal.policies.Policies;
-import dev.soal.policies.PolicyException;
 import dev.soal.router.JobService;
 import dev.soal.router.api.JobsApi;
 import dev.soal.router.embedded.EmbeddedStack;
@@ -79,11 +78,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Policies policies;
-        try {
-            policies = embedded.policies();
-        } catch (PolicyException e) {
-            System.err.println("soal run: " + e.getMessage());
+        Policies policies = embedded.policiesOrSay("run");
+        if (policies == null) {
             return 2;
         }
         Path stackHome = embedded.stackHome();

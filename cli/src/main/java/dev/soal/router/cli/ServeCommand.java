@@ -1,7 +1,6 @@
 package dev.soal.router.cli;
 
 import dev.soal.policies.Policies;
-import dev.soal.policies.PolicyException;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.embedded.LocalUploads;
 import dev.soal.router.serve.LocalServer;
@@ -43,11 +42,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Policies policies;
-        try {
-            policies = embedded.policies();
-        } catch (PolicyException e) {
-            System.err.println("soal serve: " + e.getMessage());
+        Policies policies = embedded.policiesOrSay("serve");
+        if (policies == null) {
             return 2;
         }
         if (simulateRunsMillis != null && simulateRunsMillis < 0) {
