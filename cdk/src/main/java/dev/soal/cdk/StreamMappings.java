@@ -56,7 +56,8 @@ final class StreamMappings {
         }
         if (!stream.kafka() || stream.provisioned()) {
             m.reportBatchItemFailures(true).bisectBatchOnError(stream.bisectOnError());
-            if (stream.maximumRetries() != null) {
+            // -1 (retry until the records expire) is Lambda's default, which CDK takes as no setting at all
+            if (stream.maximumRetries() != null && stream.maximumRetries() >= 0) {
                 m.retryAttempts(stream.maximumRetries());
             }
         }

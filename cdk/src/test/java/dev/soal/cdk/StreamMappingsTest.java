@@ -57,6 +57,11 @@ class StreamMappingsTest {
                     kafka: { bootstrapServers: ["10.0.0.1:9092"], topic: orders }
                     script: s3://soal-scripts/orders.sql
                     memoryMb: 2048
+                  - name: forever
+                    kinesis: arn:aws:kinesis:eu-west-1:123456789012:stream/forever
+                    script: s3://soal-scripts/clicks.sql
+                    memoryMb: 2048
+                    maximumRetries: -1
                 """.formatted(KINESIS, MSK));
         App app = new App(AppProps.builder().context(Map.of("aws:cdk:disable-asset-staging", true)).build());
         SoalStackConfig config = SoalStackConfig.of(SoalStackTest.ROOT, policies, Map.of()).requireBuilt();
@@ -107,6 +112,13 @@ class StreamMappingsTest {
         assertThat(m.path("StartingPosition").asText()).isEqualTo("LATEST");
         assertThat(m.path("DestinationConfig").path("OnFailure").path("Destination").asText())
                 .isEqualTo("arn:aws:sqs:eu-west-1:123456789012:iot-failed");
+    }
+
+    @Test
+    void retriesUntilTheRecordsExpire_areLambdasDefault_leftUnset() {
+        JsonNode m = mapping("EventSourceArn", "stream/forever");
+        assertThat(m.has("MaximumRetryAttempts")).isFalse();
+        assertThat(m.path("FunctionResponseTypes").toString()).isEqualTo("[\"ReportBatchItemFailures\"]");
     }
 
     @Test

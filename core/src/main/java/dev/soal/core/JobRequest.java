@@ -68,14 +68,7 @@ public record JobRequest(
             S3Uri.parse(eventUri);
         }
         arguments = copy(arguments, "arguments");
-        for (String name : arguments.keySet()) {
-            if (!ARG_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("argument name must match " + ARG_NAME + ", but was '" + name + "'");
-            }
-            if (RESERVED.contains(name)) {
-                throw new IllegalArgumentException("argument name '" + name + "' is reserved (" + RESERVED + ")");
-            }
-        }
+        checkArgumentNames(arguments);
         inputUris = List.copyOf(inputUris);
         tags = copy(tags, "tags");
         sparkConf = copy(sparkConf, "sparkConf");
@@ -86,6 +79,18 @@ public record JobRequest(
             if (e.getValue().chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new IllegalArgumentException("sparkConf value of '" + e.getKey() + "' must not contain control"
                         + " characters such as a newline");
+            }
+        }
+    }
+
+    /** A job's argument names: {@code [A-Za-z_][A-Za-z0-9_]*}, and none of the runner's own ({@code input}, {@code event}...). */
+    public static void checkArgumentNames(Map<String, String> arguments) {
+        for (String name : arguments.keySet()) {
+            if (!ARG_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("argument name must match " + ARG_NAME + ", but was '" + name + "'");
+            }
+            if (RESERVED.contains(name)) {
+                throw new IllegalArgumentException("argument name '" + name + "' is reserved (" + RESERVED + ")");
             }
         }
     }

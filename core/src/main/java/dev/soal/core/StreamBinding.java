@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * ({@link #ENV}, JSON), the embedded stack does the same for the local Lambda service, and the runtime matches each
  * event source mapping's event against them.
  *
- * @param name             the stream's name in the policies (unique): it names the stream's jobs and table positions
+ * @param name             the stream's name in the policies (unique): it names the stream's jobs
  * @param source           {@code kinesis} or {@code kafka}
  * @param arn              the Kinesis stream's ARN, or the MSK cluster's ARN; null for a self-managed Kafka
  * @param bootstrapServers a self-managed Kafka's bootstrap servers ({@code host:port,...}); null otherwise
@@ -55,6 +55,7 @@ public record StreamBinding(String name, String source, String arn, String boots
             throw new IllegalArgumentException("stream '" + name + "' runs a jar: it must name its mainClass");
         }
         arguments = arguments == null ? Map.of() : Map.copyOf(arguments);
+        JobRequest.checkArgumentNames(arguments);
     }
 
     /** The Kinesis stream's name, or the Kafka topic: what the {@code records} view calls {@code stream}. */

@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
  * {@code soal.batch} (its identity), {@code soal.job}, and {@code soal.positions}, each source partition's first and
  * last position. {@link OnceCatalog} checks these inside the commit, on every attempt of Iceberg's commit retry
  * (so two environments running one batch cannot both commit): against the table's properties
- * {@code soal.position.<source>.<stream>.<partition>}, the last position committed per partition, which the same
- * commit advances, atomically with the data.
+ * {@code soal.position.<source>.<stream>.<partition>@<where>}, the last position committed per partition, which the
+ * same commit advances, atomically with the data (with {@code soal.position-run.<...>}, the run that advanced it).
  * <ul>
  *   <li>every partition's records at or below the committed position: the batch is already in the table, and the
  *   commit is refused with {@link AlreadyCommitted}; the runner counts the statement as done;</li>
@@ -30,25 +30,44 @@ final class BatchCommits {
     static final String BATCH = "soal.batch";
     static final String JOB = "soal.job";
     static final String POSITIONS = "soal.positions";
+    static final String RUN = "soal.run";
     static final String POSITION_PREFIX = "soal.position.";
+    /** The run that last advanced a partition's position: its later statements may write the same table again. */
+    static final String POSITION_RUN_PREFIX = "soal.position-run.";
 
     private BatchCommits() {
     }
 
-    /** Runs {@code work} with every Iceberg commit it makes on this thread carrying the batch. */
+    /**
+     * Runs {@code work} with every Iceberg commit it makes on this thread carrying the batch and this run of it (a
+     * script may write one table in several statements: the run's later commits pass; a replay is another run).
+     */
     static <T> T during(StreamBatch batch, String jobId, Callable<T> work) throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(BATCH, batch.identity());
         props.put(JOB, jobId);
+        props.put(RUN, java.util.UUID.randomUUID().toString());
         Map<String, String> positions = new LinkedHashMap<>();
         batch.spans().forEach((p, s) -> positions.put(key(batch, p), s.first() + ".." + s.last()));
         props.put(POSITIONS, Json.write(positions));
         return org.apache.iceberg.spark.CommitMetadata.withCommitProperties(props, work, Exception.class);
     }
 
-    /** The partition's name in table properties: {@code <source>.<stream>.<partition>}. */
+    /**
+     * The partition's name in table properties: {@code <source>.<stream>.<partition>@<where>}, {@code where} a short
+     * hash of the stream's ARN or the cluster's (or its bootstrap servers, sorted): one topic name on two clusters, or
+     * one stream name in two accounts or regions, are two partitions.
+     */
     static String key(StreamBatch batch, String partition) {
-        return batch.source() + "." + batch.stream() + "." + partition;
+        String where = batch.arn() != null ? batch.arn()
+                : String.join(",", new java.util.TreeSet<>(java.util.List.of(String.valueOf(batch.servers()).split("\\s*,\\s*"))));
+        try {
+            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(where.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 8);
+            return batch.source() + "." + batch.stream() + "." + partition + "@" + hash;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The ranges a snapshot summary names, by partition key; empty for a commit that is not a batch's. */

@@ -245,32 +245,44 @@ public final class OnceCatalog implements Catalog, SupportsNamespaces, Configura
          */
         static TableMetadata checked(String table, TableMetadata base, TableMetadata metadata) {
             Snapshot added = metadata.currentSnapshot();
-            Snapshot before = base == null ? null : base.currentSnapshot();
-            if (added == null || (before != null && before.snapshotId() == added.snapshotId())) {
+            // a new snapshot only: setting an existing one current again (a rollback) is not a batch's commit
+            if (added == null || (base != null && base.snapshot(added.snapshotId()) != null)) {
                 return metadata;
             }
             Map<String, BigInteger[]> ranges = BatchCommits.ranges(added.summary());
             if (ranges.isEmpty()) {
                 return metadata;
             }
+            String run = added.summary().get(BatchCommits.RUN);
             Map<String, String> props = base == null ? Map.of() : base.properties();
             List<String> covered = new ArrayList<>();
             List<String> fresh = new ArrayList<>();
             List<String> overlapping = new ArrayList<>();
             Map<String, String> advanced = new HashMap<>();
-            ranges.forEach((partition, range) -> {
+            boolean sameRun = true;
+            for (Map.Entry<String, BigInteger[]> e : ranges.entrySet()) {
+                String partition = e.getKey();
+                BigInteger[] range = e.getValue();
                 String committed = props.get(BatchCommits.POSITION_PREFIX + partition);
                 BigInteger at = committed == null ? null : new BigInteger(committed);
+                sameRun &= at != null && run != null && run.equals(props.get(BatchCommits.POSITION_RUN_PREFIX + partition))
+                        && range[1].equals(at);
                 String words = partition + " " + range[0] + ".." + range[1] + (at == null ? "" : " (table holds up to " + at + ")");
                 if (at == null || range[0].compareTo(at) > 0) {
                     fresh.add(words);
                     advanced.put(BatchCommits.POSITION_PREFIX + partition, range[1].toString());
+                    if (run != null) {
+                        advanced.put(BatchCommits.POSITION_RUN_PREFIX + partition, run);
+                    }
                 } else if (range[1].compareTo(at) <= 0) {
                     covered.add(words);
                 } else {
                     overlapping.add(words);
                 }
-            });
+            }
+            if (sameRun) {
+                return metadata; // this run wrote the table before, in an earlier statement: its positions stand
+            }
             if (overlapping.isEmpty() && fresh.isEmpty()) {
                 throw new BatchCommits.AlreadyCommitted("table " + table + " already holds this batch (" + String.join(", ", covered)
                         + "): nothing committed again");

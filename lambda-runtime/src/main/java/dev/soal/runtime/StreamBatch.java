@@ -79,7 +79,14 @@ public record StreamBatch(String source, String arn, String servers, String stre
     static StreamBatch kinesis(KinesisEvent event) {
         List<StreamRecord> out = new ArrayList<>();
         String arn = null;
+        if (event.getRecords() == null) {
+            throw new SoalException("the Kinesis event holds no Records", false);
+        }
         for (KinesisEvent.KinesisEventRecord r : event.getRecords()) {
+            if (r == null || r.getKinesis() == null || r.getEventSourceARN() == null) {
+                throw new SoalException("a Kinesis record must have its kinesis data and its eventSourceARN, as Lambda sends them,"
+                        + " but one had " + (r == null ? "nothing" : r.getKinesis() == null ? "no kinesis" : "no eventSourceARN"), false);
+            }
             if (arn == null) {
                 arn = r.getEventSourceARN();
             } else if (!arn.equals(r.getEventSourceARN())) {
@@ -106,17 +113,28 @@ public record StreamBatch(String source, String arn, String servers, String stre
         if (event.getRecords() == null || event.getRecords().isEmpty()) {
             throw new SoalException("the Kafka event holds no record", false);
         }
-        for (List<KafkaEvent.KafkaEventRecord> partition : event.getRecords().values()) {
-            for (KafkaEvent.KafkaEventRecord r : partition) {
+        for (Map.Entry<String, List<KafkaEvent.KafkaEventRecord>> partition : event.getRecords().entrySet()) {
+            if (partition.getValue() == null) {
+                throw new SoalException("the Kafka event's records of " + partition.getKey() + " are not a list", false);
+            }
+            for (KafkaEvent.KafkaEventRecord r : partition.getValue()) {
+                if (r == null || r.getTopic() == null) {
+                    throw new SoalException("a Kafka record of " + partition.getKey() + " must name its topic, as Lambda sends it", false);
+                }
+                if (!partition.getKey().equals(r.getTopic() + "-" + r.getPartition())) {
+                    throw new SoalException("a Kafka record under " + partition.getKey() + " says it is of " + r.getTopic() + "-"
+                            + r.getPartition() + ": records are keyed by their topic-partition", false);
+                }
                 if (topic == null) {
                     topic = r.getTopic();
                 } else if (!topic.equals(r.getTopic())) {
                     // one mapping may name one topic only (Lambda's Topics list takes one)
                     throw new SoalException("a Kafka batch holds records of one topic, but this one had " + topic + " and " + r.getTopic(), false);
                 }
+                // a map of header names: of a name given twice, the last value (Kafka allows repeats; the view keeps one)
                 Map<String, byte[]> headers = new LinkedHashMap<>();
                 if (r.getHeaders() != null) {
-                    r.getHeaders().forEach(headers::putAll);
+                    r.getHeaders().stream().filter(java.util.Objects::nonNull).forEach(headers::putAll);
                 }
                 out.add(new StreamRecord(Integer.toString(r.getPartition()), BigInteger.valueOf(r.getOffset()),
                         Instant.ofEpochMilli(r.getTimestamp()), r.getKey() == null ? null : new String(decode(r.getKey()), StandardCharsets.UTF_8),

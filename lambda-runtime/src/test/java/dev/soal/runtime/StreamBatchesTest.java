@@ -187,8 +187,33 @@ class StreamBatchesTest {
         assertThat(h.handleRequest(kinesis("shardId-000000000006", 4, "{\"v\":4}"), null))
                 .isEqualTo(Map.of("batchItemFailures", List.of()));
         assertThat(count("soal.iot.k_once")).isEqualTo(4);
-        assertThat(spark.sql("SHOW TBLPROPERTIES soal.iot.k_once ('soal.position.kinesis.readings.shardId-000000000006')")
-                .first().getString(1)).isEqualTo("49590338271490256608559692538361571095921575989136580004");
+        assertThat(spark.sql("SHOW TBLPROPERTIES soal.iot.k_once").collectAsList())
+                .filteredOn(r -> r.getString(0).startsWith("soal.position.kinesis.readings.shardId-000000000006@"))
+                .singleElement().satisfies(r -> assertThat(r.getString(1)).isEqualTo("49590338271490256608559692538361571095921575989136580004"));
+    }
+
+    @Test
+    void aScriptThatWritesOneTableTwice_getsBothWrites_andAReplayGetsNeither() {
+        StreamBinding b = script("kinesis-twice", StreamBinding.KINESIS, STREAM_ARN, null, """
+                CREATE TABLE IF NOT EXISTS soal.iot.k_twice (shard STRING, position STRING, v INT) USING iceberg;
+                INSERT INTO soal.iot.k_twice SELECT partition, position, CAST(get_json_object(data, '$.v') AS INT) FROM records;
+                DELETE FROM soal.iot.k_twice WHERE v = 2;
+                INSERT INTO soal.iot.k_twice SELECT partition, position, 10 * CAST(get_json_object(data, '$.v') AS INT) FROM records;
+                """);
+        Map<String, Object> batch = kinesis("shardId-000000000002", 1, "{\"v\":1}", "{\"v\":2}");
+        assertThat(handler(new InMemoryJobStore(), List.of(b)).handleRequest(batch, null)).isEqualTo(Map.of("batchItemFailures", List.of()));
+        spark.sql("REFRESH TABLE soal.iot.k_twice");
+        assertThat(spark.sql("SELECT v FROM soal.iot.k_twice ORDER BY v").collectAsList()).extracting(r -> r.getInt(0))
+                .containsExactly(1, 10, 20);
+        // another run of the batch (a lost job record): each of its three writes is refused
+        assertThat(handler(new InMemoryJobStore(), List.of(b)).handleRequest(batch, null)).isEqualTo(Map.of("batchItemFailures", List.of()));
+        spark.sql("REFRESH TABLE soal.iot.k_twice");
+        assertThat(spark.sql("SELECT v FROM soal.iot.k_twice ORDER BY v").collectAsList()).extracting(r -> r.getInt(0))
+                .containsExactly(1, 10, 20);
+        // a rollback to a snapshot a batch made is the table's owner's doing, not a batch's commit
+        long first = spark.sql("SELECT snapshot_id FROM soal.iot.k_twice.snapshots ORDER BY committed_at LIMIT 1").first().getLong(0);
+        spark.sql("CALL soal.system.rollback_to_snapshot('iot.k_twice', " + first + ")");
+        assertThat(count("soal.iot.k_twice")).isEqualTo(2);
     }
 
     @Test

@@ -167,8 +167,7 @@ public final class PolicyLoader {
                         onFailure, mn, mx));
                 for (StreamPolicy earlier : out) {
                     if (earlier.binding().name().equals(name)) {
-                        throw error(item, p + ".name", "stream '" + name + "' is named twice: a stream's name names its jobs and"
-                                + " table positions");
+                        throw error(item, p + ".name", "stream '" + name + "' is named twice: a stream's name names its jobs");
                     }
                     StreamBinding e = earlier.binding();
                     if (e.source().equals(source) && java.util.Objects.equals(e.arn(), a) && java.util.Objects.equals(e.topic(), t)

@@ -80,6 +80,7 @@ class StreamPoliciesTest {
             "kinesis: " + KINESIS + " ;; provisionedPollers: { min: 1 } | provisionedPollers is for Kafka streams only",
             "kafka: { cluster: " + MSK + ", topic: t } ;; maximumRetries: 3 | maximumRetries and bisectOnError need the Kafka mapping's provisioned mode",
             "kafka: { cluster: " + MSK + ", topic: t } ;; provisionedPollers: { min: 3, max: 2 } | provisionedPollers.max must be within 3..2000",
+            "kinesis: " + KINESIS + " ;; arguments: { event: x } | p.yaml:18: streams[0]: argument name 'event' is reserved",
     })
     void aBadStream_isNamed(String source, String expected) {
         String stream = ("  - name: s ;; " + source + " ;; script: s3://soal-scripts/s.sql ;; memoryMb: 2048\n").replace(" ;; ", "\n    ");

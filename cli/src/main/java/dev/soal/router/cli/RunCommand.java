@@ -8,6 +8,7 @@ import dev.soal.core.JobState;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
 import dev.soal.core.StateChange;
+import dev.soal.core.StreamBinding;
 import dev.soal.policies.Policies;
 import dev.soal.router.JobService;
 import dev.soal.router.api.JobsApi;
@@ -118,6 +119,16 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             System.err.println("soal run: " + e.getMessage());
             return 2;
+        }
+        if (dryRun && kind != null && kind.binding() != null) {
+            // a stream batch is not routed: it goes to its tier's runtime function, as the mapping would send it
+            String name = kind.binding().name();
+            StreamBinding b = policies.streams().stream().map(dev.soal.policies.StreamPolicy::binding)
+                    .filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+            out.println("stream " + b.name() + ": the " + b.source() + " batch would go to "
+                    + EmbeddedStack.RUNTIME_FUNCTION.replace("{memoryMb}", String.valueOf(b.memoryMb())) + " (" + b.memoryMb() + " MB)");
+            out.println("dry run: nothing invoked");
+            return 0;
         }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
         try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {

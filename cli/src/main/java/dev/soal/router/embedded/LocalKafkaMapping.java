@@ -32,8 +32,9 @@ import java.util.function.Consumer;
  * event Lambda sends ({@code SelfManagedKafka}). The function's answer decides: no failures, and the batch's offsets
  * are committed; {@code batchItemFailures} (or a function error), and the records from each named offset on are
  * retried, split in two first when the stream bisects on error, up to {@code maximumRetries} times (-1: until they
- * succeed, but at most 10 when there is an on-failure destination, as Lambda caps it); then the failed records go to
- * the on-failure destination, an object per batch under {@code s3://soal-jobs/_streams/<stream>/failed/} shaped as
+ * succeed, but at most 10 when there is an on-failure destination, as Lambda caps it); each split counts as a retry,
+ * so isolating one record of a batch takes about log2(batchSize) of them. Then the failed records go to the
+ * on-failure destination, an object per partition under {@code s3://soal-jobs/_streams/<stream>/failed/} shaped as
  * Lambda's record for it, and the mapping moves on. Nothing is committed before it is done or sent there.
  */
 final class LocalKafkaMapping implements AutoCloseable {
@@ -65,14 +66,39 @@ final class LocalKafkaMapping implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Polls until closed. Whatever goes wrong with a batch (the broker, the store, an answer it cannot read) is said,
+     * and the mapping starts again from the group's committed offsets a moment later: the batch is delivered again,
+     * never skipped.
+     */
     private void poll() {
+        while (!closed) {
+            try {
+                consume();
+            } catch (org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.WakeupException e) {
+                return; // closing
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                output.accept("stream " + stream.binding().name() + ": " + e + "; polling again from the committed offsets");
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void consume() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, stream.consumerGroup());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, stream.startingPosition().equals("LATEST") ? "latest" : "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, stream.batchSize());
-        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) TimeUnit.MINUTES.toMillis(30));
+        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) TimeUnit.HOURS.toMillis(2));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
@@ -83,18 +109,15 @@ final class LocalKafkaMapping implements AutoCloseable {
                     continue;
                 }
                 deliver(batch, 0);
+                if (closed) {
+                    return; // a batch cut short by closing is delivered again next time
+                }
                 Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     done.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
                             (a, b) -> a.offset() >= b.offset() ? a : b);
                 }
                 consumer.commitSync(done);
-            }
-        } catch (org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            if (!closed) {
-                output.accept("stream " + stream.binding().name() + ": the mapping stopped: " + e);
             }
         }
     }
@@ -110,6 +133,15 @@ final class LocalKafkaMapping implements AutoCloseable {
                 break;
             }
         } while (!closed && (batch.isEmpty() ? false : System.nanoTime() < until));
+        if (batch.size() > stream.batchSize()) {
+            // at most batchSize: what is over goes back, read again by the next batch
+            Map<TopicPartition, Long> back = new LinkedHashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : batch.subList(stream.batchSize(), batch.size())) {
+                back.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+            }
+            back.forEach(consumer::seek);
+            batch = new ArrayList<>(batch.subList(0, stream.batchSize()));
+        }
         return batch;
     }
 
@@ -124,7 +156,9 @@ final class LocalKafkaMapping implements AutoCloseable {
         }
         int retries = stream.maximumRetries() == null || stream.maximumRetries() < 0 ? CAPPED_RETRIES : stream.maximumRetries();
         if (attempt >= retries) {
-            sendToFailureDestination(failed, attempt + 1);
+            Map<String, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
+            failed.forEach(r -> byPartition.computeIfAbsent(r.topic() + "-" + r.partition(), k -> new ArrayList<>()).add(r));
+            byPartition.values().forEach(part -> sendToFailureDestination(part, attempt + 1));
             return;
         }
         if (stream.bisectOnError() && failed.size() > 1) {
@@ -207,7 +241,7 @@ final class LocalKafkaMapping implements AutoCloseable {
         return event;
     }
 
-    /** Lambda's on-failure record for a Kafka batch, one object per batch that used up its retries. */
+    /** Lambda's on-failure record for the records of one partition that used up their retries, an object each. */
     private void sendToFailureDestination(List<ConsumerRecord<byte[], byte[]>> failed, int attempts) {
         ConsumerRecord<byte[], byte[]> first = failed.get(0);
         ConsumerRecord<byte[], byte[]> last = failed.get(failed.size() - 1);
