@@ -137,13 +137,7 @@ public record JobRequest(
         if (eventUri != null) {
             canonical.put("eventUri", eventUri); // a stream batch: its event is what it runs on
         }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(Json.write(canonical).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256(Json.write(canonical));
     }
 
     @com.fasterxml.jackson.annotation.JsonIgnore

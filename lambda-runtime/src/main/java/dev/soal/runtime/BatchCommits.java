@@ -61,13 +61,8 @@ final class BatchCommits {
     static String key(StreamBatch batch, String partition) {
         String where = batch.arn() != null ? batch.arn()
                 : String.join(",", new java.util.TreeSet<>(java.util.List.of(String.valueOf(batch.servers()).split("\\s*,\\s*"))));
-        try {
-            String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(where.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 8);
-            return batch.source() + "." + batch.stream() + "." + partition + "@" + hash;
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String hash = dev.soal.core.Hashes.sha256(where).substring(0, 8);
+        return batch.source() + "." + batch.stream() + "." + partition + "@" + hash;
     }
 
     /** The ranges a snapshot summary names, by partition key; empty for a commit that is not a batch's. */

@@ -77,7 +77,7 @@ public final class JobRunner {
                 job.outputUri(), job.arguments(), json, job.sparkConf(), job.tables());
         @SuppressWarnings("unchecked")
         Map<String, Object> event = dev.soal.core.Json.read(json, Map.class);
-        java.util.Optional<StreamBatch> batch = StreamBatch.of(event);
+        java.util.Optional<StreamBatch> batch = StreamBatch.of(event, json);
         if (batch.isEmpty()) {
             return runScript(spark, withEvent, scratch, cancelled);
         }

@@ -119,9 +119,11 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
      */
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        Optional<StreamBatch> batch = StreamBatch.of(event);
-        if (batch.isPresent()) {
-            return streams.handle(batch.get(), event, job -> JobState.valueOf((String) claimAndRun(job, context).get("state")));
+        dev.soal.core.LambdaEvents.Kind kind = dev.soal.core.LambdaEvents.kind(event);
+        if (kind == dev.soal.core.LambdaEvents.Kind.KAFKA || kind == dev.soal.core.LambdaEvents.Kind.KINESIS) {
+            String json = Json.write(event); // once: it is decoded, and kept for the job, from this text
+            return streams.handle(StreamBatch.of(event, json).orElseThrow(), json,
+                    job -> JobState.valueOf((String) claimAndRun(job, context).get("state")));
         }
         Object jobNode = event == null ? null : event.get("job");
         if (jobNode == null) {
@@ -175,7 +177,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     /** The job's I/O staged under {@code scratch}, within half of the free space of {@code /tmp} (2 GB at most). */
     private StagedIo.Staged stage(RunnerArgs args, Path scratch) throws IOException {
-        if (io == null) {
+        // a stream batch's input is its event, which the runner reads itself (once) from S3
+        if (io == null || args.eventUri() != null) {
             return new StagedIo.Staged(args, Optional.empty(), null, 0, 0);
         }
         Files.createDirectories(scratch);

@@ -9,11 +9,9 @@ import dev.soal.core.StreamBinding;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,24 +50,24 @@ public record StreamBatch(String source, String arn, String servers, String stre
 
     /** The event's batch, or empty when the event is not a stream's (a job, an S3 event); throws for a bad one. */
     public static java.util.Optional<StreamBatch> of(Map<String, Object> event) {
-        if (event == null) {
-            return java.util.Optional.empty();
-        }
-        Object kafkaSource = event.get("eventSource");
-        if ("aws:kafka".equals(kafkaSource) || "SelfManagedKafka".equals(kafkaSource) || "aws:SelfManagedKafka".equals(kafkaSource)) {
-            return java.util.Optional.of(kafka(read(event, KafkaEvent.class)));
-        }
-        if (event.get("Records") instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first
-                && "aws:kinesis".equals(first.get("eventSource"))) {
-            return java.util.Optional.of(kinesis(read(event, KinesisEvent.class)));
-        }
-        return java.util.Optional.empty();
+        return of(event, null);
     }
 
-    private static <T> T read(Map<String, Object> event, Class<T> type) {
+    /**
+     * The same, decoding {@code json}, the event as text, when the caller has it already (a batch may be 6 MB: it is
+     * written out once); null: written here.
+     */
+    public static java.util.Optional<StreamBatch> of(Map<String, Object> event, String json) {
+        return switch (dev.soal.core.LambdaEvents.kind(event)) {
+            case KAFKA -> java.util.Optional.of(kafka(read(json == null ? dev.soal.core.Json.write(event) : json, KafkaEvent.class)));
+            case KINESIS -> java.util.Optional.of(kinesis(read(json == null ? dev.soal.core.Json.write(event) : json, KinesisEvent.class)));
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    private static <T> T read(String json, Class<T> type) {
         try {
-            return LambdaEventSerializers.serializerFor(type, StreamBatch.class.getClassLoader())
-                    .fromJson(dev.soal.core.Json.write(event));
+            return LambdaEventSerializers.serializerFor(type, StreamBatch.class.getClassLoader()).fromJson(json);
         } catch (RuntimeException e) {
             throw new SoalException("the event looks like a " + type.getSimpleName() + " but cannot be read as one: "
                     + JobRunner.describe(e), e, false);
@@ -200,11 +198,7 @@ public record StreamBatch(String source, String arn, String servers, String stre
     public String identity() {
         StringBuilder b = new StringBuilder(source).append('|').append(arn != null ? arn : servers).append('|').append(stream);
         spans().forEach((p, s) -> b.append('|').append(p).append(':').append(s.first()).append('-').append(s.last()));
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.soal.core.Hashes.sha256(b.toString());
     }
 
     /** The ranges in words: {@code "shardId-000000000000 49..51 (3 records)"}. */

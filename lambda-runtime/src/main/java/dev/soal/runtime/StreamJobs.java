@@ -6,7 +6,6 @@ import dev.soal.core.JobRecord;
 import dev.soal.core.JobRequest;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
-import dev.soal.core.Json;
 import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
@@ -59,14 +58,14 @@ final class StreamJobs {
      * Records the batch's job (or finds it), runs it with {@code run} unless it is done, and gives the answer the
      * mapping expects.
      */
-    Map<String, Object> handle(StreamBatch batch, Map<String, Object> event, Function<JobRecord, JobState> run) {
+    Map<String, Object> handle(StreamBatch batch, String event, Function<JobRecord, JobState> run) {
         StreamBinding binding = batch.bindingIn(bindings);
         String identity = batch.identity();
-        byte[] json = Json.write(event).getBytes(StandardCharsets.UTF_8);
+        byte[] json = event.getBytes(StandardCharsets.UTF_8);
         S3Uri eventUri = storeRoot.resolve("streams/" + identity + "/event.json");
         put.accept(eventUri, json);
         // the stream and its script are part of the job's key: the same records under another script are other work
-        String work = sha256(binding.name() + "|" + binding.script() + "|" + binding.mainClass() + "|" + identity);
+        String work = dev.soal.core.Hashes.sha256(binding.name() + "|" + binding.script() + "|" + binding.mainClass() + "|" + identity);
         for (int n = 1; n <= MAX_DELIVERIES; n++) {
             String key = "stream-" + work + "-" + n;
             JobRecord job = record(batch, binding, eventUri, key, json.length);
@@ -90,15 +89,6 @@ final class StreamJobs {
                     + " and then sends it to its on-failure destination", false);
         }
         throw new IllegalStateException("batch " + batch.describeSpans() + " has had " + MAX_DELIVERIES + " jobs");
-    }
-
-    private static String sha256(String s) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private JobRecord record(StreamBatch batch, StreamBinding binding, S3Uri eventUri, String key, long bytes) {

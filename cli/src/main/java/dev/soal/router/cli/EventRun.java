@@ -2,18 +2,18 @@ package dev.soal.router.cli;
 
 import dev.soal.core.JobRecord;
 import dev.soal.core.Json;
+import dev.soal.core.LambdaEvents;
 import dev.soal.core.SoalException;
 import dev.soal.core.StreamBinding;
 import dev.soal.policies.Policies;
 import dev.soal.policies.StreamPolicy;
 import dev.soal.router.embedded.EmbeddedStack;
+import dev.soal.router.triggers.S3TriggerHandler;
 import dev.soal.router.embedded.LocalLambdaService;
 import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotification;
 import software.amazon.awssdk.eventnotifications.s3.model.S3EventNotificationRecord;
 
 import java.io.PrintStream;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +49,8 @@ final class EventRun {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the event is not a JSON object: " + e.getMessage());
         }
-        Object source = event.get("eventSource");
-        if (source != null && List.of("aws:kafka", "SelfManagedKafka", "aws:SelfManagedKafka").contains(source)) {
+        LambdaEvents.Kind kind = LambdaEvents.kind(event);
+        if (kind == LambdaEvents.Kind.KAFKA) {
             String topic = null;
             if (event.get("records") instanceof Map<?, ?> records) {
                 for (Object list : records.values()) {
@@ -67,19 +67,20 @@ final class EventRun {
             String servers = arn == null && event.get("bootstrapServers") instanceof String s ? s : null;
             return new Kind(StreamBinding.KAFKA, binding(policies, StreamBinding.KAFKA, arn, servers, topic, script, mainClass, arguments), List.of());
         }
-        if (event.get("Records") instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
-            if ("aws:kinesis".equals(first.get("eventSource"))) {
-                String arn = String.valueOf(first.get("eventSourceARN"));
-                return new Kind(StreamBinding.KINESIS, binding(policies, StreamBinding.KINESIS, arn, null, null, script, mainClass, arguments), List.of());
-            }
-            if ("aws:s3".equals(first.get("eventSource"))) {
-                List<String> inputs = new ArrayList<>();
-                for (S3EventNotificationRecord r : S3EventNotification.fromJson(json).getRecords()) {
-                    inputs.add("s3://" + r.getS3().getBucket().getName() + "/"
-                            + URLDecoder.decode(r.getS3().getObject().getKey(), StandardCharsets.UTF_8));
+        if (kind == LambdaEvents.Kind.KINESIS) {
+            String arn = String.valueOf(((Map<?, ?>) ((List<?>) event.get("Records")).get(0)).get("eventSourceARN"));
+            return new Kind(StreamBinding.KINESIS, binding(policies, StreamBinding.KINESIS, arn, null, null, script, mainClass, arguments), List.of());
+        }
+        if (kind == LambdaEvents.Kind.S3) {
+            List<String> inputs = new ArrayList<>();
+            for (S3EventNotificationRecord r : S3EventNotification.fromJson(json).getRecords()) {
+                if (r.getS3() == null || r.getS3().getBucket() == null || r.getS3().getObject() == null
+                        || r.getS3().getBucket().getName() == null || r.getS3().getObject().getKey() == null) {
+                    throw new IllegalArgumentException("an S3 notification's record names no s3.bucket.name or s3.object.key");
                 }
-                return new Kind("s3", null, inputs);
+                inputs.add("s3://" + r.getS3().getBucket().getName() + "/" + S3TriggerHandler.decodedKey(r.getS3().getObject().getKey()));
             }
+            return new Kind("s3", null, inputs);
         }
         throw new IllegalArgumentException("the event is neither an S3 notification, a Kinesis event nor a Kafka (MSK or"
                 + " self-managed) event, as Lambda delivers them; its keys were " + event.keySet());

@@ -18,8 +18,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -132,7 +129,7 @@ public final class S3JobStore implements JobStore {
             }
             return new CreateOutcome.Created(job);
         }
-        String markerKey = base.resolve("idempotency/" + sha256(idempotencyKey) + ".json").key();
+        String markerKey = base.resolve("idempotency/" + dev.soal.core.Hashes.sha256(idempotencyKey) + ".json").key();
         long waitUntil = System.nanoTime() + createLease.toNanos() + 2_000_000_000L;
         while (true) {
             IdempotencyRecord mine = new IdempotencyRecord(IN_PROGRESS, fingerprint, clock.instant().plus(createLease), job);
@@ -510,13 +507,6 @@ public final class S3JobStore implements JobStore {
                 + "]", e, retryable);
     }
 
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static void sleep(long ms) {
         try {

@@ -66,6 +66,11 @@ public final class S3TriggerHandler {
         return out;
     }
 
+    /** An object key as an S3 notification carries it, decoded: S3 form-encodes keys ('+' for a space), as URLDecoder reads them. */
+    public static String decodedKey(String rawKey) {
+        return URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+    }
+
     private Outcome handleRecord(S3EventNotificationRecord record) {
         String eventName = record.getEventName() == null ? "" : record.getEventName();
         S3 s3 = record.getS3();
@@ -74,8 +79,7 @@ public final class S3TriggerHandler {
         if (bucket == null || rawKey == null) {
             return skipped("?", "record without s3.bucket.name or s3.object.key");
         }
-        // S3 form-encodes keys ('+' for a space); URLDecoder reads exactly that form
-        String key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+        String key = decodedKey(rawKey);
         String object = "s3://" + bucket + "/" + key;
         if (!eventName.startsWith("ObjectCreated:")) {
             return skipped(object, "event " + eventName + " is not ObjectCreated");
