@@ -163,7 +163,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 lambdaEndpoint = lambdaService.endpoint();
                 if (options.hosts()) {
                     // soal serve polls the policies' streams, as Lambda's event source mappings do
-                    this.streams = LocalStreams.start(policies, artifacts.kafkaHome(), home.resolve("kafka"), lambdaService, s3, output);
+                    this.streams = LocalStreams.start(policies, artifacts.kafkaHome(), artifacts.kinesisHome(), home, lambdaService, s3, output);
                     published = new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse());
                     published.publish(s3);
                 }

@@ -69,6 +69,15 @@ public record RuntimeArtifacts(Path runnerJar, Path sparkHome) {
                 .resolve("kafka-home");
     }
 
+    /**
+     * The embedded Kinesis server ({@code embedded-kinesis/target/kinesis-home/package/main.js}, kinesis-mock for
+     * Node.js), beside the runtime's in the checkout.
+     */
+    public Path kinesisHome() {
+        return runnerJar.toAbsolutePath().getParent().getParent().getParent().resolve("embedded-kinesis").resolve("target")
+                .resolve("kinesis-home").resolve("package");
+    }
+
     /** Classpath of Spark's own jars plus its conf folder (log4j2.properties). */
     public String sparkClasspath() {
         return sparkHome.resolve("conf") + java.io.File.pathSeparator + sparkHome.resolve("jars") + java.io.File.separator + "*";
