@@ -25,7 +25,7 @@ import java.util.Properties;
  * path, for each batch size. Prints records per second sustained (records over the time from the first record
  * produced to the last one committed) and produce-to-committed latency p50 and p99 per record (its producer's clock
  * in the record, its snapshot's commit time from the table's metadata). Options: -Drate=N (records/s), -Dseconds=N,
- * -DbatchSizes=100,1000,10000.
+ * -DbatchSizes=100,1000,10000, -Dwindow=N (the mapping's batching window, seconds; 1 by default).
  */
 public class StreamsLoad {
     static final Path ROOT = Path.of(System.getProperty("soal.home", ".")).toAbsolutePath().normalize();
@@ -38,13 +38,21 @@ public class StreamsLoad {
                    percentile(unix_millis(s.committed_at) - t.produced_ms, 0.99), count(DISTINCT s.snapshot_id)
             FROM (SELECT *, _file FROM TABLE) t
             JOIN TABLE.entries e ON t._file = e.data_file.file_path
-            JOIN TABLE.snapshots s ON e.snapshot_id = s.snapshot_id;
+            JOIN TABLE.snapshots s ON e.snapshot_id = s.snapshot_id
+            WHERE t.id >= 0;
             """;
+    /** The warm-up records in the table (their ids are negative); CSV to ${output}. */
+    static final String WARM = """
+            INSERT OVERWRITE DIRECTORY '${output}' USING csv SELECT count(*) FROM TABLE WHERE id < 0;
+            """;
+    /** Records sent before the measured load, waited for, so that both sides start warm. */
+    static final int WARM_RECORDS = 10;
 
     public static void main(String[] args) throws Exception {
         int rate = Integer.getInteger("rate", 300);
         int seconds = Integer.getInteger("seconds", 30);
-        System.out.printf("records of ~1 KB at %d/s for %d s into an Iceberg table, per batch size (window 1 s)%n", rate, seconds);
+        System.out.printf("records of ~1 KB at %d/s for %d s into an Iceberg table, per batch size (window %d s)%n", rate, seconds,
+                Integer.getInteger("window", 1));
         System.out.println("| what | records (distinct) | sustained | p50 latency | p99 latency | commits |");
         System.out.println("|---|---|---|---|---|---|");
         for (String b : System.getProperty("batchSizes", "100,1000,10000").split(",")) {
@@ -77,8 +85,8 @@ public class StreamsLoad {
                     script: s3://soal-scripts/load.sql
                     memoryMb: 2048
                     batchSize: %d
-                    batchingWindowSeconds: 1
-                """.formatted(port, batchSize));
+                    batchingWindowSeconds: %d
+                """.formatted(port, batchSize, Integer.getInteger("window", 1)));
         Path script = Files.writeString(home.resolve("load.sql"), """
                 CREATE NAMESPACE IF NOT EXISTS soal.bench;
                 CREATE TABLE IF NOT EXISTS soal.bench.load (id BIGINT, produced_ms BIGINT, position STRING) USING iceberg;
@@ -88,12 +96,17 @@ public class StreamsLoad {
                 """);
         Path measure = Files.writeString(home.resolve("measure.sql"), MEASURE.replace("TABLE", "soal.bench.load"));
         Path measureReference = Files.writeString(home.resolve("measure_reference.sql"), MEASURE.replace("TABLE", "soal.bench.reference"));
+        Path warm = Files.writeString(home.resolve("warm.sql"), WARM.replace("TABLE", "soal.bench.load"));
+        Path warmReference = Files.writeString(home.resolve("warm_reference.sql"), WARM.replace("TABLE", "soal.bench.reference"));
         int total = rate * seconds;
         try (ServeProcess serve = ServeProcess.start(ROOT, home.resolve("stack"), null, List.of("--policy", policies.toString(),
                 "--script", script.toString(), "--script", measure.toString(), "--script", measureReference.toString(),
+                "--script", warm.toString(), "--script", warmReference.toString(),
                 "--input", ROOT.resolve("examples/listings/listings-sample.csv").toString()))) {
-            produce(port, "load", rate, total);
             try (S3Client s3 = S3Clients.create(new S3Settings(S3Settings.DEFAULT_REGION, serve.s3(), "soal-local", "soal-local-secret"))) {
+                warmUp(serve, s3, port, "load", "warm.sql");
+                produce(port, "load", rate, total);
+                awaitRecords(() -> batchedRecords(serve), WARM_RECORDS + total);
                 report("SoAL, batch " + String.format("%,d", batchSize), await(serve, s3, "measure.sql", total), total);
                 if (batchSize == 1000 && !Boolean.getBoolean("noReference")) {
                     reference(serve, s3, home, port, rate, total);
@@ -130,8 +143,9 @@ public class StreamsLoad {
                 }
                 Thread.sleep(500);
             }
-            Thread.sleep(5000); // its first (empty) micro-batch
+            warmUp(serve, s3, port, "reference", "warm_reference.sql");
             produce(port, "reference", rate, total);
+            awaitRecords(() -> progressed(log), WARM_RECORDS + total);
             report("Structured Streaming, trigger 1 s", await(serve, s3, "measure_reference.sql", total), total);
         } finally {
             p.destroy();
@@ -140,7 +154,70 @@ public class StreamsLoad {
         }
     }
 
+    /**
+     * Warm-up records (negative ids) through the whole path, waited for until they are in the table: the environment
+     * (or the query) has run a batch before the measured load, and no measuring job runs beside the load.
+     */
+    static void warmUp(ServeProcess serve, S3Client s3, int port, String topic, String script) throws Exception {
+        produce(port, topic, 100, WARM_RECORDS, -WARM_RECORDS);
+        long deadline = System.nanoTime() + 5L * 60 * 1_000_000_000;
+        while (System.nanoTime() < deadline) {
+            String[] m = measure(serve, s3, script);
+            if (m != null && Long.parseLong(m[0]) >= WARM_RECORDS) {
+                return;
+            }
+            Thread.sleep(2000);
+        }
+        throw new IllegalStateException("the warm-up records did not reach the table in 5 minutes");
+    }
+
+    /** Waits, without a Spark job of its own, until the side under test says it has committed {@code total} records. */
+    static void awaitRecords(java.util.concurrent.Callable<Long> committed, long total) throws Exception {
+        long deadline = System.nanoTime() + 10L * 60 * 1_000_000_000;
+        while (System.nanoTime() < deadline && committed.call() < total) {
+            Thread.sleep(1000);
+        }
+    }
+
+    private static final java.util.regex.Pattern RECORDS = java.util.regex.Pattern.compile("\\((\\d+) records?\\)");
+
+    /** The records of the stream's succeeded batches, from {@code GET /jobs} (their reasons name the counts). */
+    static long batchedRecords(ServeProcess serve) throws Exception {
+        long n = 0;
+        String token = null;
+        do {
+            var page = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(URI.create(serve.api() + "/jobs?limit=100"
+                            + (token == null ? "" : "&nextToken=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8))))
+                    .header("Authorization", "Bearer " + serve.token()).build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (var j : page.path("jobs")) {
+                if (j.path("state").asText().equals("SUCCEEDED") && j.path("tags").path("stream").asText().equals("load")) {
+                    var m = RECORDS.matcher(j.path("reasons").toString());
+                    while (m.find()) {
+                        n += Long.parseLong(m.group(1));
+                    }
+                }
+            }
+            token = page.path("nextToken").isTextual() ? page.path("nextToken").asText() : null;
+        } while (token != null);
+        return n;
+    }
+
+    /** The rows the reference's query has committed, from the progress lines it prints. */
+    static long progressed(Path log) throws Exception {
+        long n = 0;
+        for (String line : Files.readAllLines(log)) {
+            if (line.startsWith("PROGRESS ")) {
+                n += Long.parseLong(line.substring("PROGRESS ".length()).strip());
+            }
+        }
+        return n;
+    }
+
     static void produce(int port, String topic, int rate, int total) throws Exception {
+        produce(port, topic, rate, total, 0);
+    }
+
+    static void produce(int port, String topic, int rate, int total, int firstId) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -154,7 +231,7 @@ public class StreamsLoad {
                 while (System.nanoTime() < due) {
                     Thread.onSpinWait();
                 }
-                producer.send(new ProducerRecord<>(topic, "{\"id\":" + i + ",\"produced\":" + System.currentTimeMillis()
+                producer.send(new ProducerRecord<>(topic, "{\"id\":" + (firstId + i) + ",\"produced\":" + System.currentTimeMillis()
                         + ",\"pad\":\"" + pad + "\"}"));
             }
             producer.flush();

@@ -3,6 +3,7 @@ import dev.soal.core.TableSettings;
 import dev.soal.runtime.SparkSettings;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.Trigger;
 
 import java.net.URI;
@@ -23,6 +24,21 @@ public class StructuredStreamingRef {
         spark.sparkContext().setLogLevel("WARN");
         spark.sql("CREATE NAMESPACE IF NOT EXISTS soal.bench");
         spark.sql("CREATE TABLE IF NOT EXISTS " + a[2] + " (id BIGINT, produced_ms BIGINT, position STRING) USING iceberg");
+        spark.streams().addListener(new StreamingQueryListener() {
+            @Override
+            public void onQueryStarted(QueryStartedEvent e) {
+            }
+
+            @Override
+            public void onQueryProgress(QueryProgressEvent e) {
+                System.out.println("PROGRESS " + e.progress().numInputRows()); // the batch's rows, committed
+                System.out.flush();
+            }
+
+            @Override
+            public void onQueryTerminated(QueryTerminatedEvent e) {
+            }
+        });
         StreamingQuery q = spark.readStream().format("kafka").option("kafka.bootstrap.servers", a[0]).option("subscribe", a[1])
                 .option("startingOffsets", "earliest").load()
                 .selectExpr("CAST(get_json_object(CAST(value AS STRING), '$.id') AS BIGINT) AS id",
@@ -31,6 +47,7 @@ public class StructuredStreamingRef {
                 .writeStream().format("iceberg").outputMode("append").trigger(Trigger.ProcessingTime("1 second"))
                 .option("checkpointLocation", a[6]).toTable(a[2]);
         System.out.println("STREAMING");
+        System.out.flush();
         q.awaitTermination();
     }
 }

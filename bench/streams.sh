@@ -2,7 +2,7 @@
 # A Kafka stream under a fixed load: ~1 KB JSON records at a fixed rate to soal serve's broker, polled by its local
 # event source mapping into an Iceberg table on the Lambda path; batch sizes 100, 1,000 and 10,000; at 1,000 also
 # Spark Structured Streaming (spark-sql-kafka-0-10 3.5.1, local[1], trigger 1 s) on the same load, for reference.
-# Options: BENCH_OPTS="-Drate=N -Dseconds=N -DbatchSizes=100,1000,10000 -DnoReference=true".
+# Options: BENCH_OPTS="-Drate=N -Dseconds=N -DbatchSizes=100,1000,10000 -Dwindow=N -DnoReference=true".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cp=""
