@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runs): records sent with {@code soal produce} reach the runtime function through the stream's local event source
  * mapping and the local Lambda service, each batch a job in {@code GET /jobs}, and land in an Iceberg table exactly
  * once. A poison record is retried and bisected until it is alone, and ends in the on-failure destination while
- * every other record commits once. Then the shard's checkpoint is lost and {@code soal serve} starts again: every
+ * every other record commits once. {@code soal serve} started again goes on after the shard's checkpoint. Then the
+ * checkpoint is lost and {@code soal serve} starts again: every
  * batch is delivered a second time; those that succeeded find their jobs and run nothing, the poison record's run
  * and fail again, and the table stays as it was.
  */
@@ -71,10 +72,19 @@ class KinesisStreamIT {
                 StreamChecks.await(serve, j -> j.path("jobs").toString().contains("(3 records)") && StreamChecks.count(j, "SUCCEEDED") >= 4,
                         "the next batch");
                 assertThat(StreamChecks.table(serve, s3)).isEqualTo("12,12,71");
-                // the checkpoint is lost: the next mapping reads the shard from its start again
-                lastSequence = StreamChecks.awaitObjects(s3, checkpointKey, serve).isEmpty() ? null : checkpoint(s3, checkpointKey);
-                s3.deleteObject(r -> r.bucket("soal-jobs").key(checkpointKey));
             }
+        }
+        try (ServeProcess serve = ServeProcess.start(ROOT, stack, null, args); S3Client s3 = s3(serve)) {
+            // started again with its checkpoint, the mapping goes on after it: only the new record is delivered
+            long before = jobsWith(serve, "(10 records)");
+            produce(home, stack, policies, List.of("{\"id\":13}"));
+            StreamChecks.await(serve, j -> j.path("jobs").toString().contains("(1 record)") && StreamChecks.count(j, "SUCCEEDED") >= 5,
+                    "the batch after the checkpoint");
+            assertThat(jobsWith(serve, "(10 records)")).as("batches before the checkpoint delivered again").isEqualTo(before);
+            assertThat(StreamChecks.table(serve, s3)).isEqualTo("13,13,84");
+            // the checkpoint is lost: the next mapping reads the shard from its start again
+            lastSequence = checkpoint(s3, checkpointKey);
+            s3.deleteObject(r -> r.bucket("soal-jobs").key(checkpointKey));
         }
         try (ServeProcess serve = ServeProcess.start(ROOT, stack, null, args); S3Client s3 = s3(serve)) {
             // every batch again, the poison record's bisected out again, up to the last record's sequence number
@@ -89,8 +99,17 @@ class KinesisStreamIT {
                 runs += j.toString().contains("(3 records)") && j.path("state").asText().equals("SUCCEEDED") ? 1 : 0;
             }
             assertThat(runs).as(page.toString()).isEqualTo(1);
-            assertThat(StreamChecks.table(serve, s3)).isEqualTo("12,12,71");
+            assertThat(StreamChecks.table(serve, s3)).isEqualTo("13,13,84");
         }
+    }
+
+    /** How many of the stream's jobs name {@code text} (a batch's record count, say). */
+    private static long jobsWith(ServeProcess serve, String text) throws Exception {
+        long n = 0;
+        for (JsonNode j : Json.mapper().readTree(StreamChecks.get(serve, "/jobs?limit=100")).path("jobs")) {
+            n += j.path("tags").path("stream").asText().equals("checked") && j.path("reasons").toString().contains(text) ? 1 : 0;
+        }
+        return n;
     }
 
     private static String checkpoint(S3Client s3, String key) throws Exception {
