@@ -8,9 +8,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +51,11 @@ public final class KafkaBroker implements AutoCloseable {
         }
         try {
             Files.createDirectories(dir);
-            if (portTaken(port)) {
+            if (ServerProcesses.portTaken(port)) {
                 throw new IllegalStateException("port " + port + " on 127.0.0.1, which the policies' Kafka streams name, is taken;"
                         + " stop what listens there or name another port in the streams' bootstrapServers");
             }
-            int controller = freePort();
+            int controller = ServerProcesses.freePort();
             Path config = dir.resolve("server.properties");
             Path data = dir.resolve("data");
             Files.writeString(config, String.join("\n",
@@ -114,16 +111,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void awaitTopics(List<String> topics, Duration within, Path log) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!portTaken(port)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the Kafka broker stopped as it started; see " + log);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the Kafka broker did not listen on " + bootstrap() + " within " + within + "; see " + log);
-            }
-            Thread.sleep(200);
-        }
+        ServerProcesses.awaitListening(process, port, System.nanoTime() + within.toNanos(), "the Kafka broker", log);
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.max(1000, within.toMillis()));
@@ -142,35 +130,12 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    static boolean portTaken(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     public Path dir() {
         return dir;
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ServerProcesses.stop(process);
     }
 }

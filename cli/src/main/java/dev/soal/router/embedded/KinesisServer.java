@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Kinesis Data Streams API on loopback for the embedded default's Kinesis streams: kinesis-mock's Node.js
@@ -65,7 +64,7 @@ public final class KinesisServer implements AutoCloseable {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(ENDPOINT_FILE));
             int port = port(dir);
-            int tls = KafkaBroker.freePort();
+            int tls = ServerProcesses.freePort();
             Path log = dir.resolve("kinesis.log");
             ProcessBuilder pb = new ProcessBuilder("node", main.toString()).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -104,14 +103,14 @@ public final class KinesisServer implements AutoCloseable {
         if (Files.exists(file)) {
             try {
                 int kept = Integer.parseInt(Files.readString(file).strip());
-                if (!KafkaBroker.portTaken(kept)) {
+                if (!ServerProcesses.portTaken(kept)) {
                     return kept;
                 }
             } catch (NumberFormatException e) {
                 // written by something else: choose again
             }
         }
-        int port = KafkaBroker.freePort();
+        int port = ServerProcesses.freePort();
         Files.writeString(file, port + "\n", StandardCharsets.UTF_8);
         return port;
     }
@@ -124,7 +123,7 @@ public final class KinesisServer implements AutoCloseable {
                 return null;
             }
             URI endpoint = URI.create(Files.readString(file).strip());
-            return KafkaBroker.portTaken(endpoint.getPort()) ? endpoint : null;
+            return ServerProcesses.portTaken(endpoint.getPort()) ? endpoint : null;
         } catch (IOException | IllegalArgumentException e) {
             return null;
         }
@@ -140,15 +139,7 @@ public final class KinesisServer implements AutoCloseable {
 
     private void awaitStreams(String account, Map<String, String> streams, Duration within, Path log) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        while (!KafkaBroker.portTaken(endpoint.getPort())) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the Kinesis server stopped as it started (exit " + process.exitValue() + "); see " + log);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the Kinesis server did not listen on " + endpoint + " within " + within + "; see " + log);
-            }
-            Thread.sleep(200);
-        }
+        ServerProcesses.awaitListening(process, endpoint.getPort(), deadline, "the Kinesis server", log);
         List<String> pending = new ArrayList<>(streams.keySet());
         while (!pending.isEmpty()) {
             String name = pending.get(0);
@@ -188,14 +179,6 @@ public final class KinesisServer implements AutoCloseable {
         } catch (IOException e) {
             // the endpoint check also asks whether the port answers
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ServerProcesses.stop(process);
     }
 }
