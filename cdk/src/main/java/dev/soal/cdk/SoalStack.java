@@ -96,7 +96,6 @@ public final class SoalStack extends Stack {
     public static final String EMR_RELEASE = "emr-7.12.0";
     public static final String GLUE_VERSION = "5.1";
     public static final String METRICS_NAMESPACE = "SoAL";
-    static final int RUNTIME_TIMEOUT_SECONDS = 900;
     /** The runtime functions' maximum event age; the router's start lease of a Lambda submit follows it. */
     static final int RUNTIME_MAX_EVENT_AGE_SECONDS = 900;
     static final RetentionDays LOG_RETENTION = RetentionDays.ONE_MONTH;
@@ -173,7 +172,6 @@ public final class SoalStack extends Stack {
         env.put("SOAL_OUTPUT_BASE", "s3://" + policies.allowlists().outputBuckets().get(0) + "/jobs/");
         env.put("SOAL_POLICY", "/opt/soal/policies.yaml");
         env.put("SOAL_RUNTIME_FUNCTION", config.runtimeFunctionPattern());
-        env.put("SOAL_RUNTIME_TIMEOUT_SECONDS", String.valueOf(RUNTIME_TIMEOUT_SECONDS));
         env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", String.valueOf(RUNTIME_MAX_EVENT_AGE_SECONDS));
         env.put("SOAL_RUNNER_JAR_URI", runnerJar.getS3ObjectUrl());
         env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
@@ -250,7 +248,7 @@ public final class SoalStack extends Stack {
                         software.amazon.awscdk.services.lambda.AssetImageCodeProps.builder().file("Dockerfile")
                                 .platform(software.amazon.awscdk.services.ecr.assets.Platform.LINUX_AMD64).build()))
                 .memorySize(memoryMb)
-                .timeout(Duration.seconds(RUNTIME_TIMEOUT_SECONDS))
+                .timeout(Duration.seconds(config.policies().lambda().timeoutSeconds()))
                 .ephemeralStorageSize(Size.mebibytes(config.ephemeralStorageMb()))
                 // an accepted event waits at most this long in Lambda's queue, then goes to the failure queue (which
                 // ends the job); the router's start lease of a Lambda submit is the same age plus a grace
@@ -450,6 +448,15 @@ public final class SoalStack extends Stack {
             duration.add(metric(dev.soal.core.JobOutcomes.DURATION, Map.of("backend", backend), "Average"));
         }
         Metric stuck = metric("soal.jobs.stuck", Map.of(), "Maximum");
+        // jobs that ran out of resources on Lambda and ran again on a cluster (JobService counts each once)
+        List<IMetric> spilled = new ArrayList<>();
+        for (String to : BACKENDS) {
+            if (!to.equals("lambda")) {
+                for (dev.soal.core.ResourceExhaustion.Kind kind : dev.soal.core.ResourceExhaustion.Kind.values()) {
+                    spilled.add(metric(dev.soal.core.JobOutcomes.SPILLED, Map.of("from", "lambda", "to", to, "kind", kind.name()), "Sum"));
+                }
+            }
+        }
         Dashboard.Builder.create(this, "Dashboard").dashboardName(config.prefix() + "-jobs")
                 .widgets(List.<List<IWidget>>of(
                         List.of(GraphWidget.Builder.create().title("Jobs finished, by backend and state").left(finished).width(12).build(),
@@ -457,7 +464,9 @@ public final class SoalStack extends Stack {
                         List.of(GraphWidget.Builder.create().title("Duration (ms, average), by backend").left(duration).width(12).build(),
                                 GraphWidget.Builder.create().title("Unfinished jobs older than 3 h; runtime failures waiting")
                                         .left(List.of(stuck)).right(List.of(failures.metricApproximateNumberOfMessagesVisible()))
-                                        .width(12).build())))
+                                        .width(12).build()),
+                        List.of(GraphWidget.Builder.create().title("Spilled over from Lambda to a cluster, by backend and what ran out")
+                                .left(spilled).width(24).build())))
                 .build();
 
         Alarm.Builder.create(this, "FailedJobsAlarm")

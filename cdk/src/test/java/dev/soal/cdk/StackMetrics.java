@@ -12,6 +12,9 @@ import dev.soal.core.JobRecord;
 import dev.soal.core.JobRequest;
 import dev.soal.core.JobState;
 import dev.soal.core.Measurement;
+import dev.soal.core.ResourceExhaustion;
+import dev.soal.core.RuntimeAttempts;
+import dev.soal.core.SpillOvers;
 import dev.soal.core.RoutingDecision;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SubmitOutcome;
@@ -97,7 +100,8 @@ final class StackMetrics {
 
     /**
      * What the code writes: a reconciler sweep of a real router over jobs on every backend, each 4 h old and
-     * ending with a cost, flushed as in AWS; and an ended job's line as both writers make it, for every state.
+     * ending with a cost, and over jobs spilled over to each cluster, flushed as in AWS; and an ended job's line as
+     * both writers make it, for every state.
      */
     static Set<String> written() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -113,11 +117,28 @@ final class StackMetrics {
                     new RoutingDecision(kind, 2048, List.of("test")), now.minusSeconds(4 * 3600));
             store.create(queued.withBackendHandle("run-" + id, now.minusSeconds(4 * 3600)), null);
         }
+        // and a job spilled over from Lambda to each cluster, for each thing that can run out: the sweep submits them
+        int spilled = 0;
+        for (String id : SoalStack.BACKENDS) {
+            Backend to = Backend.fromId(id);
+            if (!to.isCluster()) {
+                continue;
+            }
+            for (ResourceExhaustion.Kind kind : ResourceExhaustion.Kind.values()) {
+                Instant at = now.minusSeconds(4 * 3600);
+                JobRecord running = RuntimeAttempts.claim(JobRecord.queued("spill-" + id + "-" + kind, new JobRequest(
+                                "s3://soal-scripts/a.sql", null, List.of("s3://soal-data/a.csv"), null, null, null, null, null),
+                        new Measurement(1, 1, 0), new RoutingDecision(Backend.LAMBDA, 2048, List.of("test"), to), at),
+                        "req/1", "lambda", at, RuntimeAttempts.DEFAULT_LEASE);
+                store.create(SpillOvers.spill(running, kind, "ran out", 1000, new Cost(0.01, "lambda"), at), null);
+                spilled++;
+            }
+        }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         JobService jobs = new JobService(store, null, new RoutingPolicy(PolicyLoader.defaults(), backends.keySet()),
                 backends, S3Uri.parse("s3://soal-output/jobs/"), Clock.fixed(now, ZoneOffset.UTC), meters);
         jobs.countOutcomesWith(JobOutcomes.emf("SoAL", out));
-        assertThat(jobs.reconcileUnfinished(10)).isEqualTo(SoalStack.BACKENDS.size());
+        assertThat(jobs.reconcileUnfinished(100)).isEqualTo(SoalStack.BACKENDS.size() + spilled);
         new SoalMetrics.EmfFlusher("SoAL").flush(meters, out);
         for (String id : SoalStack.BACKENDS) {
             for (JobState state : JobState.values()) {
@@ -144,9 +165,11 @@ final class StackMetrics {
 
     /** A backend whose runs have ended, with a cost: what EMR Serverless and Glue answer after a run. */
     private record Ending(Backend kind) implements JobBackend {
+        /** Only a job that spilled over is submitted here (its cluster run). */
         @Override
         public SubmitOutcome submit(JobRecord job) {
-            throw new AssertionError("nothing is submitted here");
+            assertThat(job.spilledFrom()).as("only spilled jobs are submitted here").isNotNull();
+            return new SubmitOutcome.Accepted("run-" + job.id(), "SUBMITTED");
         }
 
         @Override

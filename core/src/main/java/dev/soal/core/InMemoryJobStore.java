@@ -14,6 +14,12 @@ import java.util.function.UnaryOperator;
  */
 public final class InMemoryJobStore implements JobStore {
     private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
+    private final RunHistory history = new RunHistory.InMemory();
+
+    @Override
+    public RunHistory history() {
+        return history;
+    }
 
     @Override
     public synchronized CreateOutcome create(JobRecord job, String idempotencyKey, String fingerprint) {

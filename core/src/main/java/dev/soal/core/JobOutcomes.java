@@ -23,6 +23,8 @@ import java.util.function.Consumer;
 public final class JobOutcomes {
     public static final String FINISHED = "soal.jobs.finished";
     public static final String DURATION = "soal.jobs.duration";
+    /** Jobs that spilled over from Lambda to a cluster ({@link SpillOvers}), by from, to and what ran out; the router counts each once. */
+    public static final String SPILLED = "soal.jobs.spilled";
     /** The dimension sets both metrics are recorded under. */
     public static final List<List<String>> DIMENSION_SETS = List.of(List.of("backend", "state"), List.of("backend"));
 

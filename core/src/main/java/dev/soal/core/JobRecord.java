@@ -18,6 +18,10 @@ import java.util.List;
  *                       null until a runtime claims it
  * @param environment    where that attempt runs, and whether it started cold; null before a claim
  * @param counted        the job's end has been counted in the metrics ({@link JobOutcomes}); false until then
+ * @param spilledFrom    the Lambda attempt that ran out of resources before the job moved to a cluster
+ *                       ({@link SpillOvers}); null for a job that did not spill over
+ * @param usage          what the run took (heap, {@code /tmp}, rows and bytes written), as its runtime measured it;
+ *                       null until it ends, or when it ended without a report
  */
 public record JobRecord(
         String id,
@@ -37,7 +41,9 @@ public record JobRecord(
         int submits,
         Lease attempt,
         RuntimeEnvironment environment,
-        boolean counted) {
+        boolean counted,
+        SpilledAttempt spilledFrom,
+        RunUsage usage) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -93,8 +99,17 @@ public record JobRecord(
         return toBuilder().durationMillis(millis).build();
     }
 
-    public JobRecord withCost(Cost newCost) {
-        return toBuilder().cost(newCost).build();
+    /**
+     * The record with its run's cost; a job that spilled over pays for its Lambda attempt too, so its cost is the
+     * sum of both, and says so.
+     */
+    public JobRecord withCost(Cost runCost) {
+        if (spilledFrom == null || spilledFrom.cost() == null || runCost == null) {
+            return toBuilder().cost(runCost).build();
+        }
+        Cost first = spilledFrom.cost();
+        return toBuilder().cost(new Cost(first.usd() + runCost.usd(), "lambda attempt " + first.basis()
+                + " + " + decision.backend() + " run " + runCost.basis())).build();
     }
 
     /** The job re-routed to another backend (a fallback); only a job not yet submitted may move. */
@@ -131,6 +146,8 @@ public record JobRecord(
         private Lease attempt;
         private RuntimeEnvironment environment;
         private boolean counted;
+        private SpilledAttempt spilledFrom;
+        private RunUsage usage;
 
         public Builder() {
         }
@@ -154,6 +171,8 @@ public record JobRecord(
             attempt = r.attempt;
             environment = r.environment;
             counted = r.counted;
+            spilledFrom = r.spilledFrom;
+            usage = r.usage;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -174,10 +193,12 @@ public record JobRecord(
         public Builder attempt(Lease v) { attempt = v; return this; }
         public Builder environment(RuntimeEnvironment v) { environment = v; return this; }
         public Builder counted(boolean v) { counted = v; return this; }
+        public Builder spilledFrom(SpilledAttempt v) { spilledFrom = v; return this; }
+        public Builder usage(RunUsage v) { usage = v; return this; }
 
         public JobRecord build() {
             return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted);
+                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted, spilledFrom, usage);
         }
     }
 }

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * @param sparkConf      Spark SQL settings for this job's session (keys must be in the policies' allowlist)
  * @param eventUri       where the triggering event is kept when it is too large to travel in the record and on a
  *                       command line (a stream batch, up to 6 MB): an S3 object the runner reads; null otherwise
+ * @param deadlineSeconds the time the job's result is wanted within, from its submit: the router picks the cheapest
+ *                       backend predicted to meet it; null: no deadline
  */
 public record JobRequest(
         String scriptUri,
@@ -29,12 +31,16 @@ public record JobRequest(
         String idempotencyKey,
         String eventJson,
         Map<String, String> sparkConf,
-        String eventUri) {
+        String eventUri,
+        Long deadlineSeconds) {
 
     private static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final java.util.Set<String> RESERVED = java.util.Set.of("input", "inputs", "output", "event");
 
     public JobRequest {
+        if (deadlineSeconds != null && deadlineSeconds <= 0) {
+            throw new IllegalArgumentException("deadline must be > 0 seconds, but was " + deadlineSeconds);
+        }
         if (scriptUri == null || scriptUri.isBlank()) {
             throw new IllegalArgumentException("scriptUri must be set");
         }
@@ -107,6 +113,13 @@ public record JobRequest(
         return Map.copyOf(m);
     }
 
+    /** A request without a deadline. */
+    public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
+                      Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson,
+                      Map<String, String> sparkConf, String eventUri) {
+        this(scriptUri, mainClass, inputUris, outputUri, arguments, tags, idempotencyKey, eventJson, sparkConf, eventUri, null);
+    }
+
     /** A request whose event, if any, travels inline. */
     public JobRequest(String scriptUri, String mainClass, List<String> inputUris, String outputUri,
                       Map<String, String> arguments, Map<String, String> tags, String idempotencyKey, String eventJson,
@@ -123,7 +136,8 @@ public record JobRequest(
     /**
      * A hash of everything that defines the request: script, main class, inputs, the output as asked,
      * arguments, tags and Spark settings (not the idempotency key, nor the triggering event, which a
-     * redelivery may word differently). Two requests under one idempotency key must have the same one.
+     * redelivery may word differently, nor the deadline, which changes where it runs, not what). Two requests under
+     * one idempotency key must have the same one.
      */
     public String fingerprint() {
         java.util.Map<String, Object> canonical = new java.util.LinkedHashMap<>();
@@ -147,6 +161,12 @@ public record JobRequest(
 
     public JobRequest withOutputUri(String output) {
         return new JobRequest(scriptUri, mainClass, inputUris, output, arguments, tags, idempotencyKey, eventJson, sparkConf,
-                eventUri);
+                eventUri, deadlineSeconds);
+    }
+
+    /** The same request with a deadline ({@code null}: none). */
+    public JobRequest withDeadline(java.time.Duration deadline) {
+        return new JobRequest(scriptUri, mainClass, inputUris, outputUri, arguments, tags, idempotencyKey, eventJson, sparkConf,
+                eventUri, deadline == null ? null : deadline.toSeconds());
     }
 }

@@ -54,11 +54,16 @@ public interface JobStore {
     /**
      * What every store does with a change before writing it: {@code after}, when its state is the same as
      * {@code before}'s or a move {@link JobState}'s table allows; otherwise it throws, whatever built the record
-     * ({@code transition} or a builder's {@code state}).
+     * ({@code transition} or a builder's {@code state}). The one move outside the table is a spill-over
+     * ({@link SpillOvers}): RUNNING (or QUEUED) back to QUEUED on a cluster, once per job, with the Lambda attempt kept.
      */
     static JobRecord checkedMove(JobRecord before, JobRecord after) {
         if (before != null && after != null && after.state() != before.state()) {
-            before.state().moveTo(after.state());
+            boolean spill = after.state() == JobState.QUEUED && before.state() == JobState.RUNNING
+                    && before.spilledFrom() == null && after.spilledFrom() != null;
+            if (!spill) {
+                before.state().moveTo(after.state());
+            }
         }
         return after;
     }
@@ -104,4 +109,9 @@ public interface JobStore {
 
     /** Records where the next sweep goes on; null: from the newest. */
     void sweepCursor(java.time.Instant createdBefore);
+
+    /** What past runs took ({@link RunHistory}), kept beside the jobs; none by default. */
+    default RunHistory history() {
+        return RunHistory.NONE;
+    }
 }

@@ -32,7 +32,9 @@ public final class RuntimeAttempts {
         /** Another live attempt holds the job: do not run. */
         HELD_ELSEWHERE,
         /** The job had ended, or was cancelled before it started: do not run. */
-        ENDED
+        ENDED,
+        /** The job moved to another backend (it spilled over to a cluster): do not run it here. */
+        MOVED
     }
 
     public static JobRecord claim(JobRecord j, String attemptId, String where, Instant now, Duration lease) {

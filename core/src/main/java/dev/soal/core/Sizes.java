@@ -41,4 +41,51 @@ public final class Sizes {
         }
         return String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
     }
+
+    /** A duration as people read it: "850 ms", "42 s", "3 m 05 s", "1 h 02 m". */
+    public static String duration(long millis) {
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        long s = Math.round(millis / 1000.0);
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return String.format(java.util.Locale.ROOT, "%d m %02d s", s / 60, s % 60);
+        }
+        return String.format(java.util.Locale.ROOT, "%d h %02d m", s / 3600, (s % 3600) / 60);
+    }
+
+    /**
+     * A duration written as people write it: {@code 90s}, {@code 20m}, {@code 1h30m}, {@code 2h}, or ISO-8601
+     * ({@code PT20M}).
+     */
+    public static java.time.Duration parseDuration(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("expected a duration such as 20m, 1h30m or PT20M, but was empty");
+        }
+        String t = text.strip();
+        try {
+            if (t.toUpperCase(java.util.Locale.ROOT).startsWith("PT") || t.toUpperCase(java.util.Locale.ROOT).startsWith("P")) {
+                return positive(java.time.Duration.parse(t), text);
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?").matcher(t);
+            if (!m.matches() || t.isEmpty()) {
+                throw new IllegalArgumentException();
+            }
+            long seconds = (m.group(1) == null ? 0 : Long.parseLong(m.group(1)) * 3600)
+                    + (m.group(2) == null ? 0 : Long.parseLong(m.group(2)) * 60) + (m.group(3) == null ? 0 : Long.parseLong(m.group(3)));
+            return positive(java.time.Duration.ofSeconds(seconds), text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("expected a duration such as 20m, 1h30m or PT20M, but was '" + text + "'");
+        }
+    }
+
+    private static java.time.Duration positive(java.time.Duration d, String text) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("a duration must be > 0, but was '" + text + "'");
+        }
+        return d;
+    }
 }

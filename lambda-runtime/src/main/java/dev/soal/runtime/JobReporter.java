@@ -5,6 +5,7 @@ import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.JobStore;
 import dev.soal.core.RuntimeAttempts;
+import dev.soal.core.SpillOvers;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -31,17 +32,34 @@ final class JobReporter {
     private final Clock clock;
     private final String attemptId;
     private final Duration lease;
+    /** What the job's output location holds that an attempt begun then may have written ({@code OutputLocation}). */
+    private final OutputCheck outputs;
+    /** When this attempt began (its claim), for the output check. */
+    private volatile java.time.Instant began;
+
+    /** Whether an output location holds anything written since an instant: why it does, or empty. */
+    interface OutputCheck {
+        Optional<String> writtenSince(String outputUri, java.time.Instant since);
+
+        /** For a reporter that cannot look: every location counts as written, so nothing spills over. */
+        OutputCheck UNKNOWN = (uri, since) -> Optional.of("its output location could not be checked here");
+    }
 
     JobReporter(Optional<JobStore> store, String jobId, Clock clock) {
-        this(store, jobId, clock, UUID.randomUUID().toString(), RuntimeAttempts.DEFAULT_LEASE);
+        this(store, jobId, clock, UUID.randomUUID().toString(), RuntimeAttempts.DEFAULT_LEASE, OutputCheck.UNKNOWN);
     }
 
     JobReporter(Optional<JobStore> store, String jobId, Clock clock, String attemptId, Duration lease) {
+        this(store, jobId, clock, attemptId, lease, OutputCheck.UNKNOWN);
+    }
+
+    JobReporter(Optional<JobStore> store, String jobId, Clock clock, String attemptId, Duration lease, OutputCheck outputs) {
         this.store = store;
         this.jobId = jobId;
         this.clock = clock;
         this.attemptId = attemptId;
         this.lease = lease;
+        this.outputs = outputs;
     }
 
     String attemptId() {
@@ -62,15 +80,28 @@ final class JobReporter {
 
     /** The claim, recording the environment the attempt runs in when it gets the job. */
     RuntimeAttempts.Claim claim(String where, dev.soal.core.RuntimeEnvironment environment) {
+        return claim(where, environment, null);
+    }
+
+    /**
+     * The claim, on the path {@code path} only (null: any): a late delivery of a Lambda event for a job that has since
+     * spilled over to a cluster finds the job {@link RuntimeAttempts.Claim#MOVED} and does not run it.
+     */
+    RuntimeAttempts.Claim claim(String where, dev.soal.core.RuntimeEnvironment environment, dev.soal.core.Backend path) {
+        began = clock.instant();
         if (store.isEmpty()) {
             return RuntimeAttempts.Claim.RUN;
         }
         JobRecord after = store.get().update(jobId, j -> {
+            if (path != null && j.decision().backend() != path) {
+                return j;
+            }
             JobRecord claimed = RuntimeAttempts.claim(j, attemptId, where, clock.instant(), lease);
             return environment != null && RuntimeAttempts.holds(claimed, attemptId) && claimed != j
                     ? claimed.toBuilder().environment(environment).build() : claimed;
         });
-        return RuntimeAttempts.outcome(after, attemptId);
+        return path != null && after.decision().backend() != path && !after.state().isTerminal()
+                ? RuntimeAttempts.Claim.MOVED : RuntimeAttempts.outcome(after, attemptId);
     }
 
     /** Renews the lease when due; the record as it is now (empty without a store). */
@@ -79,22 +110,70 @@ final class JobReporter {
     }
 
     void cancelled(long durationMillis, String message) {
-        end(JobState.CANCELLED, message, durationMillis);
+        end(JobState.CANCELLED, message, durationMillis, null);
     }
 
     void succeeded(long durationMillis, String message) {
-        end(JobState.SUCCEEDED, message, durationMillis);
+        succeeded(durationMillis, message, null);
+    }
+
+    /** @param usage what the run took ({@link UsageMeter}), kept with its end; null when not measured */
+    void succeeded(long durationMillis, String message, dev.soal.core.RunUsage usage) {
+        end(JobState.SUCCEEDED, message, durationMillis, usage);
     }
 
     void failed(long durationMillis, String message) {
-        end(JobState.FAILED, message, durationMillis);
+        failed(durationMillis, message, null);
+    }
+
+    void failed(long durationMillis, String message, dev.soal.core.RunUsage usage) {
+        end(JobState.FAILED, message, durationMillis, usage);
+    }
+
+    /**
+     * A failure for lack of resources ({@code kind}): the job spills over to its cluster backend when its decision
+     * allows it ({@link SpillOvers}) and its output location holds nothing this attempt may have written; otherwise it
+     * ends FAILED, saying why it did not spill over.
+     *
+     * @param cost what this attempt cost (Lambda bills it)
+     * @return true when the job spilled over
+     */
+    boolean exhausted(long durationMillis, String message, dev.soal.core.ResourceExhaustion.Kind kind, dev.soal.core.Cost cost) {
+        if (store.isEmpty()) {
+            failed(durationMillis, message);
+            return false;
+        }
+        JobRecord now = store.get().get(jobId).orElse(null);
+        Optional<String> refused = now == null ? Optional.of("the job is not in the store")
+                : !RuntimeAttempts.holds(now, attemptId) ? Optional.of("this attempt no longer holds it")
+                : SpillOvers.refusal(now);
+        if (refused.isEmpty()) {
+            refused = outputs.writtenSince(now.request().outputUri(), began == null ? now.createdAt() : began)
+                    .map(why -> "a second attempt could mix its output with this one's: " + why);
+        }
+        if (refused.isPresent()) {
+            // where spill-over is in play, the status says why this job did not spill
+            boolean inPlay = now != null && now.decision().spillTo() != null;
+            failed(durationMillis, inPlay ? message + " (" + kind.text() + "; not spilled over: " + refused.get() + ")" : message);
+            return false;
+        }
+        java.util.concurrent.atomic.AtomicBoolean spilled = new java.util.concurrent.atomic.AtomicBoolean();
+        store.get().update(jobId, j -> {
+            spilled.set(false);
+            if (RuntimeAttempts.holds(j, attemptId) && SpillOvers.refusal(j).isEmpty()) {
+                spilled.set(true);
+                return SpillOvers.spill(j, kind, message, durationMillis, cost, clock.instant());
+            }
+            return RuntimeAttempts.end(j, attemptId, JobState.FAILED, message, durationMillis, clock.instant());
+        });
+        return spilled.get();
     }
 
     /** Reports the result, trying again for a while when the store cannot be reached: the run happened. */
-    private void end(JobState state, String message, long durationMillis) {
+    private void end(JobState state, String message, long durationMillis, dev.soal.core.RunUsage usage) {
         for (int attempt = 1; ; attempt++) {
             try {
-                write(state, message, durationMillis);
+                write(state, message, durationMillis, usage);
                 return;
             } catch (RuntimeException e) {
                 if (attempt >= END_ATTEMPTS) {
@@ -111,17 +190,21 @@ final class JobReporter {
         }
     }
 
-    private void write(JobState state, String message, long durationMillis) {
+    private void write(JobState state, String message, long durationMillis, dev.soal.core.RunUsage usage) {
         store.ifPresent(s -> {
             java.util.concurrent.atomic.AtomicReference<JobRecord> before = new java.util.concurrent.atomic.AtomicReference<>();
             JobRecord after = s.update(jobId, j -> {
                 before.set(j);
                 JobRecord ended = RuntimeAttempts.end(j, attemptId, state, message, durationMillis, clock.instant());
+                if (ended != j && usage != null) {
+                    ended = ended.toBuilder().usage(usage).build();
+                }
                 // only where the line below reaches CloudWatch; elsewhere the router counts the end when it sees it
                 return EMIT_METRICS ? JobOutcomes.markCounted(ended) : ended;
             });
             if (JobOutcomes.countedBy(before.get(), after)) {
                 System.out.println(JobOutcomes.emfLine(METRICS_NAMESPACE, after, clock.instant()));
+                dev.soal.core.RunHistory.recordEnd(s, after); // whoever counts an end adds it to the history
             }
         });
     }

@@ -33,10 +33,22 @@ final class RunFlow {
      */
     static Outcome run(String jobId, JobReporter reporter, CancellationWatcher watcher, Clock clock, long start,
                        String where, Work work) {
+        return run(jobId, reporter, watcher, clock, start, where, null, null, work);
+    }
+
+    /**
+     * @param attemptCost what this attempt costs for how long it ran, where a failure for lack of resources may spill
+     *                    over to a cluster (the Lambda path, {@link dev.soal.core.SpillOvers}); null elsewhere
+     * @param meter       measures what the run takes, kept with its end (null: not measured)
+     */
+    static Outcome run(String jobId, JobReporter reporter, CancellationWatcher watcher, Clock clock, long start,
+                       String where, java.util.function.LongFunction<dev.soal.core.Cost> attemptCost, UsageMeter meter,
+                       Work work) {
         Ran ran;
         try {
             ran = work.run();
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | LinkageError | OutOfMemoryError e) {
+            dev.soal.core.RunUsage usage = meter == null ? null : meter.stop();
             long took = clock.millis() - start;
             String message = JobRunner.describe(e);
             if (watcher != null && watcher.lostLease()) {
@@ -45,8 +57,16 @@ final class RunFlow {
                 reporter.cancelled(took, message);
                 return new Outcome(JobState.CANCELLED, took, message, null);
             }
-            System.err.println("job " + jobId + " failed: " + message);
-            reporter.failed(took, message);
+            java.util.Optional<dev.soal.core.ResourceExhaustion.Kind> kind = dev.soal.core.ResourceExhaustion.of(e);
+            System.err.println("job " + jobId + " failed: " + message + kind.map(k -> " (" + k.text() + ")").orElse(""));
+            if (kind.isPresent() && attemptCost != null && !(watcher != null && watcher.lostLease())) {
+                // spills over, or reports FAILED saying why it did not
+                if (reporter.exhausted(took, message, kind.get(), attemptCost.apply(took))) {
+                    return new Outcome(JobState.QUEUED, took, "spilled over (" + kind.get().text() + "): " + message, e);
+                }
+            } else {
+                reporter.failed(took, message, usage);
+            }
             return new Outcome(JobState.FAILED, took, message, e);
         }
         // outside the try: a report that cannot be written is not the script's failure
@@ -55,7 +75,7 @@ final class RunFlow {
             System.out.print(ran.result().printed());
         }
         String message = "ran " + ran.result().statements() + " statement(s) in " + took + " ms on " + where + ran.note();
-        reporter.succeeded(took, message);
+        reporter.succeeded(took, message, meter == null ? null : meter.stop());
         return new Outcome(JobState.SUCCEEDED, took, message, null);
     }
 }

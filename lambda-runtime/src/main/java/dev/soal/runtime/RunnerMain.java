@@ -46,8 +46,9 @@ public final class RunnerMain {
         spark.sparkContext().setJobGroup(job.jobId(), "soal job " + job.jobId(), true);
         // renews the attempt's lease while the job runs, and stops it when it is cancelled
         try (CancellationWatcher watcher = store.isPresent()
-                ? new CancellationWatcher(reporter, job.jobId(), spark.sparkContext(), CancellationWatcher.DEFAULT_INTERVAL) : null) {
-            RunFlow.Outcome o = RunFlow.run(job.jobId(), reporter, watcher, clock, start, where, () -> new RunFlow.Ran(
+                ? new CancellationWatcher(reporter, job.jobId(), spark.sparkContext(), CancellationWatcher.DEFAULT_INTERVAL) : null;
+             UsageMeter meter = new UsageMeter(spark.sparkContext(), config.tmp())) {
+            RunFlow.Outcome o = RunFlow.run(job.jobId(), reporter, watcher, clock, start, where, null, meter, () -> new RunFlow.Ran(
                     new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
                             watcher == null ? () -> false : watcher::cancelled), ""));
             if (o.failure() != null) {

@@ -41,6 +41,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private static SparkSession warm;
     /** Jars and files the warm context had when it started; a job that adds any leaves it to be replaced. */
     private static int baseJars;
+    /** The last job ran out of resources: its session is stopped after it, and the next job starts a new one. */
+    private static volatile boolean replaceSession;
     private static final java.util.concurrent.atomic.AtomicInteger JOBS_RUN = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * This execution environment: one id for its life. Lambda names the environment's log stream, so that is
@@ -59,6 +61,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private final StagedIo io;
     /** Stream batches from event source mappings, each a job. */
     private final StreamJobs streams;
+    private final JobReporter.OutputCheck outputs;
 
     /**
      * What Lambda's runtime interface client calls during INIT. In an execution environment (the Runtime
@@ -80,7 +83,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 CancellationWatcher.DEFAULT_INTERVAL, RuntimeAttempts.DEFAULT_LEASE,
                 "false".equals(System.getenv("SOAL_STAGE_IO")) ? null : new StagedIo(s3),
                 (uri, bytes) -> s3.putObject(r -> r.bucket(uri.bucket()).key(uri.key()).contentType("application/json"),
-                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes)));
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes)),
+                (uri, since) -> dev.soal.adapters.s3.OutputLocation.writtenSince(s3, uri, since));
     }
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll) {
@@ -96,6 +100,14 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
                        Duration lease, StagedIo io, java.util.function.BiConsumer<dev.soal.core.S3Uri, byte[]> put) {
+        this(config, store, runner, clock, cancelPoll, lease, io, put, JobReporter.OutputCheck.UNKNOWN);
+    }
+
+    /** @param outputs what a job's output location holds from an attempt (a spill-over needs it to hold nothing) */
+    SparkLambdaHandler(RuntimeConfig config, JobStore store, JobRunner runner, Clock clock, Duration cancelPoll,
+                       Duration lease, StagedIo io, java.util.function.BiConsumer<dev.soal.core.S3Uri, byte[]> put,
+                       JobReporter.OutputCheck outputs) {
+        this.outputs = outputs;
         this.io = io;
         this.streams = new StreamJobs(config.streams(), store, config.jobStore(), put, clock, config.memoryMb());
         this.lease = lease;
@@ -142,16 +154,18 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         String nonce = java.util.UUID.randomUUID().toString().substring(0, 8);
         String attemptId = context == null || context.getAwsRequestId() == null ? nonce
                 : context.getAwsRequestId() + "/" + nonce;
-        JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease);
+        JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease, outputs);
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
         // cold: the first job this environment runs (it paid for the environment's start, INIT included)
-        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, JOBS_RUN.get() == 0));
+        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, JOBS_RUN.get() == 0),
+                dev.soal.core.Backend.LAMBDA);
         if (claim == RuntimeAttempts.Claim.RUN) {
             JOBS_RUN.incrementAndGet();
         }
         if (claim != RuntimeAttempts.Claim.RUN) {
             JobState now = store.get(job.id()).map(JobRecord::state).orElse(JobState.FAILED);
-            String why = claim == RuntimeAttempts.Claim.ENDED ? "already ended" : "held by another attempt";
+            String why = claim == RuntimeAttempts.Claim.ENDED ? "already ended"
+                    : claim == RuntimeAttempts.Claim.MOVED ? "it moved to a cluster (spilled over)" : "held by another attempt";
             System.out.println("job " + job.id() + " not run by attempt " + attemptId + ": " + why + " (" + now + ")");
             return result(job.id(), now, 0, why);
         }
@@ -216,7 +230,12 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 System.out.println("the job added jars or files: the next job gets a new Spark session");
                 root.stop();
                 warm = null;
+            } else if (replaceSession) {
+                System.out.println("the job ran out of resources: the next job gets a new Spark session");
+                root.stop();
+                warm = null;
             }
+            replaceSession = false;
         } catch (RuntimeException e) {
             System.err.println("could not clean the session after the job (" + JobRunner.describe(e) + "); it will be replaced");
             warm.stop();
@@ -275,7 +294,21 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
 
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
                                     String where, CancellationWatcher watcher) {
-        RunFlow.Outcome o = RunFlow.run(job.id(), reporter, watcher, clock, start, where, () -> {
+        RunFlow.Outcome o;
+        try (UsageMeter meter = new UsageMeter(session.sparkContext(), config.tmp())) {
+            o = run(job, session, scratch, start, reporter, where, watcher, meter);
+        }
+        if (o.failure() != null && dev.soal.core.ResourceExhaustion.of(o.failure()).isPresent()) {
+            replaceSession = true; // what ran out may have left the session broken: the next job gets a new one
+        }
+        // the invocation succeeds whatever the job did: its end is in the store, and a retry by Lambda would not help
+        return result(job.id(), o.state(), o.millis(), o.message());
+    }
+
+    private RunFlow.Outcome run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
+                                String where, CancellationWatcher watcher, UsageMeter meter) {
+        return RunFlow.run(job.id(), reporter, watcher, clock, start, where,
+                ms -> dev.soal.core.Prices.lambda(config.memoryMb(), ms), meter, () -> {
             StagedIo.Staged staged = stage(RunnerArgs.of(job, null), scratch);
             JobRunner.Result r = runner.run(session, staged.args(), scratch, watcher::cancelled);
             String note = "";
@@ -287,8 +320,6 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             }
             return new RunFlow.Ran(r, note);
         });
-        // the invocation succeeds whatever the job did: its end is in the store, and a retry by Lambda would not help
-        return result(job.id(), o.state(), o.millis(), o.message());
     }
 
     /** The container's session, started on first use with the Lambda-safe settings. */

@@ -58,6 +58,71 @@ class SparkLambdaHandlerTest {
         return Map.of("job", Json.mapper().convertValue(job, Map.class));
     }
 
+    /** A handler whose script fetch runs {@code script} (throwing what a run that exhausts its resources throws). */
+    private static SparkLambdaHandler spilling(InMemoryJobStore store, java.util.function.Supplier<String> script,
+                                               JobReporter.OutputCheck outputs) {
+        RuntimeConfig config = new RuntimeConfig(S3Uri.parse("s3://soal-jobs/"), 2048, tmp,
+                new S3Settings("us-east-1", null, null, null), dev.soal.core.TableSettings.none());
+        return new SparkLambdaHandler(config, store, new JobRunner(uri -> script.get().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Clock.systemUTC(), Duration.ofMillis(200), dev.soal.core.RuntimeAttempts.DEFAULT_LEASE, null,
+                (uri, bytes) -> { }, outputs);
+    }
+
+    private static JobRecord queuedSpillingTo(InMemoryJobStore store, Backend cluster) {
+        Instant now = Instant.now();
+        JobRecord job = JobRecord.queued(JobIds.next(now), new JobRequest("s3://soal-scripts/x.sql", null,
+                List.of("s3://soal-data/x.csv"), "s3://soal-output/x/", null, null, null, null),
+                new Measurement(1, 1, 0), new RoutingDecision(Backend.LAMBDA, 2048, List.of("t"), cluster), now);
+        store.create(job, null);
+        return job;
+    }
+
+    @Test
+    void aJobThatRunsOutOfMemory_spillsOverToItsCluster_andALateDeliveryDoesNotRunItAgain() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queuedSpillingTo(store, Backend.STANDALONE);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        SparkLambdaHandler h = spilling(store, () -> {
+            runs.incrementAndGet();
+            throw new OutOfMemoryError("Java heap space");
+        }, (uri, since) -> java.util.Optional.empty());
+
+        Map<String, Object> out = h.handleRequest(payload(job), null);
+
+        assertThat(out).containsEntry("state", "QUEUED");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.state()).isEqualTo(JobState.QUEUED);
+        assertThat(after.decision().backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(after.message()).startsWith("spilled over: lambda 2048 MB ran out of memory after ").endsWith("-> standalone (Java heap space)");
+        assertThat(after.spilledFrom().cost()).isNotNull();
+        assertThat(after.history()).extracting(h2 -> h2.state()).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.QUEUED);
+        // Lambda delivers at least once: a second delivery of the same event finds the job on the cluster
+        assertThat(h.handleRequest(payload(job), null)).containsEntry("message", "it moved to a cluster (spilled over)");
+        assertThat(runs).hasValue(1);
+        assertThat(store.get(job.id()).orElseThrow()).isEqualTo(after);
+    }
+
+    @Test
+    void aScriptError_orAnOutputTheAttemptMayHaveWritten_isNotSpilledOver() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord bad = queuedSpillingTo(store, Backend.STANDALONE);
+        assertThat(spilling(store, () -> "SELECT nme FROM range(1)", (uri, since) -> java.util.Optional.empty())
+                .handleRequest(payload(bad), null)).containsEntry("state", "FAILED");
+        JobRecord failed = store.get(bad.id()).orElseThrow();
+        assertThat(failed.decision().backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(failed.message()).contains("UNRESOLVED_COLUMN").doesNotContain("spill");
+
+        JobRecord written = queuedSpillingTo(store, Backend.STANDALONE);
+        spilling(store, () -> {
+            throw new OutOfMemoryError("Java heap space");
+        }, (uri, since) -> java.util.Optional.of(uri + "part-0 was written at " + since)).handleRequest(payload(written), null);
+        JobRecord kept = store.get(written.id()).orElseThrow();
+        assertThat(kept.state()).isEqualTo(JobState.FAILED);
+        assertThat(kept.message()).startsWith("Java heap space (ran out of memory; not spilled over: a second attempt could"
+                + " mix its output with this one's: s3://soal-output/x/part-0 was written at ");
+        assertThat(kept.spilledFrom()).isNull();
+    }
+
     @Test
     void runsTheJob_andReportsRunningThenSucceeded_withDuration() {
         InMemoryJobStore store = new InMemoryJobStore();
@@ -68,6 +133,24 @@ class SparkLambdaHandlerTest {
         JobRecord after = store.get(job.id()).orElseThrow();
         assertThat(after.history()).extracting(h -> h.state()).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
         assertThat(after.durationMillis()).isNotNull().isPositive();
+    }
+
+    @Test
+    void theRunsUsage_isKeptWithItsEnd_heapAndRowsWritten() throws Exception {
+        InMemoryJobStore store = new InMemoryJobStore();
+        Path out = Files.createTempDirectory(tmp, "usage-out");
+        JobRecord job = queued(store);
+        handler(store, "INSERT OVERWRITE DIRECTORY 'file://" + out.resolve("o") + "' USING csv SELECT id FROM range(1000)")
+                .handleRequest(payload(job), null);
+
+        JobRecord after = store.get(job.id()).orElseThrow();
+        assertThat(after.state()).as(after.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(after.usage()).isNotNull();
+        assertThat(after.usage().rowsWritten()).isEqualTo(1000);
+        assertThat(after.usage().bytesWritten()).isPositive();
+        assertThat(after.usage().peakHeapBytes()).isGreaterThanOrEqualTo(after.usage().startHeapBytes()).isPositive();
+        assertThat(after.usage().maxHeapBytes()).isEqualTo(Runtime.getRuntime().maxMemory());
+        assertThat(after.usage().tmpTotalBytes()).isPositive();
     }
 
     @Test

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param triggers     which script runs when an object lands under a bucket and prefix
  * @param tables       where the {@code soal} Iceberg catalog keeps its tables; null: the catalog is not set up in AWS
  * @param streams      Kinesis and Kafka streams whose batches run a script on the Lambda path
+ * @param clustersByCost {@code clusters.choose: cheapest}: a job for a cluster goes to the configured one predicted
+ *                     cheapest ({@code Predictor}); false ({@code order}, the default): the first configured one
  */
 public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
                        EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers,
-                       TablesPolicy tables, List<StreamPolicy> streams) {
+                       TablesPolicy tables, List<StreamPolicy> streams, boolean clustersByCost) {
 
     public static final long DEFAULT_MAX_INPUT_BYTES = Sizes.parse("400MB");
 
@@ -53,6 +55,17 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
     public Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
                     EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers) {
         this(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, null, List.of());
+    }
+
+    public Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
+                    EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers,
+                    TablesPolicy tables, List<StreamPolicy> streams) {
+        this(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, tables, streams, false);
+    }
+
+    /** The same policies, choosing among clusters by predicted cost ({@code true}) or by {@code clusters.order}. */
+    public Policies withClustersByCost(boolean byCost) {
+        return new Policies(lambda, clusterOrder, rules, allowlists, emrServerless, glue, fallback, triggers, tables, streams, byCost);
     }
 
     /** The bindings of the streams whose runtime function has {@code memoryMb}: what that function's environment holds. */
@@ -182,9 +195,32 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
         }
     }
 
-    /** Lambda threshold and memory tiers; {@code memory} is sorted by {@code upToBytes} and covers the threshold. */
-    public record LambdaPolicy(long maxInputBytes, List<MemoryTier> memory) {
+    /**
+     * Lambda threshold and memory tiers; {@code memory} is sorted by {@code upToBytes} and covers the threshold.
+     *
+     * @param timeoutSeconds the runtime functions' timeout (1..900): the stack sets it, the router and the local Lambda
+     *                       service use it
+     * @param spillOver      whether a job that runs out of resources on Lambda runs again on a cluster, and which
+     */
+    public record LambdaPolicy(long maxInputBytes, List<MemoryTier> memory, int timeoutSeconds, SpillOver spillOver,
+                               Expansion expansion) {
+        public static final int DEFAULT_TIMEOUT_SECONDS = 900;
+
+        public LambdaPolicy(long maxInputBytes, List<MemoryTier> memory) {
+            this(maxInputBytes, memory, DEFAULT_TIMEOUT_SECONDS, SpillOver.ofDefaults(), Expansion.ofDefaults());
+        }
+
+        public LambdaPolicy(long maxInputBytes, List<MemoryTier> memory, int timeoutSeconds, SpillOver spillOver) {
+            this(maxInputBytes, memory, timeoutSeconds, spillOver, Expansion.ofDefaults());
+        }
+
         public LambdaPolicy {
+            if (timeoutSeconds < 1 || timeoutSeconds > 900) {
+                throw new IllegalArgumentException("lambda.timeoutSeconds must be within 1..900 (Lambda's limits), but was "
+                        + timeoutSeconds);
+            }
+            spillOver = spillOver == null ? SpillOver.ofDefaults() : spillOver;
+            expansion = expansion == null ? Expansion.ofDefaults() : expansion;
             if (maxInputBytes <= 0) {
                 throw new IllegalArgumentException("lambda.maxInputBytes must be > 0, but was " + maxInputBytes);
             }
@@ -214,6 +250,79 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                 }
             }
             return memory.get(memory.size() - 1);
+        }
+    }
+
+    /**
+     * Spill-over ({@code lambda.spillOver}): a Lambda-path job that runs out of memory, {@code /tmp} or time, or whose
+     * runtime dies, runs again once on a cluster backend under the same job id.
+     *
+     * @param enabled off: such a job just fails
+     * @param backend where it goes; null: the first configured backend of {@code clusters.order}
+     */
+    public record SpillOver(boolean enabled, Backend backend) {
+        public SpillOver {
+            if (backend != null && !backend.isCluster()) {
+                throw new IllegalArgumentException("lambda.spillOver must be true, false or a cluster backend, but was '" + backend + "'");
+            }
+        }
+
+        public static SpillOver ofDefaults() {
+            return new SpillOver(true, null);
+        }
+    }
+
+    /**
+     * How many bytes as read one byte of each format and compression stands for ({@code lambda.expansion}): the
+     * threshold and the tiers compare the inputs' estimate, so 300 MB of gzip CSV is not taken for 300 MB of CSV. A
+     * file's factor is its format's times its compression's ({@code csv.gzip}: 1 x 4). The defaults are rules of thumb
+     * (text compresses 3-5x with gzip or zstd, 4-7x with bzip2, 2-3x with snappy or lz4; Parquet and ORC hold about a
+     * third of their text form); the policies may set any of them.
+     */
+    public record Expansion(Map<String, Double> factors) {
+        public static final Map<String, Double> DEFAULTS = Map.ofEntries(Map.entry("csv", 1.0), Map.entry("json", 1.0),
+                Map.entry("text", 1.0), Map.entry("unknown", 1.0), Map.entry("parquet", 3.0), Map.entry("orc", 3.0),
+                Map.entry("avro", 1.5), Map.entry("gzip", 4.0), Map.entry("zstd", 4.0), Map.entry("bzip2", 5.0),
+                Map.entry("deflate", 4.0), Map.entry("snappy", 2.5), Map.entry("lz4", 2.5));
+
+        public Expansion {
+            java.util.Map<String, Double> all = new java.util.TreeMap<>(DEFAULTS);
+            if (factors != null) {
+                factors.forEach((name, f) -> {
+                    if (!DEFAULTS.containsKey(name)) {
+                        throw new IllegalArgumentException("lambda.expansion." + name + " is not a format or compression; expected"
+                                + " one of " + new java.util.TreeSet<>(DEFAULTS.keySet()));
+                    }
+                    if (f == null || !(f > 0 && f <= 100)) {
+                        throw new IllegalArgumentException("lambda.expansion." + name + " must be within (0, 100], but was " + f);
+                    }
+                    all.put(name, f);
+                });
+            }
+            factors = java.util.Collections.unmodifiableMap(all);
+        }
+
+        public static Expansion ofDefaults() {
+            return new Expansion(Map.of());
+        }
+
+        /** The factor of a format as {@link dev.soal.core.InputFormats} names it ({@code csv.gzip}: csv's x gzip's). */
+        public double factor(String format) {
+            String compression = dev.soal.core.InputFormats.compressionOf(format);
+            return factors.getOrDefault(dev.soal.core.InputFormats.formatOf(format), 1.0)
+                    * (compression == null ? 1.0 : factors.getOrDefault(compression, 1.0));
+        }
+
+        /** The inputs' bytes as read: each format's bytes times its factor (all bytes at 1 when formats are not told). */
+        public long estimate(dev.soal.core.Measurement m) {
+            if (m.bytesByFormat().isEmpty()) {
+                return m.totalBytes();
+            }
+            double bytes = 0;
+            for (Map.Entry<String, Long> e : m.bytesByFormat().entrySet()) {
+                bytes += e.getValue() * (e.getKey().equals(dev.soal.core.InputFormats.MARKER) ? 1.0 : factor(e.getKey()));
+            }
+            return Math.round(bytes);
         }
     }
 
@@ -261,10 +370,16 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
 
     /**
      * An S3 ObjectCreated trigger: an object whose key starts with {@code prefix} (and ends with
-     * {@code suffix}, if set) in {@code bucket} starts a job running {@code script} on that object.
+     * {@code suffix}, if set) in {@code bucket} starts a job running {@code script} on that object, within
+     * {@code deadline} when set (the router then picks the cheapest backend predicted to meet it).
      */
     public record Trigger(String name, String bucket, String prefix, String suffix, String script, String mainClass,
-                          Map<String, String> arguments, Map<String, String> tags) {
+                          Map<String, String> arguments, Map<String, String> tags, java.time.Duration deadline) {
+        public Trigger(String name, String bucket, String prefix, String suffix, String script, String mainClass,
+                       Map<String, String> arguments, Map<String, String> tags) {
+            this(name, bucket, prefix, suffix, script, mainClass, arguments, tags, null);
+        }
+
         public Trigger {
             if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
                 throw new IllegalArgumentException("trigger '" + name + "' bucket must be an S3 bucket name, but was '" + bucket + "'");

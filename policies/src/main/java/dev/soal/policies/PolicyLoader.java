@@ -86,8 +86,9 @@ public final class PolicyLoader {
             List<Policies.Trigger> triggers = top.containsKey("triggers") ? triggers(top.get("triggers"), "triggers", allow) : List.of();
             Policies.TablesPolicy tables = top.containsKey("tables") ? tables(top.get("tables"), "tables") : null;
             List<StreamPolicy> streams = top.containsKey("streams") ? streams(top.get("streams"), "streams", lambda, allow) : List.of();
+            boolean byCost = clustersByCost(require(top, "clusters", root), "clusters");
             return build(root, "(top level)", () -> new Policies(lambda, order, rules, allow, emr, glue, fallback, triggers,
-                    tables, streams));
+                    tables, streams, byCost));
         }
 
         /**
@@ -208,7 +209,7 @@ public final class PolicyLoader {
                 Node item = items.get(i);
                 String p = path + "[" + i + "]";
                 Map<String, Node> t = mapping(item, p, Set.of("name", "bucket", "prefix", "suffix", "script", "mainClass",
-                        "arguments", "tags"));
+                        "arguments", "tags", "deadline"));
                 String name = t.containsKey("name") ? scalar(t.get("name"), p + ".name") : "#" + (i + 1);
                 String bucket = scalar(require(t, "bucket", item), p + ".bucket");
                 String prefix = t.containsKey("prefix") ? scalar(t.get("prefix"), p + ".prefix") : "";
@@ -217,8 +218,10 @@ public final class PolicyLoader {
                 String mainClass = t.containsKey("mainClass") ? scalar(t.get("mainClass"), p + ".mainClass") : null;
                 Map<String, String> args = t.containsKey("arguments") ? stringMap(t.get("arguments"), p + ".arguments") : Map.of();
                 Map<String, String> tags = t.containsKey("tags") ? stringMap(t.get("tags"), p + ".tags") : Map.of();
+                java.time.Duration deadline = t.containsKey("deadline") ? build(t.get("deadline"), p + ".deadline",
+                        () -> dev.soal.core.Sizes.parseDuration(scalar(t.get("deadline"), p + ".deadline"))) : null;
                 Policies.Trigger trigger = build(item, p, () -> new Policies.Trigger(name, bucket, prefix, suffix, script,
-                        mainClass, args, tags));
+                        mainClass, args, tags, deadline));
                 if (allow.outputBuckets().contains(bucket)) {
                     throw error(item, p + ".bucket", "trigger '" + name + "' watches '" + bucket + "', an output bucket"
                             + " (allowlists.outputBuckets), where jobs write: each job's output would start more jobs, without end;"
@@ -298,7 +301,7 @@ public final class PolicyLoader {
         }
 
         Policies.LambdaPolicy lambda(Node node, String path) {
-            Map<String, Node> m = mapping(node, path, Set.of("maxInputBytes", "memory"));
+            Map<String, Node> m = mapping(node, path, Set.of("maxInputBytes", "memory", "timeoutSeconds", "spillOver", "expansion"));
             long max = m.containsKey("maxInputBytes")
                     ? size(m.get("maxInputBytes"), path + ".maxInputBytes")
                     : Policies.DEFAULT_MAX_INPUT_BYTES;
@@ -312,11 +315,58 @@ public final class PolicyLoader {
                 int mb = integer(require(t, "memoryMb", item), p + ".memoryMb");
                 tiers.add(build(t.get("memoryMb"), p + ".memoryMb", () -> new Policies.MemoryTier(upTo, mb)));
             }
-            return build(node, path, () -> new Policies.LambdaPolicy(max, tiers));
+            int timeout = m.containsKey("timeoutSeconds") ? integer(m.get("timeoutSeconds"), path + ".timeoutSeconds")
+                    : Policies.LambdaPolicy.DEFAULT_TIMEOUT_SECONDS;
+            if (timeout < 1 || timeout > 900) {
+                throw error(m.get("timeoutSeconds"), path + ".timeoutSeconds", "must be within 1..900 (Lambda's limits), but was " + timeout);
+            }
+            Policies.SpillOver spill = m.containsKey("spillOver") ? spillOver(m.get("spillOver"), path + ".spillOver")
+                    : Policies.SpillOver.ofDefaults();
+            Map<String, Double> factors = new java.util.LinkedHashMap<>();
+            if (m.containsKey("expansion")) {
+                Map<String, Node> e = mapping(m.get("expansion"), path + ".expansion", Policies.Expansion.DEFAULTS.keySet());
+                e.forEach((name, value) -> {
+                    String text = scalar(value, path + ".expansion." + name);
+                    try {
+                        factors.put(name, Double.parseDouble(text));
+                    } catch (NumberFormatException ex) {
+                        throw error(value, path + ".expansion." + name, "expected a number such as 4 or 2.5, but was '" + text + "'");
+                    }
+                });
+            }
+            Policies.Expansion expansion = build(m.getOrDefault("expansion", node), path + ".expansion",
+                    () -> new Policies.Expansion(factors));
+            return build(node, path, () -> new Policies.LambdaPolicy(max, tiers, timeout, spill, expansion));
+        }
+
+        /** {@code true}, {@code false}, or the cluster backend to spill over to. */
+        Policies.SpillOver spillOver(Node node, String path) {
+            String text = scalar(node, path);
+            if (text.equals("true") || text.equals("false")) {
+                return new Policies.SpillOver(text.equals("true"), null);
+            }
+            Backend b = build(node, path, () -> Backend.fromId(text));
+            if (!b.isCluster()) {
+                throw error(node, path, "must be true, false or a cluster backend (standalone, emr-serverless, glue), but was '" + text + "'");
+            }
+            return new Policies.SpillOver(true, b);
+        }
+
+        /** {@code clusters.choose}: {@code order} (the default) or {@code cheapest}. */
+        boolean clustersByCost(Node node, String path) {
+            Map<String, Node> m = mapping(node, path, Set.of("order", "choose"));
+            if (!m.containsKey("choose")) {
+                return false;
+            }
+            String choose = scalar(m.get("choose"), path + ".choose");
+            if (!choose.equals("order") && !choose.equals("cheapest")) {
+                throw error(m.get("choose"), path + ".choose", "must be order or cheapest, but was '" + choose + "'");
+            }
+            return choose.equals("cheapest");
         }
 
         List<Backend> clusters(Node node, String path) {
-            Map<String, Node> m = mapping(node, path, Set.of("order"));
+            Map<String, Node> m = mapping(node, path, Set.of("order", "choose"));
             List<Node> items = sequence(require(m, "order", node), path + ".order");
             List<Backend> order = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {

@@ -41,6 +41,38 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void lambdaTimeoutAndSpillOver_defaultTo900sAndTheClustersOrder() {
+        Policies p = PolicyLoader.parse(VALID, "p.yaml");
+        assertThat(p.lambda().timeoutSeconds()).isEqualTo(900);
+        assertThat(p.lambda().spillOver()).isEqualTo(new Policies.SpillOver(true, null));
+        Policies set = PolicyLoader.parse(VALID.replace("maxInputBytes: 400MB", "maxInputBytes: 400MB\n  timeoutSeconds: 60\n  spillOver: glue"), "p.yaml");
+        assertThat(set.lambda().timeoutSeconds()).isEqualTo(60);
+        assertThat(set.lambda().spillOver()).isEqualTo(new Policies.SpillOver(true, Backend.GLUE));
+        Policies gz = PolicyLoader.parse(VALID.replace("maxInputBytes: 400MB", "maxInputBytes: 400MB\n  expansion: { gzip: 6, parquet: 2.5 }"), "p.yaml");
+        assertThat(gz.lambda().expansion().factor("csv.gzip")).isEqualTo(6.0);
+        assertThat(gz.lambda().expansion().factor("parquet")).isEqualTo(2.5);
+        assertThat(gz.lambda().expansion().factor("csv.zstd")).isEqualTo(4.0);
+        Policies off = PolicyLoader.parse(VALID.replace("maxInputBytes: 400MB", "maxInputBytes: 400MB\n  spillOver: false"), "p.yaml");
+        assertThat(off.lambda().spillOver().enabled()).isFalse();
+    }
+
+    @Test
+    void aTriggerMayCarryADeadline_andABadOneIsNamed() {
+        String triggers = VALID + """
+                triggers:
+                  - name: drop
+                    bucket: soal-data
+                    prefix: incoming/
+                    script: s3://soal-scripts/a.sql
+                    deadline: 1h30m
+                """;
+        assertThat(PolicyLoader.parse(triggers, "p.yaml").triggers().get(0).deadline()).isEqualTo(java.time.Duration.ofMinutes(90));
+        assertThatThrownBy(() -> PolicyLoader.parse(triggers.replace("1h30m", "later"), "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageContaining("triggers[0].deadline: expected a duration such as 20m, 1h30m or PT20M, but was 'later'");
+    }
+
+    @Test
     void parsesAValidFile() {
         Policies p = PolicyLoader.parse(VALID, "p.yaml");
         assertThat(p.lambda().tierFor(10)).extracting(Policies.MemoryTier::memoryMb).isEqualTo(2048);
@@ -58,14 +90,21 @@ class PolicyLoaderTest {
             "tiers do not cover threshold    | upTo: 400MB, memoryMb: 4096   | upTo: 100MB, memoryMb: 4096     | p.yaml:3: lambda: lambda.memory must cover lambda.maxInputBytes 400 MB, but its last tier ends at 100 MB",
             "unknown backend                 | order: [emr-serverless, glue, standalone] | order: [emr, glue]  | p.yaml:8: clusters.order[0]: unknown backend 'emr', expected one of lambda, standalone, emr-serverless, glue",
             "lambda as cluster               | order: [emr-serverless, glue, standalone] | order: [lambda]     | p.yaml:8: clusters.order[0]: must be a cluster backend",
-            "unknown field                   | maxInputBytes: 400MB          | maxInputByte: 400MB             | p.yaml:3: lambda.maxInputByte: unknown field (expected one of [maxInputBytes, memory])",
+            "unknown field                   | maxInputBytes: 400MB          | maxInputByte: 400MB             | p.yaml:3: lambda.maxInputByte: unknown field (expected one of [expansion, maxInputBytes, memory, spillOver, timeoutSeconds])",
+            "expansion of no format          | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  expansion: { rar: 3 } | p.yaml:4: lambda.expansion.rar: unknown field",
+            "expansion not a number          | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  expansion: { gzip: lots } | p.yaml:4: lambda.expansion.gzip: expected a number such as 4 or 2.5, but was 'lots'",
+            "expansion zero                  | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  expansion: { gzip: 0 } | p.yaml:4: lambda.expansion: lambda.expansion.gzip must be within (0, 100], but was 0.0",
+            "timeout over Lambda's limit     | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  timeoutSeconds: 901 | p.yaml:4: lambda.timeoutSeconds: must be within 1..900 (Lambda's limits), but was 901",
+            "timeout zero                    | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  timeoutSeconds: 0 | p.yaml:4: lambda.timeoutSeconds: must be within 1..900 (Lambda's limits), but was 0",
+            "spill over to lambda            | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  spillOver: lambda | p.yaml:4: lambda.spillOver: must be true, false or a cluster backend (standalone, emr-serverless, glue), but was 'lambda'",
+            "spill over to nowhere           | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  spillOver: emr | p.yaml:4: lambda.spillOver: unknown backend 'emr'",
             "bad bucket                      | inputBuckets: [soal-data]     | inputBuckets: [Soal_Data]       | p.yaml:15: allowlists.inputBuckets[0]: must be an S3 bucket name, but was 'Soal_Data'",
             "bad rule prefix                 | inputPrefix: \"s3://soal-data/nightly/\" | inputPrefix: \"/nightly/\" | p.yaml:11: rules[0].match.inputPrefix: not an S3 URI",
             "single value where a list goes  | scriptBuckets: [soal-scripts] | scriptBuckets: soal-scripts     | p.yaml:14: allowlists.scriptBuckets: expected a list, but was a single value",
             "list where a mapping goes       | match: { inputPrefix: \"s3://soal-data/nightly/\" } | match: [x] | p.yaml:11: rules[0].match: expected a mapping, but was a list",
     })
     void invalidFiles_nameFileLineFieldAndValue(String what, String from, String to, String expected) {
-        String yaml = VALID.replace(from.strip(), to.strip());
+        String yaml = VALID.replace(from.strip(), to.strip().replace("\\n", "\n"));
         assertThat(yaml).as("fixture edit for " + what).isNotEqualTo(VALID);
         assertThatThrownBy(() -> PolicyLoader.parse(yaml, "p.yaml"))
                 .isInstanceOf(PolicyException.class)

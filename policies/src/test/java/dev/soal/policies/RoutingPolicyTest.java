@@ -29,6 +29,65 @@ class RoutingPolicyTest {
     }
 
     @Test
+    void lambdaDecisions_spillOverToTheFirstConfiguredCluster_orThePoliciesBackend_orNowhereWhenOff() {
+        assertThat(embedded.decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo())
+                .isEqualTo(Backend.STANDALONE);
+        RoutingPolicy aws = new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS, Backend.GLUE));
+        assertThat(aws.decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo())
+                .isEqualTo(Backend.EMR_SERVERLESS);
+        assertThat(aws.decide(request("s3://soal-data/a.csv", Map.of()), measured("2GB")).spillTo()).isNull();
+        assertThat(new RoutingPolicy(with(new Policies.SpillOver(true, Backend.GLUE)), aws.available())
+                .decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo()).isEqualTo(Backend.GLUE);
+        // a named backend this router cannot reach: no spill-over rather than another backend nobody chose
+        assertThat(new RoutingPolicy(with(new Policies.SpillOver(true, Backend.GLUE)), embedded.available())
+                .decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo()).isNull();
+        assertThat(new RoutingPolicy(with(new Policies.SpillOver(false, null)), aws.available())
+                .decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo()).isNull();
+        assertThat(new RoutingPolicy(policies, Set.of(Backend.LAMBDA))
+                .decide(request("s3://soal-data/a.csv", Map.of()), measured("12MB")).spillTo()).isNull();
+    }
+
+    @Test
+    void aGzipCsv_isMeasuredAsItsEstimateAsRead_andRoutedByIt() {
+        Measurement gz = new Measurement(Sizes.parse("300MB"), 1, 0, Map.of("csv.gzip", Sizes.parse("300MB")));
+        RoutingDecision d = embedded.decide(request("s3://soal-data/a.csv.gz", Map.of()), gz);
+        assertThat(d.backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(d.reasons().get(0)).isEqualTo("input 300 MB (csv.gzip x4: 1.2 GB as read) > lambda.maxInputBytes 400 MB -> standalone");
+        // 60 MB of gzip CSV reads like 240 MB: the larger tier
+        Measurement small = new Measurement(Sizes.parse("60MB"), 1, 0, Map.of("csv.gzip", Sizes.parse("60MB")));
+        RoutingDecision s = embedded.decide(request("s3://soal-data/a.csv.gz", Map.of()), small);
+        assertThat(s.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(s.lambdaMemoryMb()).isEqualTo(4096);
+        assertThat(s.reasons()).containsExactly("input 60 MB (csv.gzip x4: 240 MB as read) <= lambda.maxInputBytes 400 MB -> lambda",
+                "lambda memory 4096 MB (tier up to 400 MB)");
+        // the same bytes of plain CSV, and a policy that says gzip is x1 here, stay as they are
+        assertThat(embedded.decide(request("s3://soal-data/a.csv", Map.of()),
+                new Measurement(Sizes.parse("300MB"), 1, 0, Map.of("csv", Sizes.parse("300MB")))).backend()).isEqualTo(Backend.LAMBDA);
+        Policies.LambdaPolicy l = policies.lambda();
+        Policies flat = new Policies(new Policies.LambdaPolicy(l.maxInputBytes(), l.memory(), l.timeoutSeconds(), l.spillOver(),
+                new Policies.Expansion(Map.of("gzip", 1.0))), policies.clusterOrder(), policies.rules(), policies.allowlists(),
+                policies.emrServerless(), policies.glue(), policies.fallback(), policies.triggers(), policies.tables(), policies.streams());
+        assertThat(new RoutingPolicy(flat, embedded.available()).decide(request("s3://soal-data/a.csv.gz", Map.of()), gz).backend())
+                .isEqualTo(Backend.LAMBDA);
+    }
+
+    @Test
+    void mixedFormats_addUpEachAtItsFactor() {
+        Policies.Expansion e = Policies.Expansion.ofDefaults();
+        Measurement m = new Measurement(400, 4, 0, Map.of("parquet", 100L, "csv", 100L, "json.zstd", 100L, "marker", 100L));
+        assertThat(e.estimate(m)).isEqualTo(100 * 3 + 100 + 100 * 4 + 100);
+        assertThat(e.factor("text.bzip2")).isEqualTo(5.0);
+        assertThat(e.factor("unknown")).isEqualTo(1.0);
+    }
+
+    private Policies with(Policies.SpillOver spill) {
+        Policies.LambdaPolicy l = policies.lambda();
+        return new Policies(new Policies.LambdaPolicy(l.maxInputBytes(), l.memory(), l.timeoutSeconds(), spill),
+                policies.clusterOrder(), policies.rules(), policies.allowlists(), policies.emrServerless(), policies.glue(),
+                policies.fallback(), policies.triggers(), policies.tables(), policies.streams());
+    }
+
+    @Test
     void largeInput_goesToFirstConfiguredCluster_andSaysWhy() {
         RoutingDecision d = embedded.decide(request("s3://soal-data/a.csv", Map.of()), measured("512.3MB"));
         assertThat(d.backend()).isEqualTo(Backend.STANDALONE);

@@ -2,6 +2,7 @@ package dev.soal.router;
 
 import dev.soal.core.JobRejectedException;
 import dev.soal.core.Deadline;
+import dev.soal.core.InputFormats;
 import dev.soal.core.Measurement;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
@@ -16,6 +17,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,7 +52,8 @@ public final class InputMeasurer implements AutoCloseable {
         });
     }
 
-    private record Size(long bytes, long objects) {
+    /** What one input holds: its bytes and objects, and its bytes by format ({@link InputFormats}). */
+    private record Size(long bytes, long objects, Map<String, Long> byFormat) {
     }
 
     public Measurement measure(List<String> inputUris) {
@@ -64,11 +68,13 @@ public final class InputMeasurer implements AutoCloseable {
         long deadline = System.nanoTime() + within.toNanos();
         long bytes = 0;
         long objects = 0;
+        Map<String, Long> byFormat = new TreeMap<>();
         try {
             for (Future<Size> f : futures) {
                 Size s = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 bytes += s.bytes();
                 objects += s.objects();
+                s.byFormat().forEach((k, v) -> byFormat.merge(k, v, Long::sum));
             }
         } catch (TimeoutException e) {
             futures.forEach(f -> f.cancel(true));
@@ -85,14 +91,25 @@ public final class InputMeasurer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SoalException("interrupted while measuring inputs", e, true);
         }
-        return new Measurement(bytes, objects, (System.nanoTime() - t0) / 1_000_000);
+        return new Measurement(bytes, objects, (System.nanoTime() - t0) / 1_000_000, byFormat);
     }
 
-    /** Checks that the script exists (HeadObject): a job whose script is missing is refused at the door. */
-    public void requireScript(String scriptUri) {
+    /**
+     * What the output location holds that was written since {@code since} ({@link dev.soal.adapters.s3.OutputLocation}):
+     * a spill-over needs it to hold nothing from the failed attempt.
+     */
+    public java.util.Optional<String> outputWrittenSince(String outputUri, java.time.Instant since) {
+        return dev.soal.adapters.s3.OutputLocation.writtenSince(s3, outputUri, since);
+    }
+
+    /**
+     * Checks that the script exists (HeadObject): a job whose script is missing is refused at the door. Returns its
+     * version (S3's ETag, which changes with its content), which keys its run history.
+     */
+    public String requireScript(String scriptUri) {
         S3Uri uri = S3Uri.parse(scriptUri);
         try {
-            s3.headObject(r -> r.bucket(uri.bucket()).key(uri.key()));
+            return s3.headObject(r -> r.bucket(uri.bucket()).key(uri.key())).eTag();
         } catch (NoSuchKeyException e) {
             throw new JobRejectedException("script " + uri + " does not exist");
         } catch (S3Exception e) {
@@ -103,7 +120,7 @@ public final class InputMeasurer implements AutoCloseable {
     private Size object(S3Uri uri) {
         try {
             HeadObjectResponse head = s3.headObject(r -> r.bucket(uri.bucket()).key(uri.key()));
-            return new Size(head.contentLength(), 1);
+            return new Size(head.contentLength(), 1, Map.of(InputFormats.of(uri.key()), head.contentLength()));
         } catch (NoSuchKeyException e) {
             // "s3://b/dir" may name a folder written without its trailing slash (as Spark writes them)
             Size asPrefix = prefix(uri.resolve(""));
@@ -119,19 +136,21 @@ public final class InputMeasurer implements AutoCloseable {
     private Size prefix(S3Uri uri) {
         long bytes = 0;
         long objects = 0;
+        Map<String, Long> byFormat = new TreeMap<>();
         try {
             for (ListObjectsV2Response page : s3.listObjectsV2Paginator(r -> r.bucket(uri.bucket()).prefix(uri.key()))) {
                 for (S3Object o : page.contents()) {
                     if (!o.key().endsWith("/")) {
                         bytes += o.size();
                         objects++;
+                        byFormat.merge(InputFormats.of(o.key()), o.size(), Long::sum);
                     }
                 }
             }
         } catch (S3Exception e) {
             throw failure("input", uri, e);
         }
-        return new Size(bytes, objects);
+        return new Size(bytes, objects, byFormat);
     }
 
     private static Size nonEmpty(S3Uri uri, Size size) {

@@ -14,7 +14,11 @@ import dev.soal.core.JobStore;
 import dev.soal.core.Lease;
 import dev.soal.core.Measurement;
 import dev.soal.core.RoutingDecision;
+import dev.soal.core.PastRun;
+import dev.soal.core.ResourceExhaustion;
+import dev.soal.core.RunHistory;
 import dev.soal.core.S3Uri;
+import dev.soal.core.SpillOvers;
 import dev.soal.core.SoalException;
 import dev.soal.core.SubmitOutcome;
 import dev.soal.policies.RoutingPolicy;
@@ -145,11 +149,17 @@ public final class JobService {
     public record Submitted(JobRecord job, boolean existing) {
     }
 
+    /**
+     * The request checked, its inputs measured, and the decision: by the policies, with what the script's past runs on
+     * inputs of the same shape took ({@link RunHistory}, one read).
+     */
     public Plan plan(JobRequest request) {
         policy.checkAllowed(request);
-        measurer.requireScript(request.scriptUri());
-        Measurement m = measurer.measure(request.inputUris());
-        return new Plan(m, policy.decide(request, m));
+        String version = measurer.requireScript(request.scriptUri());
+        Measurement m = measurer.measure(request.inputUris()).withScriptVersion(version);
+        RunHistory.Key key = RunHistory.Key.of(request, m);
+        List<PastRun> past = key == null ? List.of() : store.history().recent(key);
+        return new Plan(m, policy.decide(request, m, past));
     }
 
     public Submitted submit(JobRequest request) {
@@ -190,6 +200,11 @@ public final class JobService {
                 || job.state().isTerminal()) {
             return job; // another router holds it, or there is nothing to send
         }
+        if (job.spilledFrom() != null && job.submits() == 1) {
+            // once per job: this router took the first submit of its cluster run
+            meters.counter(JobOutcomes.SPILLED, "from", job.spilledFrom().backend().id(), "to", job.decision().backend().id(),
+                    "kind", job.spilledFrom().kind().name()).increment();
+        }
         return send(job);
     }
 
@@ -214,7 +229,7 @@ public final class JobService {
             }
             List<String> reasons = new ArrayList<>(job.decision().reasons());
             reasons.add(from + " unavailable (" + u.reason() + ") -> fallback " + to);
-            RoutingDecision moved = new RoutingDecision(to, job.decision().lambdaMemoryMb(), reasons);
+            RoutingDecision moved = job.decision().movedTo(to, reasons);
             job = update(jobId, j -> j.backendHandle() == null && j.state() == JobState.QUEUED
                     ? j.withDecision(moved, clock.instant()) : j);
             if (job.decision().backend() != to) {
@@ -321,6 +336,9 @@ public final class JobService {
      */
     public JobRecord refresh(String jobId) {
         JobRecord job = get(jobId);
+        if (SpillOvers.awaitsClusterSubmit(job) && needsSubmit(job, clock.instant())) {
+            return send(jobId); // its runtime spilled it over: its cluster run is submitted by whoever sees it first
+        }
         JobBackend backend = backends.get(job.decision().backend());
         // a runtime may have claimed a job whose handle was never recorded (its router died after the submit)
         boolean claimed = job.attempt() != null && backend != null && backend.runtimeReportsProgress();
@@ -404,10 +422,16 @@ public final class JobService {
      * has ended, or another invocation holds a live claim on it (a duplicate delivery still running).
      */
     public JobRecord runtimeFailed(String jobId, String requestId, boolean timedOut, String nativeState, String message) {
-        get(jobId);
+        JobRecord before = get(jobId);
         Instant now = clock.instant();
-        return update(jobId, j -> {
-            if (j.state().isTerminal()) {
+        // out of memory, /tmp or time, or a runtime that exited: it runs again on a cluster, if the job may (SpillOvers)
+        Optional<ResourceExhaustion.Kind> kind = ResourceExhaustion.of(nativeState, message);
+        Optional<String> refused = kind.isEmpty() ? Optional.empty() : SpillOvers.refusal(before)
+                .or(() -> measurer.outputWrittenSince(before.request().outputUri(), attemptBegan(before))
+                        .map(why -> "a second attempt could mix its output with this one's: " + why));
+        JobRecord after = update(jobId, j -> {
+            // ended, or moved to a cluster (spilled over): a record of a Lambda invocation says nothing of it now
+            if (j.state().isTerminal() || j.decision().backend() != Backend.LAMBDA) {
                 return j;
             }
             // the runtime's attempt ids start with the Lambda request id of their invocation
@@ -416,9 +440,29 @@ public final class JobService {
             if (heldByAnother) {
                 return j;
             }
+            Optional<String> no = refused.or(() -> SpillOvers.refusal(j));
+            if (kind.isPresent() && no.isEmpty()) {
+                long ran = Math.max(0, Duration.between(attemptBegan(j), now).toMillis());
+                return SpillOvers.spill(j, kind.get(), message, ran,
+                        dev.soal.core.Prices.lambda(j.decision().lambdaMemoryMb(), ran), now);
+            }
             JobState end = j.state() == JobState.CANCELLING ? JobState.CANCELLED : timedOut ? JobState.TIMED_OUT : JobState.FAILED;
-            return j.transition(end, nativeState, message, now).toBuilder().submitLease(null).build();
+            // where spill-over is in play, the status says why this job did not spill
+            String said = kind.isPresent() && j.decision().spillTo() != null
+                    ? message + " (" + kind.get().text() + "; not spilled over: " + no.get() + ")" : message;
+            return j.transition(end, nativeState, said, now).toBuilder().submitLease(null).build();
         });
+        return SpillOvers.awaitsClusterSubmit(after) ? send(after.id()) : after;
+    }
+
+    /** When the job's latest run began: its last move to RUNNING, else its creation. */
+    private static Instant attemptBegan(JobRecord j) {
+        for (int i = j.history().size() - 1; i >= 0; i--) {
+            if (j.history().get(i).state() == JobState.RUNNING) {
+                return j.history().get(i).at();
+            }
+        }
+        return j.createdAt();
     }
 
     public JobRecord get(String jobId) {
@@ -485,6 +529,7 @@ public final class JobService {
         String backend = after.decision().backend().id();
         if (JobOutcomes.countedBy(before, after)) {
             outcomes.accept(after);
+            RunHistory.recordEnd(store, after); // whoever counts an end adds it to the history: each job once
         }
         if (before != null && before.cost() == null && after.cost() != null) {
             meters.counter("soal.jobs.cost.usd", "backend", backend).increment(after.cost().usd());

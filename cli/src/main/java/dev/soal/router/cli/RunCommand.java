@@ -4,6 +4,7 @@ import dev.soal.adapters.local.RuntimeArtifacts;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobRejectedException;
 import dev.soal.core.JobRequest;
+import dev.soal.core.Sizes;
 import dev.soal.core.JobState;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
@@ -69,6 +70,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--idempotency-key", description = "A second run with the same key returns the first job.")
     String idempotencyKey;
 
+    @Option(names = "--deadline", description = "When the result is wanted: 20m, 1h30m, 90s or PT20M. The router picks the"
+            + " cheapest backend predicted to meet it, and prints the predictions.")
+    String deadline;
+
     @Option(names = "--metrics", description = "Print the router's metrics at the end.")
     boolean metrics;
 
@@ -105,6 +110,9 @@ final class RunCommand implements Callable<Integer> {
                     policies = EventRun.withStream(policies, kind.binding(), eventJson.length());
                 }
             }
+            if (deadline != null) {
+                Sizes.parseDuration(deadline); // a bad one is refused before anything starts
+            }
             boolean given = inputs != null && !inputs.isEmpty();
             if (kind == null && !given) {
                 throw new IllegalArgumentException("--input is required (or --event)");
@@ -140,7 +148,8 @@ final class RunCommand implements Callable<Integer> {
             List<String> inputUris = kind != null && !kind.s3Inputs().isEmpty() ? kind.s3Inputs() : stageAll(stack, inputs);
             JobRequest request = new JobRequest(scriptUri, mainClass,
                     inputUris, localOutput ? null : output, arguments, tags,
-                    idempotencyKey == null ? null : JobsApi.API_KEY_NAMESPACE + idempotencyKey, eventJson);
+                    idempotencyKey == null ? null : JobsApi.API_KEY_NAMESPACE + idempotencyKey, eventJson)
+                    .withDeadline(deadline == null ? null : Sizes.parseDuration(deadline));
             JobService jobs = stack.jobs();
             if (dryRun) {
                 JobService.Plan plan = jobs.plan(request);

@@ -56,7 +56,6 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final Duration CLUSTER_JOB_TIMEOUT = Duration.ofHours(2);
     /** The runtime functions, one per memory tier, as the AWS stack names them. */
     public static final String RUNTIME_FUNCTION = "soal-runtime-{memoryMb}";
-    public static final Duration RUNTIME_TIMEOUT = LambdaBackend.Config.MAX_TIMEOUT;
 
     private final EmbeddedS3 s3Server;
     private final S3Settings s3Settings;
@@ -112,6 +111,8 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         String store = "s3://" + JOBS + "/";
         S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
+        // the runtime functions' timeout, the same the stack gives them in AWS
+        Duration runtimeTimeout = Duration.ofSeconds(policies.lambda().timeoutSeconds());
         List<String> functions = policies.lambda().memory().stream()
                 .map(tier -> RUNTIME_FUNCTION.replace("{memoryMb}", String.valueOf(tier.memoryMb()))).toList();
         // a stack that joins another's S3 shares its local Lambda service and its catalog (see HostedServices)
@@ -158,7 +159,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 List<Policies.MemoryTier> tiers = policies.lambda().memory();
                 for (int i = 0; i < tiers.size(); i++) {
                     lambdaService.register(new LocalLambdaService.Function(functions.get(i), tiers.get(i).memoryMb(),
-                            RUNTIME_TIMEOUT, RuntimeArtifacts.LAMBDA_HANDLER));
+                            runtimeTimeout, RuntimeArtifacts.LAMBDA_HANDLER));
                 }
                 lambdaEndpoint = lambdaService.endpoint();
                 if (options.hosts()) {
@@ -172,7 +173,7 @@ public final class EmbeddedStack implements AutoCloseable {
                     StaticCredentialsProvider.create(AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)),
                     AwsClients.DEFAULT_ATTEMPT_TIMEOUT).lambda();
             backends.put(Backend.LAMBDA, new LambdaBackend(lambdaClient, new LambdaBackend.Config(RUNTIME_FUNCTION,
-                    RUNTIME_TIMEOUT, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
+                    runtimeTimeout, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
                     new SimpleMeterRegistry()), Clock.systemUTC()));
             backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, tables, store,
                     workDir, Clock.systemUTC(), output, CLUSTER_JOB_TIMEOUT));

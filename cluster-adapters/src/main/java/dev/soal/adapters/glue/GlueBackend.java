@@ -1,7 +1,7 @@
 package dev.soal.adapters.glue;
 
 import dev.soal.adapters.aws.AwsErrors;
-import dev.soal.adapters.aws.Prices;
+import dev.soal.core.Prices;
 import dev.soal.adapters.aws.Resilience;
 import dev.soal.adapters.aws.SubmitFailures;
 import dev.soal.core.Backend;

@@ -1,7 +1,7 @@
 package dev.soal.adapters.lambda;
 
 import dev.soal.adapters.aws.AwsErrors;
-import dev.soal.adapters.aws.Prices;
+import dev.soal.core.Prices;
 import dev.soal.adapters.aws.Resilience;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;

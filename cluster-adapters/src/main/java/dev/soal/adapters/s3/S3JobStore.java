@@ -8,12 +8,10 @@ import dev.soal.core.Json;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -97,6 +95,12 @@ public final class S3JobStore implements JobStore {
     static final Duration ENDED_TTL = Duration.ofSeconds(60);
 
     private record Kept(JobRecord job, long since) {
+    }
+
+    /** The run history beside the jobs: {@code _history/} under the store's prefix ({@link S3RunHistory}). */
+    @Override
+    public dev.soal.core.RunHistory history() {
+        return new S3RunHistory(s3, base.resolve("_history/"));
     }
 
     public S3JobStore(S3Client s3, S3Uri base) {
@@ -453,21 +457,9 @@ public final class S3JobStore implements JobStore {
      * on a key that is gone).
      */
     private Optional<String> put(String key, String body, String ifMatch, boolean ifNoneMatch) {
-        PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(base.bucket()).key(key)
-                .contentType("application/json");
-        if (ifMatch != null) {
-            req.ifMatch(ifMatch);
-        }
-        if (ifNoneMatch) {
-            req.ifNoneMatch("*");
-        }
         try {
-            String etag = s3.putObject(req.build(), RequestBody.fromString(body, StandardCharsets.UTF_8)).eTag();
-            return Optional.of(etag == null ? "" : etag);
+            return ConditionalPut.put(s3, base.bucket(), key, body, ifMatch, ifNoneMatch);
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409 || (ifMatch != null && e.statusCode() == 404)) {
-                return Optional.empty();
-            }
             throw wrap("write", key, e);
         } catch (software.amazon.awssdk.core.exception.SdkException e) {
             throw unreachable("write", key, e);

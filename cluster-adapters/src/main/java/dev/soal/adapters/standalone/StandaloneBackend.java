@@ -77,7 +77,8 @@ public final class StandaloneBackend implements JobBackend {
                 .setAppName("soal-" + job.id())
                 .setMainClass(RUNNER_MAIN)
                 .setAppResource(a.runnerJar().toString())
-                .setConf(SparkLauncher.DRIVER_MEMORY, "1g")
+                // the driver builds broadcast tables: more room than the small path's tiers, so a job that spilled over fits
+                .setConf(SparkLauncher.DRIVER_MEMORY, "2g")
                 .setConf(SparkLauncher.DRIVER_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
                 .setConf(SparkLauncher.EXECUTOR_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
                 .setConf(SparkLauncher.EXECUTOR_MEMORY, "1g")
@@ -103,9 +104,15 @@ public final class StandaloneBackend implements JobBackend {
         return Duration.ofMinutes(5);
     }
 
+    /** What a run on this machine's own cluster costs: nothing at list prices. */
+    static final dev.soal.core.Cost NO_PRICE = new dev.soal.core.Cost(0, "embedded standalone cluster: no list price");
+
+    /** The driver's state; an ended run costs {@link #NO_PRICE}, so a job's cost is known once it ends. */
     @Override
     public BackendStatus status(JobRecord job) {
-        return drivers.status(job);
+        BackendStatus s = drivers.status(job);
+        return s.state().isTerminal() && s.cost() == null
+                ? new BackendStatus(s.state(), s.nativeState(), s.message(), NO_PRICE) : s;
     }
 
     @Override

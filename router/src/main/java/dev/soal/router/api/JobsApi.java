@@ -47,7 +47,7 @@ public final class JobsApi {
     /** The body of {@code POST /jobs}. */
     public record SubmitBody(String script, String mainClass, List<String> inputs, String output,
                              Map<String, String> arguments, Map<String, String> tags, String idempotencyKey,
-                             Map<String, String> sparkConf) {
+                             Map<String, String> sparkConf, String deadline) {
     }
 
     /** The answer to a submit: the job, whether it already existed, and its decision. */
@@ -56,7 +56,8 @@ public final class JobsApi {
     }
 
     /** The answer to a dry run. */
-    public record Plan(String backend, Integer lambdaMemoryMb, List<String> reasons, long inputBytes, long inputObjects) {
+    public record Plan(String backend, Integer lambdaMemoryMb, List<String> reasons, long inputBytes, long inputObjects,
+                       List<JobView.PredictionView> predictions) {
     }
 
     /** A page of jobs; {@code nextToken} (absent on the last page) asks for the next one. */
@@ -147,8 +148,15 @@ public final class JobsApi {
             throw new BadRequest(400, "invalid-field", "Invalid field", "idempotencyKey must be 1-256 characters");
         }
         // the API's keys live in their own namespace: no client can take a key an S3 trigger will use
+        java.time.Duration deadline;
+        try {
+            deadline = b.deadline() == null ? null : dev.soal.core.Sizes.parseDuration(b.deadline());
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(400, "invalid-field", "Invalid field", "deadline: " + e.getMessage());
+        }
         JobRequest request = new JobRequest(b.script(), b.mainClass(), b.inputs(), b.output(), b.arguments(), b.tags(),
-                key == null ? null : API_KEY_NAMESPACE + key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")), b.sparkConf());
+                key == null ? null : API_KEY_NAMESPACE + key, Json.write(Map.of("source", "api", "method", "POST", "path", "/jobs")),
+                b.sparkConf()).withDeadline(deadline);
         String dryRun = r.query().get("dryRun");
         if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "dryRun must be true or false, but was '"
@@ -157,7 +165,8 @@ public final class JobsApi {
         if ("true".equals(dryRun)) {
             JobService.Plan plan = jobs.plan(request);
             return json(200, new Plan(plan.decision().backend().id(), memory(plan.decision().lambdaMemoryMb()),
-                    plan.decision().reasons(), plan.measurement().totalBytes(), plan.measurement().objectCount()));
+                    plan.decision().reasons(), plan.measurement().totalBytes(), plan.measurement().objectCount(),
+                    JobView.PredictionView.of(plan.decision().predictions())));
         }
         JobService.Submitted s = jobs.submit(request);
         JobRecord j = s.job();
@@ -181,7 +190,7 @@ public final class JobsApi {
             return b;
         } catch (UnrecognizedPropertyException e) {
             throw new BadRequest(400, "unknown-field", "Unknown field", "unknown field '" + e.getPropertyName()
-                    + "'; known: script, mainClass, inputs, output, arguments, tags, idempotencyKey, sparkConf");
+                    + "'; known: script, mainClass, inputs, output, arguments, tags, idempotencyKey, sparkConf, deadline");
         } catch (MismatchedInputException e) {
             String field = e.getPath().stream().map(p -> p.getFieldName() != null ? p.getFieldName() : "[" + p.getIndex() + "]")
                     .collect(Collectors.joining("."));

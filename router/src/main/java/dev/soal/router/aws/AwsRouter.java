@@ -47,9 +47,12 @@ public final class AwsRouter {
         return config.policy() == null ? PolicyLoader.defaults() : PolicyLoader.load(config.policy());
     }
 
-    /** The runtime functions as the stack made them: their timeout and maximum event age make the lease. */
-    static LambdaBackend.Config lambdaConfig(AwsRouterConfig config) {
-        return new LambdaBackend.Config(config.runtimeFunction(), Duration.ofSeconds(config.runtimeTimeoutSeconds()),
+    /**
+     * The runtime functions as the stack made them: their timeout (the policies' {@code lambda.timeoutSeconds}) and
+     * maximum event age make the lease.
+     */
+    static LambdaBackend.Config lambdaConfig(AwsRouterConfig config, Policies policies) {
+        return new LambdaBackend.Config(config.runtimeFunction(), Duration.ofSeconds(policies.lambda().timeoutSeconds()),
                 Duration.ofSeconds(60), Duration.ofSeconds(config.runtimeMaxEventAgeSeconds()));
     }
 
@@ -61,7 +64,7 @@ public final class AwsRouter {
         // the Glue Data Catalog, warehouse from the policies: the runtime functions get the same from the stack
         TableSettings tables = policies.catalogInAws();
         if (config.runtimeFunction() != null) {
-            backends.put(Backend.LAMBDA, new LambdaBackend(clients.lambda(), lambdaConfig(config), resilience, clock));
+            backends.put(Backend.LAMBDA, new LambdaBackend(clients.lambda(), lambdaConfig(config, policies), resilience, clock));
         }
         if (config.emrApplicationId() != null) {
             backends.put(Backend.EMR_SERVERLESS, new EmrServerlessBackend(clients.emrServerless(),

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * How the router reaches real AWS, read once from the environment. Each backend is configured when its
+ * How the router reaches real AWS, read once from the environment (the runtime functions' timeout is the policies'
+ * {@code lambda.timeoutSeconds}, which the stack gives the functions too). Each backend is configured when its
  * settings are present; the policies decide among the configured ones.
  *
  * <table>
@@ -16,7 +17,6 @@ import java.util.Map;
  *   <tr><td>{@code SOAL_OUTPUT_BASE}</td><td>required: where jobs without an output write, {@code s3://bucket/jobs/}</td></tr>
  *   <tr><td>{@code SOAL_POLICY}</td><td>a policies YAML file (default: the built-in policies)</td></tr>
  *   <tr><td>{@code SOAL_RUNTIME_FUNCTION}</td><td>Lambda function name with {@code {memoryMb}}, e.g. {@code soal-runtime-{memoryMb}}</td></tr>
- *   <tr><td>{@code SOAL_RUNTIME_TIMEOUT_SECONDS}</td><td>the runtime functions' timeout (default 900)</td></tr>
  *   <tr><td>{@code SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS}</td><td>the runtime functions' maximum event age (default
  *   900, 60..21600): how long an accepted submit may wait in Lambda's queue; the start lease follows it</td></tr>
  *   <tr><td>{@code SOAL_RUNNER_JAR_URI}</td><td>{@code s3://.../soal-runner.jar} (EMR Serverless entryPoint)</td></tr>
@@ -29,7 +29,7 @@ import java.util.Map;
  * </table>
  */
 public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, Path policy,
-                              String runtimeFunction, int runtimeTimeoutSeconds, int runtimeMaxEventAgeSeconds,
+                              String runtimeFunction, int runtimeMaxEventAgeSeconds,
                               String runnerJarUri, String emrApplicationId, String emrExecutionRoleArn, String emrLogUri,
                               String glueJobName, String metrics, String metricsNamespace) {
 
@@ -64,12 +64,11 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
         String store = blankToNull(env.get("SOAL_JOB_STORE"));
         String output = blankToNull(env.get("SOAL_OUTPUT_BASE"));
         String policy = blankToNull(env.get("SOAL_POLICY"));
-        int seconds = seconds(env, "SOAL_RUNTIME_TIMEOUT_SECONDS", 900);
         int maxEventAge = seconds(env, "SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", 900);
         return new AwsRouterConfig(blankToNull(env.getOrDefault("AWS_REGION", env.get("AWS_DEFAULT_REGION"))),
                 store == null ? null : S3Uri.parse(store), output == null ? null : S3Uri.parse(output),
                 policy == null ? null : Path.of(policy),
-                blankToNull(env.get("SOAL_RUNTIME_FUNCTION")), seconds, maxEventAge,
+                blankToNull(env.get("SOAL_RUNTIME_FUNCTION")), maxEventAge,
                 blankToNull(env.get("SOAL_RUNNER_JAR_URI")), blankToNull(env.get("SOAL_EMR_APPLICATION_ID")),
                 blankToNull(env.get("SOAL_EMR_EXECUTION_ROLE_ARN")), blankToNull(env.get("SOAL_EMR_LOG_URI")),
                 blankToNull(env.get("SOAL_GLUE_JOB_NAME")), env.getOrDefault("SOAL_METRICS", "emf"),

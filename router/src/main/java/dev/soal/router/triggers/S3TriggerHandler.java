@@ -99,7 +99,7 @@ public final class S3TriggerHandler {
         try {
             JobRequest request = new JobRequest(t.script(), t.mainClass(), List.of(object), null, t.arguments(), tags,
                     "s3:" + bucket + "/" + key + "@" + (version == null ? "-" : version),
-                    new S3EventNotification(List.of(record)).toJson());
+                    new S3EventNotification(List.of(record)).toJson()).withDeadline(t.deadline());
             JobService.Submitted s = jobs.submit(request);
             return new Outcome(object, s.existing() ? Outcome.DUPLICATE : Outcome.SUBMITTED, s.job().id(),
                     s.existing() ? "the event was delivered before; the job exists" : "decided: " + s.job().decision().backend());

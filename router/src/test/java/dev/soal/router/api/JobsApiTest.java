@@ -121,6 +121,58 @@ class JobsApiTest {
     }
 
     @Test
+    void aJobThatSpilledOver_showsItsLambdaAttempt_andALambdaJobWhereItWouldGo() throws Exception {
+        S3JobStore store = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/api-spill" + System.nanoTime() + "/"));
+        RecordingBackend standalone = new RecordingBackend(Backend.STANDALONE);
+        JobService jobs = new JobService(store, measurer, new RoutingPolicy(PolicyLoader.defaults(),
+                Set.of(Backend.LAMBDA, Backend.STANDALONE)), Map.of(Backend.LAMBDA, lambda, Backend.STANDALONE, standalone),
+                S3Uri.parse("s3://soal-output/jobs/"), Clock.systemUTC());
+        api = new JobsApi(jobs);
+        Map<String, Object> res = call(fixture("apigw-post-jobs.json"));
+        String id = body(res).path("jobId").asText();
+        Map<String, Object> get = fixture("apigw-get-job.json");
+        get.put("path", "/jobs/" + id);
+        get.put("pathParameters", Map.of("id", id));
+        assertThat(body(call(get)).path("spillTo").asText()).isEqualTo("standalone");
+        store.update(id, j -> dev.soal.core.RuntimeAttempts.claim(j, "req-1/n", "lambda", java.time.Instant.now(),
+                dev.soal.core.RuntimeAttempts.DEFAULT_LEASE));
+        jobs.runtimeFailed(id, "req-1", true, "Sandbox.Timedout", "RequestId: req-1 Error: Task timed out after 900.00 seconds");
+
+        JsonNode job = body(call(get));
+        assertThat(job.path("backend").asText()).isEqualTo("standalone");
+        assertThat(job.has("spillTo")).isFalse();
+        assertThat(job.path("spilledOver").path("backend").asText()).isEqualTo("lambda");
+        assertThat(job.path("spilledOver").path("ranOut").asText()).isEqualTo("TIME");
+        assertThat(job.path("spilledOver").path("memoryMb").asInt()).isEqualTo(2048);
+        assertThat(job.path("spilledOver").path("cost").path("usd").isNumber()).isTrue();
+    }
+
+    @Test
+    void aDeadline_isPredictedAgainst_inADryRunAndInTheJob_andABadOneIsA400() throws Exception {
+        String body = "{\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],\"deadline\":\"20m\"}";
+        Map<String, Object> plan = call("POST", "/jobs", Map.of("dryRun", "true"), body);
+        assertThat(plan.get("statusCode")).as(String.valueOf(plan.get("body"))).isEqualTo(200);
+        JsonNode p = body(plan);
+        assertThat(p.path("predictions").get(0).path("backend").asText()).isEqualTo("lambda");
+        assertThat(p.path("reasons").get(p.path("reasons").size() - 1).asText())
+                .startsWith("deadline 20 m 00 s: predicted lambda 2048 MB ").endsWith("-> the cheapest to meet it is lambda");
+
+        Map<String, Object> posted = call("POST", "/jobs", null, body);
+        String id = body(posted).path("jobId").asText();
+        Map<String, Object> get = fixture("apigw-get-job.json");
+        get.put("path", "/jobs/" + id);
+        get.put("pathParameters", Map.of("id", id));
+        JsonNode job = body(call(get));
+        assertThat(job.path("deadlineSeconds").asLong()).isEqualTo(1200);
+        assertThat(job.path("predictions").get(0).path("cost").path("usd").isNumber()).isTrue();
+
+        Map<String, Object> bad = call("POST", "/jobs", null, body.replace("20m", "soon"));
+        assertThat(bad.get("statusCode")).isEqualTo(400);
+        assertThat(body(bad).path("detail").asText()).isEqualTo("deadline: expected a duration such as 20m, 1h30m or PT20M, but was 'soon'");
+        assertThat(lambda.submitted).hasSize(1);
+    }
+
+    @Test
     void allowedSparkConf_isAccepted_andKeptWithTheJob() throws Exception {
         Map<String, Object> res = call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/a.sql\",\"inputs\":"
                 + "[\"s3://soal-data/small.csv\"],\"sparkConf\":{\"spark.sql.shuffle.partitions\":\"7\","

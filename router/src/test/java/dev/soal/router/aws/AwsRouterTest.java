@@ -7,6 +7,7 @@ import dev.soal.adapters.s3.S3Clients;
 import dev.soal.core.Backend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobRequest;
+import dev.soal.policies.PolicyLoader;
 import dev.soal.router.JobService;
 import dev.soal.router.SoalMetrics;
 import dev.soal.embedded.s3.EmbeddedS3;
@@ -14,6 +15,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -169,12 +172,89 @@ class AwsRouterTest {
         env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
         assertThat(AwsRouterConfig.fromEnvironment(env).runtimeMaxEventAgeSeconds()).isEqualTo(900);
         env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", "3600");
-        LambdaBackend.Config lambda = AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env));
+        LambdaBackend.Config lambda = AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env), PolicyLoader.defaults());
         assertThat(lambda.maxEventAge()).isEqualTo(Duration.ofHours(1));
         assertThat(new LambdaBackend(null, lambda, null, Clock.systemUTC()).startLease()).isEqualTo(Duration.ofSeconds(3600 + 60));
         env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", "30");
-        assertThatThrownBy(() -> AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env)))
+        assertThatThrownBy(() -> AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env), PolicyLoader.defaults()))
                 .hasMessageContaining("maxEventAge must be within 60 s..6 h");
+    }
+
+    /**
+     * A Lambda job whose runtime exited with Spark's out-of-memory code runs again on the cluster, at the wire: the
+     * on-failure record through the status handler, the cluster's StartJobRun as its service model has it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"emr-serverless", "glue"})
+    void aLambdaJobThatRanOutOfMemory_spillsOverToTheCluster_atTheWire(String cluster) throws Exception {
+        Map<String, String> env = env();
+        env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
+        if (cluster.equals("glue")) {
+            env.remove("SOAL_EMR_APPLICATION_ID");
+            env.remove("SOAL_EMR_EXECUTION_ROLE_ARN");
+            env.put("SOAL_GLUE_JOB_NAME", "soal-runner");
+        }
+        env.put("SOAL_JOB_STORE", "s3://soal-jobs/spill-" + cluster + "/");
+        AwsRouterConfig config = AwsRouterConfig.fromEnvironment(env);
+        wire.resetAll();
+        wire.stubFor(post(urlEqualTo("/2015-03-31/functions/soal-runtime-2048/invocations"))
+                .willReturn(aResponse().withStatus(202).withHeader("x-amzn-RequestId", "inv-1")));
+        wire.stubFor(post(urlEqualTo("/applications/00fapp/jobruns")).willReturn(okJson(
+                "{\"applicationId\":\"00fapp\",\"jobRunId\":\"00frun\",\"arn\":\"arn:x\"}")));
+        wire.stubFor(post(urlEqualTo("/")).withHeader("X-Amz-Target", com.github.tomakehurst.wiremock.client.WireMock.equalTo("AWSGlue.StartJobRun"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/x-amz-json-1.1")
+                        .withBody("{\"JobRunId\":\"jr_spilled\"}")));
+        AwsClients clients = new AwsClients(Region.of(config.region()), URI.create(wire.baseUrl()),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")), Duration.ofSeconds(5));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        JobService jobs = AwsRouter.create(config, clients, s3, meters, Clock.systemUTC());
+        JobRecord job = jobs.submit(new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/big.csv"),
+                null, null, null, null, null)).job();
+        assertThat(job.decision().backend()).isEqualTo(Backend.LAMBDA);
+        // the runtime claimed it, then Spark's handler ended the JVM: the on-failure record says so
+        new dev.soal.adapters.s3.S3JobStore(s3, dev.soal.core.S3Uri.parse(env.get("SOAL_JOB_STORE"))).update(job.id(),
+                j -> dev.soal.core.RuntimeAttempts.claim(j, "req-oom/abcd", "lambda soal-runtime-2048 (2048 MB)",
+                        java.time.Instant.now(), dev.soal.core.RuntimeAttempts.DEFAULT_LEASE));
+        String body = "{\"version\":\"1.0\",\"timestamp\":\"2026-12-07T01:00:00.000Z\",\"requestContext\":{\"requestId\":\"req-oom\","
+                + "\"functionArn\":\"arn:aws:lambda:eu-west-1:123456789012:function:soal-runtime-2048:$LATEST\",\"condition\":"
+                + "\"RetriesExhausted\",\"approximateInvokeCount\":1},\"requestPayload\":{\"job\":{\"id\":\"" + job.id() + "\"}},"
+                + "\"responseContext\":{\"statusCode\":200,\"executedVersion\":\"$LATEST\",\"functionError\":\"Unhandled\"},"
+                + "\"responsePayload\":{\"errorType\":\"Runtime.ExitError\",\"errorMessage\":\"RequestId: req-oom Error: Runtime"
+                + " exited with error: exit status 52\"}}";
+        var sqs = new com.amazonaws.services.lambda.runtime.events.SQSEvent();
+        var message = new com.amazonaws.services.lambda.runtime.events.SQSEvent.SQSMessage();
+        message.setBody(body);
+        sqs.setRecords(List.of(message));
+
+        new dev.soal.router.status.StatusEvents(jobs).handle(sqs);
+
+        JobRecord after = jobs.get(job.id());
+        assertThat(after.decision().backend()).isEqualTo(Backend.fromId(cluster));
+        assertThat(after.backendHandle()).isEqualTo(cluster.equals("glue") ? "jr_spilled" : "00frun");
+        assertThat(after.spilledFrom().kind()).isEqualTo(dev.soal.core.ResourceExhaustion.Kind.MEMORY);
+        assertThat(after.decision().reasons()).last().asString()
+                .startsWith("spilled over: lambda 2048 MB ran out of memory after ").contains("-> " + cluster);
+        String started = cluster.equals("glue")
+                ? wire.findAll(postRequestedFor(urlEqualTo("/"))).get(0).getBodyAsString()
+                : wire.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns"))).get(0).getBodyAsString();
+        // the same job id, so the cluster's runner reports to the same record
+        assertThat(started).contains("\"--job-id\"").contains(job.id());
+        assertThat(meters.counter(dev.soal.core.JobOutcomes.SPILLED, "from", "lambda", "to", cluster, "kind", "MEMORY").count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void theRuntimeFunctionsTimeout_comesFromThePolicies() {
+        Map<String, String> env = env();
+        env.put("SOAL_RUNTIME_FUNCTION", "soal-runtime-{memoryMb}");
+        assertThat(AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env), PolicyLoader.defaults()).functionTimeout())
+                .isEqualTo(Duration.ofSeconds(900));
+        dev.soal.policies.Policies p = PolicyLoader.defaults();
+        dev.soal.policies.Policies shorter = new dev.soal.policies.Policies(new dev.soal.policies.Policies.LambdaPolicy(
+                p.lambda().maxInputBytes(), p.lambda().memory(), 120, p.lambda().spillOver()), p.clusterOrder(), p.rules(),
+                p.allowlists(), p.emrServerless(), p.glue(), p.fallback(), p.triggers(), p.tables(), p.streams());
+        assertThat(AwsRouter.lambdaConfig(AwsRouterConfig.fromEnvironment(env), shorter).functionTimeout())
+                .isEqualTo(Duration.ofSeconds(120));
     }
 
     @Test

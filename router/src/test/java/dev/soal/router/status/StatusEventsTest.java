@@ -4,12 +4,15 @@ import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.Cost;
+import dev.soal.core.JobOutcomes;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobRequest;
 import dev.soal.core.JobState;
+import dev.soal.core.ResourceExhaustion;
 import dev.soal.core.RuntimeAttempts;
 import dev.soal.core.S3Uri;
 import dev.soal.core.SoalException;
+import dev.soal.core.StateChange;
 import dev.soal.core.SubmitOutcome;
 import dev.soal.policies.PolicyLoader;
 import dev.soal.policies.RoutingPolicy;
@@ -137,6 +140,101 @@ class StatusEventsTest {
         assertThat(t.message()).isEqualTo("the runtime function timed out (RetriesExhausted, Unhandled, Sandbox.Timedout):"
                 + " RequestId: e4b46cbf-b738-xmpl-8880-a18cdf61200e Error: Task timed out after 900.00 seconds");
         assertThat(jobs.get(held.id()).state()).isEqualTo(JobState.RUNNING);
+    }
+
+    /** A Lambda-path job that a runtime attempt of request {@code requestId} claimed, with {@code standalone} to spill to. */
+    private JobRecord claimedWithSpillOver(String storePrefix, String requestId, java.util.function.Consumer<String> beforeFailure) {
+        S3JobStore store = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/" + storePrefix + "/"));
+        jobs = new JobService(store, measurer, new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.LAMBDA, Backend.STANDALONE)),
+                Map.of(Backend.LAMBDA, lambda, Backend.STANDALONE, standalone), S3Uri.parse("s3://soal-output/jobs/"),
+                Clock.systemUTC(), meters);
+        JobRecord job = jobs.submit(new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/small.csv"),
+                null, null, null, null, null)).job();
+        assertThat(job.decision().backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(job.decision().spillTo()).isEqualTo(Backend.STANDALONE);
+        store.update(job.id(), j -> RuntimeAttempts.claim(j, requestId + "/n0nce", "lambda soal-runtime-2048 (2048 MB)",
+                Instant.now(), RuntimeAttempts.DEFAULT_LEASE));
+        beforeFailure.accept(job.request().outputUri());
+        return job;
+    }
+
+    private final RecordingBackend standalone = new RecordingBackend(Backend.STANDALONE);
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+    @Test
+    void aTimedOutLambdaJob_spillsOverToTheCluster_sameJobBothAttemptsInItsHistory_costKept() throws Exception {
+        JobRecord job = claimedWithSpillOver("spill-timeout", "e4b46cbf-b738-xmpl-8880-a18cdf61200e", out -> { });
+        String event = fixture("sqs-lambda-destination-timeout.json").replace("JOB_ID", job.id());
+        SQSEvent one = LambdaEvents.read(event, SQSEvent.class);
+        one.setRecords(one.getRecords().subList(0, 1));
+
+        List<StatusEvents.Outcome> out = new StatusEvents(jobs).handle(one);
+
+        assertThat(out).extracting(StatusEvents.Outcome::result).containsExactly("kept");
+        JobRecord after = jobs.get(job.id());
+        assertThat(standalone.submitted).containsExactly(job.id());
+        assertThat(after.state()).isEqualTo(JobState.QUEUED);
+        assertThat(after.decision().backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(after.backendHandle()).isEqualTo("run-1");
+        assertThat(after.decision().reasons()).last().asString().startsWith("spilled over: lambda 2048 MB ran out of time after ")
+                .contains("-> standalone (the runtime function timed out");
+        assertThat(after.history()).extracting(StateChange::state).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.QUEUED);
+        assertThat(after.spilledFrom().kind()).isEqualTo(ResourceExhaustion.Kind.TIME);
+        assertThat(after.spilledFrom().attempt()).startsWith("e4b46cbf-b738-xmpl-8880-a18cdf61200e/");
+        assertThat(after.spilledFrom().cost()).isNotNull();
+        assertThat(meters.counter(JobOutcomes.SPILLED, "from", "lambda", "to", "standalone", "kind", "TIME").count()).isEqualTo(1.0);
+
+        // the same record again (SQS delivers at least once): the job is on the cluster now, and stays there
+        new StatusEvents(jobs).handle(one);
+        assertThat(standalone.submitted).containsExactly(job.id());
+        assertThat(jobs.get(job.id()).decision().backend()).isEqualTo(Backend.STANDALONE);
+        // the cluster run ends (in the cluster's own word, as EMR Serverless' is): its cost and the Lambda attempt's are summed
+        standalone.selfReporting = false;
+        standalone.status = new BackendStatus(JobState.SUCCEEDED, "SUCCEEDED", "ran 1 statement(s)", new Cost(0.25, "cluster"));
+        JobRecord done = jobs.refresh(job.id());
+        assertThat(done.state()).as(done.toString()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.cost().usd()).isEqualTo(0.25 + after.spilledFrom().cost().usd());
+        assertThat(done.cost().basis()).startsWith("lambda attempt ").endsWith(" + standalone run cluster");
+    }
+
+    @Test
+    void aRuntimeThatDied_spillsOver_butAScriptErrorDoesNot() throws Exception {
+        JobRecord died = claimedWithSpillOver("spill-died", "9a1c2e3f-0000-xmpl-1111-a18cdf612222", out -> { });
+        String event = fixture("sqs-lambda-destination-timeout.json").replace("OTHER_JOB_ID", died.id());
+        SQSEvent second = LambdaEvents.read(event, SQSEvent.class);
+        second.setRecords(second.getRecords().subList(1, 2));
+        new StatusEvents(jobs).handle(second);
+        assertThat(jobs.get(died.id()).spilledFrom().kind()).isEqualTo(ResourceExhaustion.Kind.DIED);
+        assertThat(jobs.get(died.id()).decision().backend()).isEqualTo(Backend.STANDALONE);
+
+        JobRecord bad = claimedWithSpillOver("spill-script", "9a1c2e3f-0000-xmpl-1111-a18cdf612222", out -> { });
+        SQSEvent scriptError = LambdaEvents.read(event.replace("OTHER_JOB_ID", bad.id()).replace(died.id(), bad.id())
+                .replace("Runtime.ExitError", "org.apache.spark.sql.AnalysisException")
+                .replace("RequestId: 9a1c2e3f-0000-xmpl-1111-a18cdf612222 Error: Runtime exited with error: signal: killed",
+                        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column with name `nme` cannot be resolved"), SQSEvent.class);
+        scriptError.setRecords(scriptError.getRecords().subList(1, 2));
+        new StatusEvents(jobs).handle(scriptError);
+        JobRecord failed = jobs.get(bad.id());
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.spilledFrom()).isNull();
+        assertThat(failed.message()).doesNotContain("spilled");
+        assertThat(standalone.submitted).containsExactly(died.id());
+    }
+
+    @Test
+    void aJobWhoseAttemptWroteToItsOutput_isNotSpilledOver_andItsStatusSaysWhy() throws Exception {
+        JobRecord job = claimedWithSpillOver("spill-written", "e4b46cbf-b738-xmpl-8880-a18cdf61200e",
+                out -> s3.put("soal-output", S3Uri.parse(out).key() + "part-00000.csv", "half a result"));
+        SQSEvent one = LambdaEvents.read(fixture("sqs-lambda-destination-timeout.json").replace("JOB_ID", job.id()), SQSEvent.class);
+        one.setRecords(one.getRecords().subList(0, 1));
+
+        new StatusEvents(jobs).handle(one);
+
+        JobRecord after = jobs.get(job.id());
+        assertThat(after.state()).isEqualTo(JobState.TIMED_OUT);
+        assertThat(after.message()).contains("(ran out of time; not spilled over: a second attempt could mix its output with"
+                + " this one's: " + after.request().outputUri() + "part-00000.csv was written at ");
+        assertThat(standalone.submitted).isEmpty();
     }
 
     @Test

@@ -1,6 +1,4 @@
-package dev.soal.adapters.aws;
-
-import dev.soal.core.Cost;
+package dev.soal.core;
 
 import java.util.Locale;
 

@@ -1,0 +1,90 @@
+package dev.soal.policies;
+
+import dev.soal.core.Backend;
+import dev.soal.core.JobRequest;
+import dev.soal.core.JobState;
+import dev.soal.core.Measurement;
+import dev.soal.core.PastRun;
+import dev.soal.core.ResourceExhaustion;
+import dev.soal.core.RoutingDecision;
+import dev.soal.core.RunUsage;
+import dev.soal.core.Sizes;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Decisions from what past runs of a script took: the policies' rules still win, then size, then history. */
+class HistoryRuleTest {
+    private static final long MB = 1024 * 1024;
+    private static final Instant T = Instant.parse("2026-12-07T12:00:00Z");
+    private final Policies policies = PolicyLoader.defaults();
+    private final RoutingPolicy embedded = new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE));
+
+    /** A run on the 2048 MB tier: its input, duration, and heap at start and peak (of a 1,638 MB heap). */
+    private static PastRun lambdaRun(String id, long inputMb, long millis, long startHeapMb, long peakHeapMb) {
+        return new PastRun(id, T, Backend.LAMBDA, 2048, inputMb * MB, inputMb * MB, millis, JobState.SUCCEEDED,
+                new RunUsage(startHeapMb * MB, peakHeapMb * MB, 1638 * MB, 0, 10_240 * MB, 10, 100), null, null, null);
+    }
+
+    private RoutingDecision decide(long inputMb, List<PastRun> history) {
+        return embedded.decide(new JobRequest("s3://soal-data/a.sql".replace("data", "scripts"), null,
+                        List.of("s3://soal-data/daily/a.csv"), null, null, null, null, null),
+                new Measurement(inputMb * MB, 1, 0, Map.of("csv", inputMb * MB)), history);
+    }
+
+    @Test
+    void aScriptThatRanInSecondsAt10MB_keepsItsSmallTierAt40MB_andSaysSo() {
+        RoutingDecision d = decide(40, List.of(lambdaRun("j1", 10, 4_000, 250, 400)));
+        assertThat(d.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(d.lambdaMemoryMb()).isEqualTo(2048);
+        // the heap above its start grows with the input: 250 + 150 x 4 = 850 MB of 1,638; 16 s of 900
+        assertThat(d.reasons().get(1)).isEqualTo("history: 1 run(s) of this script on inputs like these (up to 10 MB as read)"
+                + " predict 52% of the heap, 2% of the timeout and 0% of /tmp at 40 MB as read -> keeps lambda 2048 MB");
+    }
+
+    @Test
+    void aScriptThatCameNearTheHeap_getsABiggerTier_andNearTheTimeout_goesToTheCluster() {
+        RoutingDecision bigger = decide(30, List.of(lambdaRun("j1", 30, 60_000, 300, 1_400)));
+        assertThat(bigger.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(bigger.lambdaMemoryMb()).isEqualTo(4096);
+        assertThat(bigger.reasons().get(1)).contains("within 20% of the heap -> lambda 4096 MB (43% of its heap)");
+
+        RoutingDecision slow = decide(30, List.of(lambdaRun("j2", 30, 750_000, 300, 500)));
+        assertThat(slow.backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(slow.reasons().get(1)).endsWith("within 20% of the function timeout (900 s) -> standalone");
+        assertThat(slow.inputBytesAsRead()).isEqualTo(30 * MB);
+    }
+
+    @Test
+    void aScriptWhoseLastRunSpilledOver_goesToTheClusterDirectly_unlessItsInputIsFarSmallerNow() {
+        PastRun spilled = new PastRun("j3", T, Backend.STANDALONE, 0, 200 * MB, 200 * MB, 90_000, JobState.SUCCEEDED,
+                null, ResourceExhaustion.Kind.MEMORY, 2048, 60_000L);
+        RoutingDecision d = decide(150, List.of(spilled));
+        assertThat(d.backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(d.reasons().get(1)).isEqualTo("history: its last run (job j3, 200 MB as read) spilled over from lambda"
+                + " 2048 MB (memory ran out) -> standalone");
+        assertThat(decide(20, List.of(spilled)).backend()).isEqualTo(Backend.LAMBDA);
+    }
+
+    @Test
+    void rulesInThePolicies_stillWin_andNoHistory_leavesTheSizeRule() {
+        RoutingDecision tagged = embedded.decide(new JobRequest("s3://soal-scripts/a.sql", null, List.of("s3://soal-data/a.csv"),
+                        null, null, Map.of("path", "lambda"), null, null),
+                new Measurement(30 * MB, 1, 0), List.of(lambdaRun("j2", 30, 750_000, 300, 500)));
+        assertThat(tagged.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(tagged.reasons()).noneMatch(r -> r.startsWith("history"));
+        assertThat(decide(30, List.of()).reasons()).noneMatch(r -> r.startsWith("history"));
+        // without a cluster, history that says "too near" keeps Lambda and says why
+        RoutingDecision alone = new RoutingPolicy(policies, Set.of(Backend.LAMBDA)).decide(new JobRequest("s3://soal-scripts/a.sql",
+                null, List.of("s3://soal-data/a.csv"), null, null, null, null, null), new Measurement(30 * MB, 1, 0),
+                List.of(lambdaRun("j2", 30, 750_000, 300, 500)));
+        assertThat(alone.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(alone.reasons().get(1)).contains("but no cluster backend is configured here -> lambda 2048 MB");
+        assertThat(Sizes.format(alone.inputBytesAsRead())).isEqualTo("30 MB");
+    }
+}
