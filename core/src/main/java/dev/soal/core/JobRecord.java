@@ -23,6 +23,7 @@ import java.util.List;
  * @param usage          what the run took (heap, {@code /tmp}, rows and bytes written), as its runtime measured it;
  *                       null until it ends, or when it ended without a report
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record JobRecord(
         String id,
         JobRequest request,

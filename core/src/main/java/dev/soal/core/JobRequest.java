@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param deadlineSeconds the time the job's result is wanted within, from its submit: the router picks the cheapest
  *                       backend predicted to meet it; null: no deadline
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record JobRequest(
         String scriptUri,
         String mainClass,

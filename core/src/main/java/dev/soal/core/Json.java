@@ -7,7 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-/** The one JSON mapping of SoAL's records (job store, payloads, API). */
+/**
+ * The one JSON mapping of SoAL's records (job store, payloads, API). Unknown fields are refused (a client's typo is an
+ * error), but the records the store and the payloads keep ({@link JobRecord} and what it holds) are marked
+ * {@code @JsonIgnoreProperties(ignoreUnknown = true)}: a record written by a newer router or runtime, with a field
+ * added, still reads in an older one (a rollback, a run still on the previous runner jar).
+ */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())

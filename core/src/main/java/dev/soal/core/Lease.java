@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param owner who holds it: a router instance, or a runtime attempt
  * @param until when the hold ends unless renewed
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record Lease(String owner, Instant until) {
     public Lease {
         if (owner == null || owner.isBlank()) {

@@ -12,6 +12,7 @@ import java.util.TreeMap;
  * @param scriptVersion the script's content tag (S3's ETag), which keys its run history ({@link RunHistory}); null when
  *                      not measured
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record Measurement(long totalBytes, long objectCount, long elapsedMillis, Map<String, Long> bytesByFormat,
                           String scriptVersion) {
     public Measurement {

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param spilled  what ran out on Lambda before the job moved to a cluster, or null
  * @param lambda   the Lambda attempt of a job that spilled over: its tier and how long it ran, or null
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record PastRun(String jobId, Instant endedAt, Backend backend, int memoryMb, long inputBytes, long estimatedBytes,
                       long durationMillis, JobState outcome, RunUsage usage, ResourceExhaustion.Kind spilled, Integer lambdaMemoryMb,
                       Long lambdaMillis) {

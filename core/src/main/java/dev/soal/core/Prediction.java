@@ -8,6 +8,7 @@ package dev.soal.core;
  * @param memoryMb the Lambda tier (0 on a cluster)
  * @param basis    where the run's time came from ("history: 3 runs, 0.8 s per 100 MB" or "default: 20 MB/s per vCPU x 4")
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record Prediction(Backend backend, int memoryMb, long startMillis, long runMillis, Cost cost, String basis) {
     public Prediction {
         if (backend == null || cost == null) {

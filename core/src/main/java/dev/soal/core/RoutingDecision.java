@@ -14,6 +14,7 @@ import java.util.List;
  * @param predictions    what the router predicted on each backend it weighed (a job with a deadline), the chosen one
  *                       first; empty when it predicted nothing
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record RoutingDecision(Backend backend, int lambdaMemoryMb, List<String> reasons, Backend spillTo,
                               long inputBytesAsRead, List<Prediction> predictions) {
     public RoutingDecision {

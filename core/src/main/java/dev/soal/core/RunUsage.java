@@ -4,6 +4,7 @@ package dev.soal.core;
  * What a run took, as its runtime measured it: the JVM heap at the start and at its peak against the heap's maximum,
  * the {@code /tmp} it used at its peak against the space there was, and the rows and bytes it wrote.
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record RunUsage(long startHeapBytes, long peakHeapBytes, long maxHeapBytes, long tmpUsedBytes, long tmpTotalBytes,
                        long rowsWritten, long bytesWritten) {
     public RunUsage {

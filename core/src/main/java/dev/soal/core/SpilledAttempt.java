@@ -15,6 +15,7 @@ import java.time.Instant;
  * @param cost           its cost at list prices (Lambda bills it whatever the outcome)
  * @param at             when the job spilled over
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record SpilledAttempt(Backend backend, int memoryMb, String attempt, RuntimeEnvironment environment,
                              ResourceExhaustion.Kind kind, String message,
                              long durationMillis, Cost cost, Instant at) {

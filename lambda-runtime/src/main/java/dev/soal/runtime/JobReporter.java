@@ -34,8 +34,6 @@ final class JobReporter {
     private final Duration lease;
     /** What the job's output location holds that an attempt begun then may have written ({@code OutputLocation}). */
     private final OutputCheck outputs;
-    /** When this attempt began (its claim), for the output check. */
-    private volatile java.time.Instant began;
 
     /** Whether an output location holds anything written since an instant: why it does, or empty. */
     interface OutputCheck {
@@ -88,7 +86,6 @@ final class JobReporter {
      * spilled over to a cluster finds the job {@link RuntimeAttempts.Claim#MOVED} and does not run it.
      */
     RuntimeAttempts.Claim claim(String where, dev.soal.core.RuntimeEnvironment environment, dev.soal.core.Backend path) {
-        began = clock.instant();
         if (store.isEmpty()) {
             return RuntimeAttempts.Claim.RUN;
         }
@@ -138,23 +135,47 @@ final class JobReporter {
      * @param cost what this attempt cost (Lambda bills it)
      * @return true when the job spilled over
      */
-    boolean exhausted(long durationMillis, String message, dev.soal.core.ResourceExhaustion.Kind kind, dev.soal.core.Cost cost) {
+    boolean exhausted(long durationMillis, String message, dev.soal.core.ResourceExhaustion.Kind kind, dev.soal.core.Cost cost,
+                      dev.soal.core.RunUsage usage) {
         if (store.isEmpty()) {
-            failed(durationMillis, message);
+            failed(durationMillis, message, usage);
             return false;
         }
+        // tried again for a while when the store cannot be reached, as an end is: the run happened
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return spillOrFail(durationMillis, message, kind, cost, usage);
+            } catch (RuntimeException e) {
+                if (attempt >= END_ATTEMPTS) {
+                    throw e;
+                }
+                System.err.println("job " + jobId + ": reporting the spill-over failed (" + e.getMessage() + "); trying again");
+                try {
+                    Thread.sleep(200L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private boolean spillOrFail(long durationMillis, String message, dev.soal.core.ResourceExhaustion.Kind kind,
+                                dev.soal.core.Cost cost, dev.soal.core.RunUsage usage) {
         JobRecord now = store.get().get(jobId).orElse(null);
         Optional<String> refused = now == null ? Optional.of("the job is not in the store")
                 : !RuntimeAttempts.holds(now, attemptId) ? Optional.of("this attempt no longer holds it")
                 : SpillOvers.refusal(now);
         if (refused.isEmpty()) {
-            refused = outputs.writtenSince(now.request().outputUri(), began == null ? now.createdAt() : began)
+            // since the job was created: an earlier attempt's writes count too
+            refused = outputs.writtenSince(now.request().outputUri(), now.createdAt())
                     .map(why -> "a second attempt could mix its output with this one's: " + why);
         }
         if (refused.isPresent()) {
             // where spill-over is in play, the status says why this job did not spill
             boolean inPlay = now != null && now.decision().spillTo() != null;
-            failed(durationMillis, inPlay ? message + " (" + kind.text() + "; not spilled over: " + refused.get() + ")" : message);
+            write(JobState.FAILED, inPlay ? message + " (" + kind.text() + "; not spilled over: " + refused.get() + ")" : message,
+                    durationMillis, usage);
             return false;
         }
         java.util.concurrent.atomic.AtomicBoolean spilled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -164,7 +185,8 @@ final class JobReporter {
                 spilled.set(true);
                 return SpillOvers.spill(j, kind, message, durationMillis, cost, clock.instant());
             }
-            return RuntimeAttempts.end(j, attemptId, JobState.FAILED, message, durationMillis, clock.instant());
+            JobRecord ended = RuntimeAttempts.end(j, attemptId, JobState.FAILED, message, durationMillis, clock.instant());
+            return ended != j && usage != null ? ended.toBuilder().usage(usage).build() : ended;
         });
         return spilled.get();
     }

@@ -61,7 +61,7 @@ final class RunFlow {
             System.err.println("job " + jobId + " failed: " + message + kind.map(k -> " (" + k.text() + ")").orElse(""));
             if (kind.isPresent() && attemptCost != null && !(watcher != null && watcher.lostLease())) {
                 // spills over, or reports FAILED saying why it did not
-                if (reporter.exhausted(took, message, kind.get(), attemptCost.apply(took))) {
+                if (reporter.exhausted(took, message, kind.get(), attemptCost.apply(took), usage)) {
                     return new Outcome(JobState.QUEUED, took, "spilled over (" + kind.get().text() + "): " + message, e);
                 }
             } else {

@@ -254,6 +254,17 @@ final class StagedIo {
             throw new SoalException("interrupted while uploading the output to " + to, e, true);
         } finally {
             pool.shutdownNow();
+            awaitQuietly(pool); // no PUT still in flight once the failure is reported (a spill-over lists the output next)
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                System.err.println("uploads still running after 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

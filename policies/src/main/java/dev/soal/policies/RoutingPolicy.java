@@ -136,14 +136,18 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
             if (request.deadlineSeconds() == null) {
                 return natural; // it fits Lambda, the cheapest by far: nothing to weigh
             }
-            all.add(predictor.lambda(natural.lambdaMemoryMb(), natural.inputBytesAsRead(), history));
+            dev.soal.core.Prediction onLambda = predictor.lambda(natural.lambdaMemoryMb(), natural.inputBytesAsRead(), history);
+            // a run predicted past the function timeout would only spill over: Lambda is no candidate then
+            if (onLambda.runMillis() <= policies.lambda().timeoutSeconds() * 1000L) {
+                all.add(onLambda);
+            }
         }
         for (Backend b : policies.clusterOrder()) {
             if (available.contains(b)) {
                 all.add(predictor.cluster(b, natural.inputBytesAsRead(), history));
             }
         }
-        if (request.deadlineSeconds() == null && (all.size() < 2 || !policies.clustersByCost())) {
+        if (all.isEmpty() || (request.deadlineSeconds() == null && (all.size() < 2 || !policies.clustersByCost()))) {
             return natural;
         }
         // by cost, then time; a backend without a list price (the embedded standalone cluster) after every priced one

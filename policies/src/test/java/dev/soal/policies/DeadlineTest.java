@@ -94,6 +94,18 @@ class DeadlineTest {
     }
 
     @Test
+    void lambdaPredictedPastItsFunctionTimeout_isNoCandidate() {
+        Policies.LambdaPolicy l = policies.lambda();
+        Policies shortTimeout = new Policies(new Policies.LambdaPolicy(l.maxInputBytes(), l.memory(), 5, l.spillOver(),
+                l.expansion()), policies.clusterOrder(), policies.rules(), policies.allowlists(), policies.emrServerless(),
+                policies.glue(), policies.fallback(), policies.triggers(), policies.tables(), policies.streams());
+        // 390 MB at 4,096 MB (2.3 vCPU): about 8 s of work, past a 5 s timeout
+        RoutingDecision d = new RoutingPolicy(shortTimeout, aws).decide(request(Duration.ofHours(1)), size("390MB"), List.of());
+        assertThat(d.predictions()).extracting(Prediction::backend).doesNotContain(Backend.LAMBDA);
+        assertThat(d.backend()).isNotEqualTo(Backend.LAMBDA);
+    }
+
+    @Test
     void predictions_useTheScriptsHistoryOnABackend_whenItHasOne() {
         Predictor p = new Predictor(policies, 2);
         long mb = 1024 * 1024;

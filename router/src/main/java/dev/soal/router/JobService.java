@@ -351,7 +351,9 @@ public final class JobService {
         if (folded.equals(job)) {
             return counted(job);
         }
-        return update(jobId, j -> StatusFold.fold(j, s, backend.runtimeReportsProgress(), clock.instant(), LEASE_GRACE));
+        // the backend's word is about the run it was asked of: a job that moved meanwhile (spilled over) is left alone
+        return update(jobId, j -> j.decision().backend() != job.decision().backend() ? j
+                : StatusFold.fold(j, s, backend.runtimeReportsProgress(), clock.instant(), LEASE_GRACE));
     }
 
     /** Up to {@code limit} jobs, newest first, in {@code state} if given, after the page of {@code pageToken}. */
@@ -427,7 +429,7 @@ public final class JobService {
         // out of memory, /tmp or time, or a runtime that exited: it runs again on a cluster, if the job may (SpillOvers)
         Optional<ResourceExhaustion.Kind> kind = ResourceExhaustion.of(nativeState, message);
         Optional<String> refused = kind.isEmpty() ? Optional.empty() : SpillOvers.refusal(before)
-                .or(() -> measurer.outputWrittenSince(before.request().outputUri(), attemptBegan(before))
+                .or(() -> measurer.outputWrittenSince(before.request().outputUri(), before.createdAt())
                         .map(why -> "a second attempt could mix its output with this one's: " + why));
         JobRecord after = update(jobId, j -> {
             // ended, or moved to a cluster (spilled over): a record of a Lambda invocation says nothing of it now

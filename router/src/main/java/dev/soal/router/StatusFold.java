@@ -34,7 +34,11 @@ public final class StatusFold {
         }
         if (runtimeReports) {
             boolean live = j.attempt() != null && !j.attempt().until().plus(grace).isBefore(now);
-            if (j.attempt() != null && !live) {
+            // a Lambda runtime that stopped reporting was killed (the timeout, an exit): its on-failure record, which may
+            // spill the job over, says so; the backend's own word (no report past the function timeout) is the backstop
+            boolean awaitsFailureRecord = j.decision().backend() == dev.soal.core.Backend.LAMBDA
+                    && j.state() == JobState.RUNNING && dev.soal.core.SpillOvers.refusal(j).isEmpty();
+            if (j.attempt() != null && !live && !awaitsFailureRecord) {
                 JobState end = j.state() == JobState.CANCELLING ? JobState.CANCELLED : JobState.FAILED;
                 return j.transition(end, "LEASE_EXPIRED", "the runtime stopped reporting: attempt " + j.attempt().owner()
                         + "'s lease expired at " + j.attempt().until()

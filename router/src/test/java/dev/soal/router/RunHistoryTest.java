@@ -78,6 +78,16 @@ class RunHistoryTest {
     }
 
     @Test
+    void anUnreadableHistoryObject_isNoReasonToFail_andIsWrittenAnew() {
+        RunHistory h = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/history-bad/")).history();
+        RunHistory.Key key = new RunHistory.Key("s3://soal-scripts/job.sql", "\"etag-1\"", "s3://soal-data/x/", "csv");
+        s3.put("soal-jobs", "history-bad/_history/" + key.id() + ".json", "{\"key\": 1, \"runs\": \"from a newer router\"");
+        assertThat(h.recent(key)).isEmpty();
+        h.record(key, run("c1", Instant.parse("2026-12-07T00:00:00Z")));
+        assertThat(h.recent(key)).extracting(PastRun::jobId).containsExactly("c1");
+    }
+
+    @Test
     void aScriptThatCameNearTheTimeout_runsOnTheClusterTheNextTime_andTheDecisionSaysWhy() {
         S3JobStore store = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/history-route/"));
         RecordingBackend lambda = new RecordingBackend(Backend.LAMBDA);

@@ -70,6 +70,21 @@ class StatusFoldTest {
     }
 
     @Test
+    void aLambdaRuntimeWhoseLeaseLapsed_waitsForItsFailureRecord_whenTheJobMaySpillOver() {
+        JobRecord onLambda = job(JobState.RUNNING, lapsed()).toBuilder()
+                .decision(new RoutingDecision(Backend.LAMBDA, 2048, List.of("t"), Backend.STANDALONE)).build();
+        BackendStatus running = new BackendStatus(JobState.RUNNING, "RUNNING", null);
+        // the on-failure record (a timeout, an exit) will say what happened, and may spill it over
+        assertThat(StatusFold.fold(onLambda, running, true, NOW, GRACE)).isEqualTo(onLambda);
+        // without spill-over the lapsed lease ends it, as before
+        JobRecord noSpill = onLambda.toBuilder().decision(new RoutingDecision(Backend.LAMBDA, 2048, List.of("t"))).build();
+        assertThat(StatusFold.fold(noSpill, running, true, NOW, GRACE).nativeState()).isEqualTo("LEASE_EXPIRED");
+        // the backend's backstop (no report past the function timeout) still ends it
+        assertThat(StatusFold.fold(onLambda, new BackendStatus(JobState.TIMED_OUT, "NO_REPORT", "no report"), true, NOW, GRACE)
+                .state()).isEqualTo(JobState.TIMED_OUT);
+    }
+
+    @Test
     void aRuntimeThatEndedWithoutReporting_isAFailure_andOneWhoseLeaseLapsedIsGone() {
         JobRecord silent = StatusFold.fold(job(JobState.QUEUED, null), new BackendStatus(JobState.SUCCEEDED, "EXIT_0", "exited 0"),
                 true, NOW, GRACE);

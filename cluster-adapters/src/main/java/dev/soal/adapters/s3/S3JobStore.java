@@ -205,7 +205,10 @@ public final class S3JobStore implements JobStore {
                 putIndex(after);
             }
             if (put(key, Json.write(after), current.response().eTag(), false).isPresent()) {
-                if (moved) {
+                // a spill-over goes back to QUEUED and comes back to RUNNING on its cluster: its RUNNING entry stays (skipped
+                // on read while the job is QUEUED), so a late delete can never remove the entry of the cluster's run
+                boolean spill = after.spilledFrom() != null && before.spilledFrom() == null;
+                if (moved && !spill) {
                     delete(indexKey(before));
                 }
                 remember(after);

@@ -6,7 +6,6 @@ import dev.soal.core.PastRun;
 import dev.soal.core.RunHistory;
 import dev.soal.core.S3Uri;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -42,7 +41,7 @@ public final class S3RunHistory implements RunHistory {
         try {
             return read(key(key)).map(b -> Json.mapper().convertValue(Json.read(b.asUtf8String(), Kept.class).runs(), RUNS))
                     .orElse(List.of());
-        } catch (SdkException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             System.err.println("run history " + key(key) + " could not be read (" + e.getMessage() + "): deciding without it");
             return List.of();
         }
@@ -54,7 +53,7 @@ public final class S3RunHistory implements RunHistory {
         try {
             for (int attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
                 Optional<ResponseBytes<GetObjectResponse>> current = read(object);
-                List<PastRun> runs = current.map(b -> Json.read(b.asUtf8String(), Kept.class).runs()).orElse(List.of());
+                List<PastRun> runs = current.map(S3RunHistory::runsOrNone).orElse(List.of());
                 String body = Json.write(new Kept(key, RunHistory.with(runs, run)));
                 if (ConditionalPut.put(s3, prefix.bucket(), object, body,
                         current.map(b -> b.response().eTag()).orElse(null), current.isEmpty()).isPresent()) {
@@ -62,9 +61,19 @@ public final class S3RunHistory implements RunHistory {
                 }
             }
             System.err.println("run history " + object + " kept changing; run " + run.jobId() + " not added");
-        } catch (SdkException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             System.err.println("run history " + object + " could not be written (" + e.getMessage() + "); run " + run.jobId()
                     + " not added");
+        }
+    }
+
+    /** The runs an object holds; none when it cannot be read (it is then written anew). */
+    private static List<PastRun> runsOrNone(ResponseBytes<GetObjectResponse> b) {
+        try {
+            return Json.read(b.asUtf8String(), Kept.class).runs();
+        } catch (RuntimeException e) {
+            System.err.println("a run history object could not be read (" + e.getMessage() + "); it is written anew");
+            return List.of();
         }
     }
 
