@@ -1,8 +1,10 @@
 package dev.soal.router;
 
+import dev.soal.core.Backend;
 import dev.soal.core.BackendStatus;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
+import dev.soal.core.SpillOvers;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -36,8 +38,8 @@ public final class StatusFold {
             boolean live = j.attempt() != null && !j.attempt().until().plus(grace).isBefore(now);
             // a Lambda runtime that stopped reporting was killed (the timeout, an exit): its on-failure record, which may
             // spill the job over, says so; the backend's own word (no report past the function timeout) is the backstop
-            boolean awaitsFailureRecord = j.decision().backend() == dev.soal.core.Backend.LAMBDA
-                    && j.state() == JobState.RUNNING && dev.soal.core.SpillOvers.refusal(j).isEmpty();
+            boolean awaitsFailureRecord = j.decision().backend() == Backend.LAMBDA
+                    && j.state() == JobState.RUNNING && SpillOvers.refusal(j).isEmpty();
             if (j.attempt() != null && !live && !awaitsFailureRecord) {
                 JobState end = j.state() == JobState.CANCELLING ? JobState.CANCELLED : JobState.FAILED;
                 return j.transition(end, "LEASE_EXPIRED", "the runtime stopped reporting: attempt " + j.attempt().owner()
