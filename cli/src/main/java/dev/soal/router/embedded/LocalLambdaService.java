@@ -217,6 +217,12 @@ public final class LocalLambdaService implements AutoCloseable {
     private final HttpServer invokeApi;
     private final ExecutorService http;
     private final ScheduledExecutorService watchdog;
+    /**
+     * The one thread that starts environments, alive as long as the service: the sandbox's {@code --die-with-parent}
+     * is the kernel's parent-death signal, which fires when the thread that started the process ends, not its JVM. An
+     * environment started on a pooled thread was killed (exit status 137) once that thread idled out.
+     */
+    private final ExecutorService spawner;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
 
@@ -237,6 +243,7 @@ public final class LocalLambdaService implements AutoCloseable {
         invokeApi.start();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("soal-lambda-watchdog"));
         watchdog.scheduleWithFixedDelay(this::watch, 200, 200, TimeUnit.MILLISECONDS);
+        this.spawner = Executors.newSingleThreadExecutor(daemon("soal-lambda-spawner"));
     }
 
     /**
@@ -363,7 +370,7 @@ public final class LocalLambdaService implements AutoCloseable {
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(lambdaVariables(env, sandbox.tmpInside(tmp)));
-            env.process = pb.start();
+            env.process = spawn(pb);
             Process p = env.process;
             String prefix = "[" + f.name() + " " + env.id + "] ";
             // once the service closes, what a stopping environment prints goes to its environment.log only; so do
@@ -386,6 +393,21 @@ public final class LocalLambdaService implements AutoCloseable {
             }
             logs.accept("[" + f.name() + "] " + env.id + " could not start: " + e.getMessage());
             failHead(f, "Runtime.Unknown", "the environment could not start: " + e.getMessage());
+        }
+    }
+
+    /** Starts {@code pb} on the spawner thread, so the environment lives as long as the service (see {@link #spawner}). */
+    private Process spawn(ProcessBuilder pb) throws IOException {
+        try {
+            return spawner.submit(pb::start).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("the environment could not start: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the environment", e);
         }
     }
 
@@ -878,5 +900,6 @@ public final class LocalLambdaService implements AutoCloseable {
         watchdog.shutdownNow();
         invokeApi.stop(0);
         http.shutdownNow();
+        spawner.shutdown();
     }
 }

@@ -208,6 +208,28 @@ class LocalLambdaServiceTest {
     }
 
     @Test
+    void anEnvironmentInTheSandbox_outlivesTheThreadThatInvokedIt() throws Exception {
+        LambdaSandbox sandbox = LambdaSandbox.detect();
+        org.junit.jupiter.api.Assumptions.assumeTrue(sandbox.readOnlyRoot(), "bubblewrap cannot make a sandbox here");
+        String cp = System.getProperty("java.class.path");
+        service = LocalLambdaService.start(new LocalLambdaService.Runtime(cp, List.of(), Map.of(), () -> { },
+                        java.util.Arrays.stream(cp.split(java.io.File.pathSeparator)).map(Path::of).toList()),
+                LocalLambdaService.Settings.defaults(), dir, sandbox, logs::add, failures::add);
+        service.register(new LocalLambdaService.Function("fn", 256, Duration.ofSeconds(30), HANDLER));
+        // the first invocation starts the environment on the caller's thread, which then ends (as a pooled HTTP
+        // thread does when it idles out): the sandbox's parent-death signal must not take the environment with it
+        java.util.concurrent.atomic.AtomicReference<LocalLambdaService.Invocation> first = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> first.set(service.invoke("fn", "{}", false)));
+        caller.start();
+        caller.join();
+        String env = read(first.get().result().get(60, TimeUnit.SECONDS).payload()).path("environment").asText();
+        Thread.sleep(1_500);
+        String again = read(service.invoke("fn", "{}", false).result().get(60, TimeUnit.SECONDS).payload()).path("environment").asText();
+        assertThat(again).isEqualTo(env);
+        assertThat(logs).noneMatch(l -> l.contains("exited ("));
+    }
+
+    @Test
     void anIdleEnvironmentIsStopped() throws Exception {
         start(LocalLambdaService.Settings.defaults().withIdleTimeout(Duration.ofSeconds(1)), Map.of(), Duration.ofSeconds(30));
         call("fn", "{}");
