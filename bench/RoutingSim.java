@@ -33,12 +33,15 @@ import java.util.Set;
  * Parquet; a deadline on 30% of them (5 min to 2 h).
  *
  * The world the runs happen in (what the router does not know): a script reads at 20 MB/s per vCPU divided by its cost
- * factor; its inputs expand as read by their format's true factor (gzip 4.5, Parquet 3.3: near the policies' defaults,
+ * factor and by the run's noise (log-normal, sigma 0.25, which also scales its memory per byte: data differs by day); its inputs expand as read by their format's true factor (gzip 4.5, Parquet 3.3: near the policies' defaults,
  * not equal); on Lambda a run needs 250 MB of heap plus its memory per byte times the bytes as read, has 80% of the
  * tier's memory as heap and one vCPU per 1,769 MB (at most 6), and fails when it needs more heap (after the share of its
  * time it got through) or runs past 900 s; a cold start takes 8 s. EMR Serverless starts in 90 s and runs on 80 executor
  * vCPUs; Glue (10 G.1X) starts in 20 s and runs on 36. Costs at the list prices SoAL reports (Prices): Lambda per GB-s,
  * EMR Serverless per vCPU-h and GB-h of the policies' job size, Glue per DPU-h, both at least one minute.
+ *
+ * The oracle knows the world: each job's cheapest run that succeeds (and meets its deadline when one can), the floor
+ * no router reaches.
  */
 public class RoutingSim {
     static final long MB = 1024L * 1024;
@@ -47,7 +50,8 @@ public class RoutingSim {
     record Script(String name, String format, double costFactor, double memPerByte) {
     }
 
-    record Job(int i, Instant at, Script script, long rawBytes, Long deadlineSeconds) {
+    /** {@code noise}: this run's memory and time against its script's typical ones (data differs from day to day). */
+    record Job(int i, Instant at, Script script, long rawBytes, Long deadlineSeconds, double noise) {
     }
 
     /** One run in the world: how long, what it cost, whether it ran out of something. */
@@ -86,7 +90,8 @@ public class RoutingSim {
             double u = Math.pow(r.nextDouble(), 2.2);
             long bytes = Math.round(10 * 1024 * Math.pow(50.0 * 1024 * 1024 * 1024 / (10 * 1024), u));
             Long deadline = r.nextDouble() < 0.3 ? deadlines[r.nextInt(deadlines.length)] : null;
-            trace.add(new Job(i, t0.plusSeconds((long) i * 30L * 86400 / n), s, bytes, deadline));
+            double noise = Math.exp(0.25 * r.nextGaussian());
+            trace.add(new Job(i, t0.plusSeconds((long) i * 30L * 86400 / n), s, bytes, deadline, noise));
         }
         Policies policies = PolicyLoader.defaults();
         Set<Backend> aws = Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS, Backend.GLUE);
@@ -94,8 +99,10 @@ public class RoutingSim {
         results.put("lambda under 400 MB, else EMR (today's default)", run(trace, j -> fixedLambda(policies, j)));
         results.put("always EMR Serverless", run(trace, j -> List.of(world(policies, Backend.EMR_SERVERLESS, 0, j))));
         results.put("always Glue", run(trace, j -> List.of(world(policies, Backend.GLUE, 0, j))));
-        RoutingPolicy soal = new RoutingPolicy(policies.withClustersByCost(true), aws);
+        results.put("oracle: the cheapest run that succeeds, known in advance", run(trace, j -> List.of(oracle(policies, j))));
+        RoutingPolicy soal = new RoutingPolicy(policies, aws);
         RunHistory history = new RunHistory.InMemory();
+        results.put("SoAL without its history (formats, spill-over, deadlines)", run(trace, j -> soal(soal, RunHistory.NONE, policies, j)));
         results.put("SoAL: formats, history, spill-over, deadlines, cheapest cluster", run(trace, j -> soal(soal, history, policies, j)));
 
         System.out.printf(Locale.ROOT, "%d jobs over 30 days (seed %d), %d with a deadline; inputs %s to %s%n", n, seed,
@@ -116,10 +123,15 @@ public class RoutingSim {
                     missed++;
                 }
             }
-            Map<Backend, Long> by = new java.util.TreeMap<>();
-            ends.forEach(x -> by.merge(x.backend(), 1L, Long::sum));
+            Map<Backend, String> by = new java.util.TreeMap<>();
+            for (Backend b : Backend.values()) {
+                List<End> on = ends.stream().filter(x -> x.backend() == b).toList();
+                if (!on.isEmpty()) {
+                    by.put(b, on.size() + " $" + String.format(Locale.ROOT, "%.2f", on.stream().mapToDouble(End::usd).sum()));
+                }
+            }
             System.out.printf(Locale.ROOT, "%-66s %12.2f %8d %10d %10d %s%n", e.getKey(), cost, failed, missed, spilled, by);
-            if (!e.getKey().startsWith("SoAL")) {
+            if (!e.getKey().startsWith("SoAL") && !e.getKey().startsWith("oracle")) {
                 bestFixed = Math.min(bestFixed, cost);
             }
         }
@@ -175,14 +187,29 @@ public class RoutingSim {
         return runs;
     }
 
+    /** What a router that knew the world would do: the cheapest run that succeeds (Lambda at any tier, or a cluster). */
+    static Run oracle(Policies p, Job j) {
+        List<Run> options = new ArrayList<>();
+        for (Policies.MemoryTier t : p.lambda().memory()) {
+            options.add(world(p, Backend.LAMBDA, t.memoryMb(), j));
+        }
+        options.add(world(p, Backend.EMR_SERVERLESS, 0, j));
+        options.add(world(p, Backend.GLUE, 0, j));
+        Long d = j.deadlineSeconds();
+        java.util.Comparator<Run> byCost = java.util.Comparator.comparingDouble(Run::usd);
+        return options.stream().filter(x -> x.ranOut() == null)
+                .filter(x -> d == null || x.startMillis() + x.runMillis() <= d * 1000).min(byCost)
+                .orElseGet(() -> options.stream().filter(x -> x.ranOut() == null).min(byCost).orElseThrow());
+    }
+
     /** One run in the world, on {@code backend} ({@code memoryMb} on Lambda). */
     static Run world(Policies p, Backend backend, int memoryMb, Job j) {
         double asReadMb = j.rawBytes() * trueExpansion(j.script().format()) / MB;
-        double perVcpu = MB_PER_VCPU_SECOND / j.script().costFactor();
+        double perVcpu = MB_PER_VCPU_SECOND / j.script().costFactor() / j.noise();
         switch (backend) {
             case LAMBDA -> {
                 double vcpu = Math.min(6, memoryMb / 1769.0);
-                long need = (long) ((250 + asReadMb * j.script().memPerByte()) * MB);
+                long need = (long) ((250 + asReadMb * j.script().memPerByte() * j.noise()) * MB);
                 long heap = (long) (memoryMb * 0.8 * MB);
                 long millis = Math.round(asReadMb / (perVcpu * vcpu) * 1000);
                 ResourceExhaustion.Kind out = null;

@@ -320,11 +320,26 @@ public final class SoalStack extends Stack {
                 .retention(LOG_RETENTION).removalPolicy(RemovalPolicy.DESTROY).build();
     }
 
-    /** Sized for the policies' {@code concurrentJobs} jobs at their largest at once, not one: it caps, it reserves nothing. */
+    /**
+     * Sized for the policies' {@code concurrentJobs} jobs at their largest at once, not one: it caps, it reserves nothing.
+     * Pre-initialized capacity ({@code emrServerless.initialCapacity}) is the one reservation, when the policies ask.
+     */
     private CfnApplication emrApplication(Policies.EmrPolicy p) {
         int vcpus = p.concurrentJobs() * p.jobVcpus();
         int gb = p.concurrentJobs() * p.jobMemoryGb();
+        List<CfnApplication.InitialCapacityConfigKeyValuePairProperty> initial = new ArrayList<>();
+        CfnApplication.WorkerConfigurationProperty worker = CfnApplication.WorkerConfigurationProperty.builder()
+                .cpu(p.workerVcpus() + " vCPU").memory(p.workerMemoryGb() + " GB").build();
+        for (Map.Entry<String, Integer> e : List.of(Map.entry("Driver", p.initialCapacity().drivers()),
+                Map.entry("Executor", p.initialCapacity().executors()))) {
+            if (e.getValue() > 0) {
+                initial.add(CfnApplication.InitialCapacityConfigKeyValuePairProperty.builder().key(e.getKey())
+                        .value(CfnApplication.InitialCapacityConfigProperty.builder().workerCount(e.getValue())
+                                .workerConfiguration(worker).build()).build());
+            }
+        }
         return CfnApplication.Builder.create(this, "EmrServerlessApplication")
+                .initialCapacity(initial.isEmpty() ? null : initial)
                 .name(config.prefix() + "-spark")
                 .releaseLabel(EMR_RELEASE)
                 .type("SPARK")

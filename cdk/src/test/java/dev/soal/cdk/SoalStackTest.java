@@ -184,6 +184,8 @@ class SoalStackTest {
         template.hasResourceProperties("AWS::EMRServerless::Application", Map.of("MaximumCapacity", Map.of(
                 "Cpu", emr.concurrentJobs() * emr.jobVcpus() + " vCPU", "Memory", emr.concurrentJobs() * emr.jobMemoryGb() + " GB")));
         assertThat(emr.jobVcpus()).isEqualTo((emr.maxExecutors() + 1) * Math.max(emr.driverCores(), emr.executorCores()));
+        // nothing kept warm (and billed while idle) unless the policies ask: EmrInitialCapacityTest
+        assertThat(resources("AWS::EMRServerless::Application").get(0).path("Properties").has("InitialCapacity")).isFalse();
         template.hasResourceProperties("AWS::Glue::Job", Map.of(
                 "GlueVersion", Match.stringLikeRegexp("5\\.[0-9]+"),
                 "Command", Map.of("Name", "glueetl", "ScriptLocation", Match.anyValue()),

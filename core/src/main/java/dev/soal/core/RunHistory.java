@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * What past runs of a script took, by the script's content and the shape of its inputs ({@link Key}): the router reads
- * it before deciding (one read, at most {@link #KEPT} runs), and whoever counts a job's end adds the run. Kept beside
+ * it before deciding (one read, at most {@link #KEPT} runs and the largest that succeeded on Lambda), and whoever counts a job's end adds the run. Kept beside
  * the job store (in S3, one small object per key).
  */
 public interface RunHistory {
@@ -78,12 +78,19 @@ public interface RunHistory {
         }
     }
 
-    /** The runs with {@code run} added: newest first, one per job, at most {@link #KEPT}. */
+    /**
+     * The runs with {@code run} added: newest first, one per job, the newest {@link #KEPT}, and the largest run that
+     * succeeded on Lambda (by bytes as read) when it is older than those: how far Lambda is known to reach.
+     */
     static List<PastRun> with(List<PastRun> runs, PastRun run) {
-        List<PastRun> out = new ArrayList<>(runs.stream().filter(r -> !r.jobId().equals(run.jobId())).toList());
-        out.add(run);
-        out.sort(Comparator.comparing(PastRun::endedAt).reversed());
-        return List.copyOf(out.subList(0, Math.min(KEPT, out.size())));
+        List<PastRun> all = new ArrayList<>(runs.stream().filter(r -> !r.jobId().equals(run.jobId())).toList());
+        all.add(run);
+        all.sort(Comparator.comparing(PastRun::endedAt).reversed());
+        List<PastRun> out = new ArrayList<>(all.subList(0, Math.min(KEPT, all.size())));
+        all.stream().filter(r -> r.backend() == Backend.LAMBDA && r.outcome() == JobState.SUCCEEDED)
+                .max(Comparator.comparingLong(PastRun::estimatedBytes))
+                .filter(largest -> !out.contains(largest)).ifPresent(out::add);
+        return List.copyOf(out);
     }
 
     /** A history in this process's memory (tests of code above the history). */

@@ -22,6 +22,12 @@ final class HistoryRule {
     static final double NEAR = 0.8;
     /** The Lambda runs the rule looks at, newest first. */
     static final int RUNS = 5;
+    /**
+     * How far beyond {@code lambda.maxInputBytes} history may take a job: up to this many times the bytes as read of
+     * a run that succeeded on Lambda, so the reach grows with every larger run that succeeds there (the history keeps
+     * the largest).
+     */
+    static final double REACH = 4;
 
     /** What history says: go to {@code backend} ({@code memoryMb} on Lambda), because {@code reason}. */
     record Verdict(Backend backend, Policies.MemoryTier tier, String reason) {
@@ -80,6 +86,36 @@ final class HistoryRule {
         }
         return Optional.of(new Verdict(cluster, null, "history: " + seen + " predict " + shares(heap, time, tmp) + at
                 + ", within " + pct(1 - NEAR) + " of " + limit + " -> " + cluster));
+    }
+
+    /**
+     * What past runs say of a job the size rule sends to a cluster ({@code asRead} above {@code lambda.maxInputBytes}):
+     * Lambda at the smallest tier that leaves room, when its Lambda runs, scaled to this input, stay short of
+     * {@link #NEAR} of every limit (the runs of at least 1/{@link #REACH} of this input's size: smaller ones say too
+     * little of it), and no recent run of it spilled over at half this size or less. Empty otherwise: the job goes where the size rule sends it. Only for a
+     * router that spills over, so a wrong guess costs one retry.
+     */
+    static Optional<Verdict> beyondThreshold(Policies.LambdaPolicy lambda, long asRead, List<PastRun> runs) {
+        if (runs.stream().limit(RUNS).anyMatch(r -> r.spilled() != null && r.estimatedBytes() <= asRead * 2)) {
+            return Optional.empty();
+        }
+        List<PastRun> onLambda = runs.stream().filter(r -> r.backend() == Backend.LAMBDA && r.outcome() == JobState.SUCCEEDED
+                && r.usage() != null && r.memoryMb() > 0 && r.estimatedBytes() * REACH >= asRead).limit(RUNS).toList();
+        if (onLambda.isEmpty()) {
+            return Optional.empty();
+        }
+        long largest = onLambda.stream().mapToLong(PastRun::estimatedBytes).max().orElse(0);
+        double timeout = lambda.timeoutSeconds() * 1000.0;
+        double time = onLambda.stream().mapToDouble(r -> r.durationMillis() * scale(r, asRead) / timeout).max().orElse(0);
+        double tmp = onLambda.stream().mapToDouble(r -> tmp(r, asRead)).max().orElse(0);
+        if (time >= NEAR || tmp >= NEAR) {
+            return Optional.empty();
+        }
+        return lambda.memory().stream().sorted(java.util.Comparator.comparingInt(Policies.MemoryTier::memoryMb))
+                .filter(t -> heap(onLambda, t, asRead) < NEAR).findFirst()
+                .map(t -> new Verdict(Backend.LAMBDA, t, "history: " + onLambda.size() + " run(s) of this script on lambda (up to "
+                        + Sizes.format(largest) + " as read) predict " + shares(heap(onLambda, t, asRead), time, tmp) + " at "
+                        + Sizes.format(asRead) + " as read -> lambda " + t.memoryMb() + " MB (spills over if it runs out)"));
     }
 
     /** This job's bytes over the run's (1 when the run's are not known). */

@@ -107,7 +107,7 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
      * the application runs at once ({@code concurrentJobs}: its maximum capacity is that many times one job's).
      */
     public record EmrPolicy(int driverCores, String driverMemory, int executorCores, String executorMemory,
-                            int maxExecutors, int timeoutMinutes, int concurrentJobs) {
+                            int maxExecutors, int timeoutMinutes, int concurrentJobs, InitialCapacity initialCapacity) {
         private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("\\d+[gm]");
 
         public EmrPolicy {
@@ -132,20 +132,42 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
             if (concurrentJobs < 1) {
                 throw new IllegalArgumentException("concurrentJobs must be >= 1, but was " + concurrentJobs);
             }
+            initialCapacity = initialCapacity == null ? InitialCapacity.NONE : initialCapacity;
+            if (initialCapacity.drivers() > concurrentJobs || initialCapacity.executors() > concurrentJobs * maxExecutors) {
+                throw new IllegalArgumentException("initialCapacity must fit the application's maximum (concurrentJobs "
+                        + concurrentJobs + " jobs of 1 driver and maxExecutors " + maxExecutors + " executors), but was "
+                        + initialCapacity.drivers() + " drivers and " + initialCapacity.executors() + " executors");
+            }
+        }
+
+        public EmrPolicy(int driverCores, String driverMemory, int executorCores, String executorMemory, int maxExecutors,
+                         int timeoutMinutes, int concurrentJobs) {
+            this(driverCores, driverMemory, executorCores, executorMemory, maxExecutors, timeoutMinutes, concurrentJobs,
+                    InitialCapacity.NONE);
         }
 
         public static EmrPolicy ofDefaults() {
             return new EmrPolicy(4, "16g", 4, "16g", 20, 120, 4);
         }
 
-        /** One job at its largest: the driver and every executor, each as EMR Serverless sizes a worker. */
-        public int jobVcpus() {
-            return (maxExecutors + 1) * Math.max(driverCores, executorCores);
+        /** A worker as EMR Serverless sizes it for this policy's driver and executors: its vCPUs. */
+        public int workerVcpus() {
+            return Math.max(driverCores, executorCores);
         }
 
-        /** The same in GB, a fifth more than Spark's memory setting for the memory overhead, rounded up per worker. */
+        /** The same worker's memory in GB: a fifth more than Spark's memory setting, for the overhead, rounded up. */
+        public int workerMemoryGb() {
+            return (int) Math.ceil(Math.max(gigabytes(driverMemory), gigabytes(executorMemory)) * 1.2);
+        }
+
+        /** One job at its largest: the driver and every executor, each as EMR Serverless sizes a worker. */
+        public int jobVcpus() {
+            return (maxExecutors + 1) * workerVcpus();
+        }
+
+        /** The same in GB ({@link #workerMemoryGb()} per worker). */
         public int jobMemoryGb() {
-            return (maxExecutors + 1) * (int) Math.ceil(Math.max(gigabytes(driverMemory), gigabytes(executorMemory)) * 1.2);
+            return (maxExecutors + 1) * workerMemoryGb();
         }
 
         private static double gigabytes(String memory) {
@@ -159,6 +181,27 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                     + " --conf spark.driver.cores=" + driverCores + " --conf spark.driver.memory=" + driverMemory
                     + " --conf spark.executor.cores=" + executorCores + " --conf spark.executor.memory=" + executorMemory
                     + " --conf spark.dynamicAllocation.maxExecutors=" + maxExecutors;
+        }
+    }
+
+    /**
+     * EMR Serverless pre-initialized capacity ({@code emrServerless.initialCapacity}): drivers and executors the
+     * application keeps warm while it is started, sized as the policy's workers, so a job that finds them starts in
+     * seconds instead of waiting for workers. They are billed while the application is started, used or not.
+     */
+    public record InitialCapacity(int drivers, int executors) {
+        public static final InitialCapacity NONE = new InitialCapacity(0, 0);
+
+        public InitialCapacity {
+            if (drivers < 0 || executors < 0) {
+                throw new IllegalArgumentException("initialCapacity's drivers and executors must be >= 0, but were "
+                        + drivers + " and " + executors);
+            }
+        }
+
+        /** A driver and at least one executor kept warm: a job can start on them. */
+        public boolean warm() {
+            return drivers > 0 && executors > 0;
         }
     }
 

@@ -260,7 +260,7 @@ public final class PolicyLoader {
 
         Policies.EmrPolicy emr(Node node, String path) {
             Map<String, Node> m = mapping(node, path, Set.of("driverCores", "driverMemory", "executorCores",
-                    "executorMemory", "maxExecutors", "timeoutMinutes", "concurrentJobs"));
+                    "executorMemory", "maxExecutors", "timeoutMinutes", "concurrentJobs", "initialCapacity"));
             Policies.EmrPolicy d = Policies.EmrPolicy.ofDefaults();
             int driverCores = intOr(m, "driverCores", path, d.driverCores());
             String driverMemory = stringOr(m, "driverMemory", path, d.driverMemory());
@@ -269,8 +269,17 @@ public final class PolicyLoader {
             int maxExecutors = intOr(m, "maxExecutors", path, d.maxExecutors());
             int timeout = intOr(m, "timeoutMinutes", path, d.timeoutMinutes());
             int concurrent = intOr(m, "concurrentJobs", path, d.concurrentJobs());
+            Policies.InitialCapacity initial = Policies.InitialCapacity.NONE;
+            if (m.containsKey("initialCapacity")) {
+                String p = path + ".initialCapacity";
+                Map<String, Node> c = mapping(m.get("initialCapacity"), p, Set.of("drivers", "executors"));
+                int drivers = intOr(c, "drivers", p, 0);
+                int executors = intOr(c, "executors", p, 0);
+                initial = build(m.get("initialCapacity"), p, () -> new Policies.InitialCapacity(drivers, executors));
+            }
+            Policies.InitialCapacity initialCapacity = initial;
             return build(node, path, () -> new Policies.EmrPolicy(driverCores, driverMemory, executorCores, executorMemory,
-                    maxExecutors, timeout, concurrent));
+                    maxExecutors, timeout, concurrent, initialCapacity));
         }
 
         Policies.GluePolicy glue(Node node, String path) {
@@ -352,11 +361,11 @@ public final class PolicyLoader {
             return new Policies.SpillOver(true, b);
         }
 
-        /** {@code clusters.choose}: {@code order} (the default) or {@code cheapest}. */
+        /** {@code clusters.choose}: {@code cheapest} (the default) or {@code order}. */
         boolean clustersByCost(Node node, String path) {
             Map<String, Node> m = mapping(node, path, Set.of("order", "choose"));
             if (!m.containsKey("choose")) {
-                return false;
+                return true;
             }
             String choose = scalar(m.get("choose"), path + ".choose");
             if (!choose.equals("order") && !choose.equals("cheapest")) {

@@ -17,7 +17,10 @@ import java.util.Locale;
  *
  * <p>Starts: Lambda {@value #LAMBDA_COLD_MS} ms (a cold environment: INIT with Spark's session, measured 6-13 s on the
  * embedded default; a warm one is faster, but the router cannot tell which it gets); EMR Serverless
- * {@value #EMR_START_MS} ms (an application that auto-starts takes 1-2 minutes; a started one, 20-40 s per job run);
+ * {@value #EMR_START_MS} ms (an application that auto-starts takes 1-2 minutes; a started one, 20-40 s per job run),
+ * {@value #EMR_PREINITIALIZED_START_MS} ms with pre-initialized capacity ({@code emrServerless.initialCapacity}: "jobs
+ * start immediately" on its warm workers, as the EMR Serverless guide puts it; spark-submit and the driver's session
+ * remain, and an application that auto-stopped when idle starts again first);
  * Glue {@value #GLUE_START_MS} ms (Glue 5 starts a job in seconds to tens of seconds), FLEX {@value #FLEX_START_MS} ms
  * (it runs on spare capacity and may wait for it); the embedded standalone cluster {@value #STANDALONE_START_MS} ms.
  * Throughput: {@value #MB_PER_VCPU_SECOND} MB as read per vCPU-second (Spark SQL's scan-and-aggregate on CSV, measured on
@@ -26,6 +29,7 @@ import java.util.Locale;
 public final class Predictor {
     static final long LAMBDA_COLD_MS = 8_000;
     static final long EMR_START_MS = 90_000;
+    static final long EMR_PREINITIALIZED_START_MS = 10_000;
     static final long GLUE_START_MS = 20_000;
     static final long FLEX_START_MS = 300_000;
     static final long STANDALONE_START_MS = 20_000;
@@ -62,7 +66,7 @@ public final class Predictor {
                 Run run = run(backend, 0, e.maxExecutors() * e.executorCores(), asRead, history);
                 // billed per second, at least a minute, for the job's workers
                 double hours = Math.max(run.millis(), 60_000) / 3_600_000.0;
-                yield new Prediction(backend, 0, EMR_START_MS, run.millis(),
+                yield new Prediction(backend, 0, e.initialCapacity().warm() ? EMR_PREINITIALIZED_START_MS : EMR_START_MS, run.millis(),
                         Prices.emrServerless(e.jobVcpus() * hours, e.jobMemoryGb() * hours, 0), run.basis());
             }
             case GLUE -> {

@@ -61,7 +61,8 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
 
     /**
      * The decision, with what past runs of the script on inputs of the same shape took ({@code history}, newest first):
-     * rules first, then size; a job size sends to Lambda goes where its history says it fits ({@link HistoryRule}).
+     * rules first, then size; a job size sends to Lambda goes where its history says it fits ({@link HistoryRule}), and
+     * one it sends to a cluster goes to Lambda when its runs there predict room at this size and spill-over is on.
      */
     public RoutingDecision decide(JobRequest request, Measurement measured, List<dev.soal.core.PastRun> history) {
         List<String> reasons = new ArrayList<>();
@@ -97,6 +98,16 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
             }
             reasons.add("lambda memory " + tier.memoryMb() + " MB (tier up to " + Sizes.format(tier.upToBytes()) + ")");
             return weighed(request, new RoutingDecision(Backend.LAMBDA, tier.memoryMb(), reasons, spillTo(), asRead), history);
+        }
+        if (!small && available.contains(Backend.LAMBDA) && spillTo() != null) {
+            java.util.Optional<HistoryRule.Verdict> room = HistoryRule.beyondThreshold(lambda, asRead, history);
+            if (room.isPresent()) {
+                Policies.MemoryTier tier = room.get().tier();
+                reasons.add(size + " > " + limit);
+                reasons.add(room.get().reason());
+                reasons.add("lambda memory " + tier.memoryMb() + " MB");
+                return weighed(request, new RoutingDecision(Backend.LAMBDA, tier.memoryMb(), reasons, spillTo(), asRead), history);
+            }
         }
         List<Backend> skipped = new ArrayList<>();
         for (Backend b : policies.clusterOrder()) {

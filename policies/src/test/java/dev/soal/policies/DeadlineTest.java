@@ -66,8 +66,28 @@ class DeadlineTest {
     }
 
     @Test
-    void withoutADeadline_nothingIsPredicted_andTheRulesStillWin() {
-        RoutingDecision plain = new RoutingPolicy(policies, aws).decide(request(null), size("2GB"), List.of());
+    void preInitializedCapacity_startsEmrServerlessInSeconds_soItMeetsADeadlineAColdApplicationWouldMiss() {
+        Policies.EmrPolicy e = policies.emrServerless();
+        Policies warm = new Policies(policies.lambda(), policies.clusterOrder(), policies.rules(), policies.allowlists(),
+                new Policies.EmrPolicy(e.driverCores(), e.driverMemory(), e.executorCores(), e.executorMemory(), e.maxExecutors(),
+                        e.timeoutMinutes(), e.concurrentJobs(), new Policies.InitialCapacity(1, 4)),
+                policies.glue(), policies.fallback(), policies.triggers(), policies.tables(), policies.streams());
+        Set<Backend> emrOnly = Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS);
+        RoutingDecision cold = new RoutingPolicy(policies, emrOnly).decide(request(Duration.ofSeconds(60)), size("2GB"), List.of());
+        RoutingDecision hot = new RoutingPolicy(warm, emrOnly).decide(request(Duration.ofSeconds(60)), size("2GB"), List.of());
+        assertThat(cold.predictions().get(0).startMillis()).isEqualTo(Predictor.EMR_START_MS);
+        assertThat(cold.reasons()).last().asString().endsWith("-> none is predicted to meet it; the fastest is emr-serverless");
+        assertThat(hot.predictions().get(0).startMillis()).isEqualTo(Predictor.EMR_PREINITIALIZED_START_MS);
+        assertThat(hot.predictions().get(0).totalMillis()).isLessThan(60_000);
+        assertThat(hot.reasons()).last().asString().endsWith("-> the cheapest to meet it is emr-serverless");
+    }
+
+    @Test
+    void withoutADeadline_aJobThatFitsLambdaIsNotWeighed_andTheRulesStillWin() {
+        RoutingDecision small = new RoutingPolicy(policies, aws).decide(request(null), size("20MB"), List.of());
+        assertThat(small.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(small.predictions()).isEmpty();
+        RoutingDecision plain = new RoutingPolicy(policies.withClustersByCost(false), aws).decide(request(null), size("2GB"), List.of());
         assertThat(plain.backend()).isEqualTo(Backend.EMR_SERVERLESS);
         assertThat(plain.predictions()).isEmpty();
         JobRequest tagged = new JobRequest("s3://soal-scripts/a.sql", null, List.of("s3://soal-data/a.csv"), null, null,

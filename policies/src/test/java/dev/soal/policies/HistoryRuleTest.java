@@ -87,4 +87,45 @@ class HistoryRuleTest {
         assertThat(alone.reasons().get(1)).contains("but no cluster backend is configured here -> lambda 2048 MB");
         assertThat(Sizes.format(alone.inputBytesAsRead())).isEqualTo("30 MB");
     }
+    @Test
+    void aScriptThatLeftRoomOnLambdaAtAQuarterOfThisSize_runsThereBeyondTheThreshold_withSpillOverAsItsNet() {
+        List<PastRun> history = List.of(lambdaRun("j1", 300, 30_000, 250, 500));
+        RoutingDecision d = decide(900, history);
+        assertThat(d.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(d.lambdaMemoryMb()).isEqualTo(2048);
+        assertThat(d.spillTo()).isEqualTo(Backend.STANDALONE);
+        // 250 + 250 x 3 = 1,000 MB of 1,638; 90 s of 900
+        assertThat(d.reasons()).containsExactly("input 900 MB > lambda.maxInputBytes 400 MB",
+                "history: 1 run(s) of this script on lambda (up to 300 MB as read) predict 61% of the heap, 10% of the timeout"
+                        + " and 0% of /tmp at 900 MB as read -> lambda 2048 MB (spills over if it runs out)",
+                "lambda memory 2048 MB");
+        // a heap that would fill the 2048 MB tier's asks for the next tier up
+        assertThat(decide(900, List.of(lambdaRun("j1", 300, 30_000, 250, 700))).lambdaMemoryMb()).isEqualTo(4096);
+    }
+
+    @Test
+    void beyondTheThreshold_historyDoesNotReachFarOrPastASpill_andNeverWithoutSpillOver() throws Exception {
+        List<PastRun> room = List.of(lambdaRun("j1", 300, 30_000, 250, 500));
+        // more than four times the largest run that left room: the size rule decides
+        assertThat(decide(1300, room).backend()).isEqualTo(Backend.STANDALONE);
+        // small runs say too little of a large input
+        assertThat(decide(900, List.of(lambdaRun("j0", 10, 1_000, 250, 260))).backend()).isEqualTo(Backend.STANDALONE);
+        // a recent run of it spilled over at a similar size
+        PastRun spilled = new PastRun("j2", T.plusSeconds(60), Backend.STANDALONE, 0, 1_000 * MB, 1_000 * MB, 90_000,
+                JobState.SUCCEEDED, null, ResourceExhaustion.Kind.MEMORY, 2048, 60_000L);
+        assertThat(decide(900, List.of(spilled, room.get(0))).backend()).isEqualTo(Backend.STANDALONE);
+        // near the timeout at this size
+        assertThat(decide(900, List.of(lambdaRun("j3", 300, 250_000, 250, 500))).backend()).isEqualTo(Backend.STANDALONE);
+        // without spill-over a wrong guess would fail the job: the threshold holds
+        Policies noSpill;
+        try (java.io.InputStream in = PolicyLoader.class.getResourceAsStream("policies.yaml")) {
+            noSpill = PolicyLoader.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("spillOver: true", "spillOver: false"), "policies.yaml");
+        }
+        RoutingDecision held = new RoutingPolicy(noSpill, Set.of(Backend.LAMBDA, Backend.STANDALONE)).decide(
+                new JobRequest("s3://soal-scripts/a.sql", null, List.of("s3://soal-data/daily/a.csv"), null, null, null, null, null),
+                new Measurement(900 * MB, 1, 0, Map.of("csv", 900 * MB)), room);
+        assertThat(held.backend()).isEqualTo(Backend.STANDALONE);
+        assertThat(held.reasons()).noneMatch(r -> r.startsWith("history"));
+    }
 }

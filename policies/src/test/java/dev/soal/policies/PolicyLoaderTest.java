@@ -118,6 +118,10 @@ class PolicyLoaderTest {
         assertThat(defaults.glue()).isEqualTo(Policies.GluePolicy.ofDefaults());
         assertThat(defaults.fallback()).isEmpty();
 
+        assertThat(defaults.emrServerless().initialCapacity()).isEqualTo(Policies.InitialCapacity.NONE);
+        Policies warm = PolicyLoader.parse(VALID + "emrServerless: { initialCapacity: { drivers: 1, executors: 4 } }\n", "p.yaml");
+        assertThat(warm.emrServerless().initialCapacity()).isEqualTo(new Policies.InitialCapacity(1, 4));
+        assertThat(warm.emrServerless().initialCapacity().warm()).isTrue();
         Policies p = PolicyLoader.parse(VALID + """
                 emrServerless: { executorCores: 8, executorMemory: 32g, timeoutMinutes: 30 }
                 glue: { workerType: G.2X, numberOfWorkers: 4, executionClass: FLEX }
@@ -146,6 +150,9 @@ class PolicyLoaderTest {
     @CsvSource(delimiter = '|', value = {
             "emrServerless: { executorCores: 3 }          | p.yaml:17: emrServerless: executorCores must be 1, 2, 4, 8 or 16, but was 3",
             "emrServerless: { driverMemory: lots }        | p.yaml:17: emrServerless: memory must look like 16g or 4096m, but was 'lots'",
+            "emrServerless: { initialCapacity: { drivers: -1 } } | p.yaml:17: emrServerless.initialCapacity: initialCapacity's drivers and executors must be >= 0, but were -1 and 0",
+            "emrServerless: { initialCapacity: { executors: 81 } } | p.yaml:17: emrServerless: initialCapacity must fit the application's maximum (concurrentJobs 4 jobs of 1 driver and maxExecutors 20 executors), but was 0 drivers and 81 executors",
+            "emrServerless: { initialCapacity: { workers: 2 } } | p.yaml:17: emrServerless.initialCapacity.workers: unknown field (expected one of [drivers, executors])",
             "glue: { workerType: G.3X }                   | p.yaml:17: glue: workerType must be one of",
             "glue: { executionClass: CHEAP }              | p.yaml:17: glue: executionClass must be STANDARD or FLEX, but was 'CHEAP'",
             "glue: { workerType: G.4X, executionClass: FLEX } | p.yaml:17: glue: executionClass FLEX runs on G.1X or G.2X workers only, but workerType was 'G.4X'",

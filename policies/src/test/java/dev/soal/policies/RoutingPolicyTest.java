@@ -98,10 +98,18 @@ class RoutingPolicyTest {
     }
 
     @Test
-    void inAws_largeInputGoesToEmrServerless() {
-        RoutingPolicy aws = new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS, Backend.GLUE));
-        assertThat(aws.decide(request("s3://soal-data/a.csv", Map.of()), measured("2GB")).backend())
-                .isEqualTo(Backend.EMR_SERVERLESS);
+    void inAws_largeInputGoesToTheClusterPredictedCheapest_orWithChooseOrderToTheFirstOfOrder() {
+        Set<Backend> all = Set.of(Backend.LAMBDA, Backend.EMR_SERVERLESS, Backend.GLUE);
+        RoutingDecision cheapest = new RoutingPolicy(policies, all).decide(request("s3://soal-data/a.csv", Map.of()), measured("2GB"));
+        assertThat(cheapest.backend()).isEqualTo(Backend.GLUE);
+        assertThat(cheapest.reasons()).last().asString().startsWith("no deadline: predicted emr-serverless ")
+                .endsWith(" -> the cheapest is glue");
+        assertThat(cheapest.predictions()).extracting(dev.soal.core.Prediction::backend)
+                .containsExactly(Backend.GLUE, Backend.EMR_SERVERLESS);
+        RoutingDecision ordered = new RoutingPolicy(policies.withClustersByCost(false), all)
+                .decide(request("s3://soal-data/a.csv", Map.of()), measured("2GB"));
+        assertThat(ordered.backend()).isEqualTo(Backend.EMR_SERVERLESS);
+        assertThat(ordered.predictions()).isEmpty();
     }
 
     @Test

@@ -172,6 +172,26 @@ class JobServiceTest {
     }
 
     @Test
+    void aJobWithADeadline_keepsItsPrediction_andItsEndReportsHowItTurnedOut() {
+        lambda.selfReporting = false;
+        JobService jobs = service("prediction");
+        JobRecord job = jobs.submit(request("s3://soal-data/small.csv", null).withDeadline(Duration.ofMinutes(20))).job();
+        dev.soal.core.Prediction chosen = job.decision().predictions().get(0);
+        assertThat(chosen.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(dev.soal.router.api.JobView.of(job).predictionOutcome()).as("not ended yet").isNull();
+
+        lambda.status = new BackendStatus(JobState.SUCCEEDED, "SUCCESS", null, new dev.soal.core.Cost(0.001, "test"));
+        JobRecord done = jobs.refresh(job.id());
+        dev.soal.router.api.JobView.OutcomeView o = dev.soal.router.api.JobView.of(done).predictionOutcome();
+        assertThat(o.backend()).isEqualTo("lambda");
+        assertThat(o.predictedMillis()).isEqualTo(chosen.totalMillis());
+        assertThat(o.actualMillis()).isEqualTo(Duration.between(done.createdAt(), done.updatedAt()).toMillis());
+        assertThat(o.predictedUsd()).isEqualTo(chosen.cost().usd());
+        assertThat(o.actualUsd()).isEqualTo(0.001);
+        assertThat(jobs.meters().summary(dev.soal.core.JobOutcomes.PREDICTION_RATIO, "backend", "lambda").count()).isEqualTo(1);
+    }
+
+    @Test
     void backendWithoutRuntimeReports_drivesProgress_andRecordsTheCost() {
         lambda.selfReporting = false;
         JobService jobs = service("progress");
@@ -198,7 +218,8 @@ class JobServiceTest {
         RecordingBackend glue = new RecordingBackend(Backend.GLUE);
         emr.answer = new SubmitOutcome.Unavailable("emr-serverless circuit breaker is open");
         JobService jobs = new JobService(new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/fallback/")), measurer,
-                new RoutingPolicy(PolicyLoader.defaults(), Set.of(Backend.EMR_SERVERLESS, Backend.GLUE)),
+                // by order, so EMR Serverless is chosen first (by cost it would be Glue at these sizes)
+                new RoutingPolicy(PolicyLoader.defaults().withClustersByCost(false), Set.of(Backend.EMR_SERVERLESS, Backend.GLUE)),
                 Map.of(Backend.EMR_SERVERLESS, emr, Backend.GLUE, glue), S3Uri.parse("s3://soal-output/jobs/"),
                 Clock.systemUTC());
         JobRequest big = new JobRequest("s3://soal-scripts/job.sql", null, List.of("s3://soal-data/small.csv"), null,

@@ -78,6 +78,30 @@ class RunHistoryTest {
     }
 
     @Test
+    void theLargestRunThatSucceededOnLambda_isKeptPastTheNewestTwenty_untilALargerOneSucceeds() {
+        RunHistory h = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/history-reach/")).history();
+        RunHistory.Key key = new RunHistory.Key("s3://soal-scripts/reach.sql", "\"etag-1\"", "s3://soal-data/daily/", "parquet");
+        Instant t = Instant.parse("2026-12-07T00:00:00Z");
+        h.record(key, new PastRun("big", t, Backend.LAMBDA, 4096, 300L << 20, 990L << 20, 60_000, JobState.SUCCEEDED,
+                new RunUsage(1, 2, 3, 0, 0, 5, 6), null, null, null));
+        // a larger run that failed says nothing of how far Lambda reaches
+        h.record(key, new PastRun("failed", t.plusSeconds(1), Backend.LAMBDA, 4096, 400L << 20, 1200L << 20, 60_000,
+                JobState.FAILED, null, null, null, null));
+        for (int i = 0; i < 25; i++) {
+            h.record(key, run("small" + i, t.plusSeconds(10 + i)));
+        }
+        List<PastRun> runs = h.recent(key);
+        assertThat(runs).hasSize(RunHistory.KEPT + 1);
+        assertThat(runs.get(0).jobId()).isEqualTo("small24");
+        assertThat(runs.get(RunHistory.KEPT).jobId()).isEqualTo("big");
+        assertThat(runs).extracting(PastRun::jobId).doesNotContain("failed", "small0");
+
+        h.record(key, new PastRun("bigger", t.plusSeconds(100), Backend.LAMBDA, 4096, 500L << 20, 1500L << 20, 80_000,
+                JobState.SUCCEEDED, new RunUsage(1, 2, 3, 0, 0, 5, 6), null, null, null));
+        assertThat(h.recent(key)).hasSize(RunHistory.KEPT).extracting(PastRun::jobId).startsWith("bigger").doesNotContain("big");
+    }
+
+    @Test
     void anUnreadableHistoryObject_isNoReasonToFail_andIsWrittenAnew() {
         RunHistory h = new S3JobStore(s3.s3, S3Uri.parse("s3://soal-jobs/history-bad/")).history();
         RunHistory.Key key = new RunHistory.Key("s3://soal-scripts/job.sql", "\"etag-1\"", "s3://soal-data/x/", "csv");

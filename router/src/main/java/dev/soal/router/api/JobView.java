@@ -2,6 +2,7 @@ package dev.soal.router.api;
 
 import dev.soal.core.Cost;
 import dev.soal.core.JobRecord;
+import dev.soal.core.PredictionOutcome;
 import dev.soal.core.SpilledAttempt;
 import dev.soal.core.StateChange;
 
@@ -17,13 +18,23 @@ import java.util.Map;
  * @param usage       what the run took (heap, {@code /tmp}, rows and bytes written), as its runtime measured it
  * @param deadlineSeconds the job's deadline, from its submit
  * @param predictions what the router predicted on each backend it weighed (a job with a deadline), the chosen first
+ * @param predictionOutcome an ended job's chosen prediction beside what it took ({@link PredictionOutcome})
  */
 public record JobView(String jobId, String state, String nativeState, String message, String backend,
                       Integer lambdaMemoryMb, List<String> reasons, Long inputBytes, Long inputObjects, String script,
                       List<String> inputs, String output, Map<String, String> tags, Instant createdAt, Instant updatedAt,
                       Long durationMillis, Cost cost, List<StateChange> history, Boolean coldStart, String environmentId,
                       String spillTo, SpilledView spilledOver, dev.soal.core.RunUsage usage, Long deadlineSeconds,
-                      List<PredictionView> predictions) {
+                      List<PredictionView> predictions, OutcomeView predictionOutcome) {
+
+    /** {@link PredictionOutcome} as the API shows it. */
+    public record OutcomeView(String backend, long predictedMillis, long actualMillis, double timeRatio, double predictedUsd,
+                              Double actualUsd) {
+        static OutcomeView of(JobRecord j) {
+            return PredictionOutcome.of(j).map(o -> new OutcomeView(o.backend().id(), o.predictedMillis(), o.actualMillis(),
+                    Math.round(o.timeRatio() * 100) / 100.0, o.predictedUsd(), o.actualUsd())).orElse(null);
+        }
+    }
 
     /** A prediction as the API shows it ({@link dev.soal.core.Prediction}), the backend by its id. */
     public record PredictionView(String backend, int memoryMb, long startMillis, long runMillis, Cost cost, String basis) {
@@ -53,6 +64,6 @@ public record JobView(String jobId, String state, String nativeState, String mes
                 j.environment() == null ? null : j.environment().coldStart(),
                 j.environment() == null ? null : j.environment().id(),
                 j.decision().spillTo() == null ? null : j.decision().spillTo().id(), SpilledView.of(j.spilledFrom()),
-                j.usage(), j.request().deadlineSeconds(), PredictionView.of(j.decision().predictions()));
+                j.usage(), j.request().deadlineSeconds(), PredictionView.of(j.decision().predictions()), OutcomeView.of(j));
     }
 }
