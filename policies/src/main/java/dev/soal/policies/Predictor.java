@@ -16,7 +16,8 @@ import java.util.Locale;
  * the policies.
  *
  * <p>Starts: Lambda {@value #LAMBDA_COLD_MS} ms (a cold environment: INIT with Spark's session, measured 6-13 s on the
- * embedded default; a warm one is faster, but the router cannot tell which it gets); EMR Serverless
+ * embedded default), {@value #LAMBDA_WARM_MS} ms when the router knows an environment of the tier is idle (the embedded
+ * default's local Lambda service says so; in AWS the router cannot tell, and predicts cold); EMR Serverless
  * {@value #EMR_START_MS} ms (an application that auto-starts takes 1-2 minutes; a started one, 20-40 s per job run),
  * {@value #EMR_PREINITIALIZED_START_MS} ms with pre-initialized capacity ({@code emrServerless.initialCapacity}: "jobs
  * start immediately" on its warm workers, as the EMR Serverless guide puts it; spark-submit and the driver's session
@@ -28,6 +29,7 @@ import java.util.Locale;
  */
 public final class Predictor {
     static final long LAMBDA_COLD_MS = 8_000;
+    static final long LAMBDA_WARM_MS = 500;
     static final long EMR_START_MS = 90_000;
     static final long EMR_PREINITIALIZED_START_MS = 10_000;
     static final long GLUE_START_MS = 20_000;
@@ -51,11 +53,17 @@ public final class Predictor {
         this.localCores = Math.max(1, localCores);
     }
 
-    /** The prediction on Lambda at {@code memoryMb}. */
+    /** The prediction on Lambda at {@code memoryMb}, in a cold environment. */
     public Prediction lambda(int memoryMb, long asRead, List<PastRun> history) {
+        return lambda(memoryMb, asRead, history, false);
+    }
+
+    /** The same, in a warm environment when {@code warm} (one of the tier is idle now, so it starts in well under a second). */
+    public Prediction lambda(int memoryMb, long asRead, List<PastRun> history, boolean warm) {
         double vcpus = Math.min(6, memoryMb / LAMBDA_MB_PER_VCPU);
         Run run = run(Backend.LAMBDA, memoryMb, vcpus, asRead, history);
-        return new Prediction(Backend.LAMBDA, memoryMb, LAMBDA_COLD_MS, run.millis(), Prices.lambda(memoryMb, run.millis()), run.basis());
+        return new Prediction(Backend.LAMBDA, memoryMb, warm ? LAMBDA_WARM_MS : LAMBDA_COLD_MS, run.millis(),
+                Prices.lambda(memoryMb, run.millis()), (warm ? "a warm environment; " : "") + run.basis());
     }
 
     /** The prediction on a cluster backend, at the size the policies give it. */

@@ -21,12 +21,20 @@ import java.util.Set;
  * RoutingDecision d = policy.decide(request, measurement);
  * }</pre>
  *
- * @param available the backends this router can reach; others are skipped with a reason
+ * @param available  the backends this router can reach; others are skipped with a reason
+ * @param warmLambda whether an environment of the Lambda tier of this memory (MB) is idle now, where the router can
+ *                   tell (the embedded default's local Lambda service); predictions for deadlines use it
  */
-public record RoutingPolicy(Policies policies, Set<Backend> available) {
+public record RoutingPolicy(Policies policies, Set<Backend> available, java.util.function.IntPredicate warmLambda) {
 
     public RoutingPolicy {
         available = Set.copyOf(available);
+        warmLambda = warmLambda == null ? memoryMb -> false : warmLambda;
+    }
+
+    /** A router that cannot tell whether a Lambda environment is warm (in AWS): it predicts cold starts. */
+    public RoutingPolicy(Policies policies, Set<Backend> available) {
+        this(policies, available, null);
     }
 
     /** Rejects a request whose script, inputs or output lie outside the allowlists. */
@@ -147,7 +155,8 @@ public record RoutingPolicy(Policies policies, Set<Backend> available) {
             if (request.deadlineSeconds() == null) {
                 return natural; // it fits Lambda, the cheapest by far: nothing to weigh
             }
-            dev.soal.core.Prediction onLambda = predictor.lambda(natural.lambdaMemoryMb(), natural.inputBytesAsRead(), history);
+            dev.soal.core.Prediction onLambda = predictor.lambda(natural.lambdaMemoryMb(), natural.inputBytesAsRead(), history,
+                    warmLambda.test(natural.lambdaMemoryMb()));
             // a run predicted past the function timeout would only spill over: Lambda is no candidate then
             if (onLambda.runMillis() <= policies.lambda().timeoutSeconds() * 1000L) {
                 all.add(onLambda);

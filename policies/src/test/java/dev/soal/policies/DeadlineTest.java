@@ -83,6 +83,19 @@ class DeadlineTest {
     }
 
     @Test
+    void aWarmLambdaEnvironment_isPredictedToStartInWellUnderASecond_whereTheRouterCanTellOne() {
+        RoutingDecision cold = new RoutingPolicy(policies, aws).decide(request(Duration.ofMinutes(20)), size("12MB"), List.of());
+        RoutingDecision warm = new RoutingPolicy(policies, aws, memoryMb -> memoryMb == 2048)
+                .decide(request(Duration.ofMinutes(20)), size("12MB"), List.of());
+        assertThat(cold.predictions().get(0).startMillis()).isEqualTo(Predictor.LAMBDA_COLD_MS);
+        assertThat(warm.predictions().get(0).startMillis()).isEqualTo(Predictor.LAMBDA_WARM_MS);
+        assertThat(warm.predictions().get(0).basis()).startsWith("a warm environment; default: ");
+        // a warm environment of another tier says nothing of this one
+        assertThat(new RoutingPolicy(policies, aws, memoryMb -> memoryMb == 4096).decide(request(Duration.ofMinutes(20)),
+                size("12MB"), List.of()).predictions().get(0).startMillis()).isEqualTo(Predictor.LAMBDA_COLD_MS);
+    }
+
+    @Test
     void withoutADeadline_aJobThatFitsLambdaIsNotWeighed_andTheRulesStillWin() {
         RoutingDecision small = new RoutingPolicy(policies, aws).decide(request(null), size("20MB"), List.of());
         assertThat(small.backend()).isEqualTo(Backend.LAMBDA);
@@ -109,8 +122,10 @@ class DeadlineTest {
         assertThat(byCost.decide(request(null), size("500GB"), List.of()).backend()).isEqualTo(Backend.EMR_SERVERLESS);
         // a job that fits Lambda stays there, unweighed
         assertThat(byCost.decide(request(null), size("12MB"), List.of()).predictions()).isEmpty();
+        // cheapest is the default; order has to be asked for
+        assertThat(PolicyLoader.parse(PolicyLoaderTest.VALID, "p.yaml").clustersByCost()).isTrue();
         assertThat(PolicyLoader.parse(PolicyLoaderTest.VALID.replace("order: [emr-serverless, glue, standalone]",
-                "order: [emr-serverless, glue, standalone]\n  choose: cheapest"), "p.yaml").clustersByCost()).isTrue();
+                "order: [emr-serverless, glue, standalone]\n  choose: order"), "p.yaml").clustersByCost()).isFalse();
     }
 
     @Test

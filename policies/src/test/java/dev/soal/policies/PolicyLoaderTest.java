@@ -90,6 +90,7 @@ class PolicyLoaderTest {
             "tiers do not cover threshold    | upTo: 400MB, memoryMb: 4096   | upTo: 100MB, memoryMb: 4096     | p.yaml:3: lambda: lambda.memory must cover lambda.maxInputBytes 400 MB, but its last tier ends at 100 MB",
             "unknown backend                 | order: [emr-serverless, glue, standalone] | order: [emr, glue]  | p.yaml:8: clusters.order[0]: unknown backend 'emr', expected one of lambda, standalone, emr-serverless, glue",
             "lambda as cluster               | order: [emr-serverless, glue, standalone] | order: [lambda]     | p.yaml:8: clusters.order[0]: must be a cluster backend",
+            "choose neither order nor cost   | order: [emr-serverless, glue, standalone] | order: [glue]\\n  choose: fastest | p.yaml:9: clusters.choose: must be order or cheapest, but was 'fastest'",
             "unknown field                   | maxInputBytes: 400MB          | maxInputByte: 400MB             | p.yaml:3: lambda.maxInputByte: unknown field (expected one of [expansion, maxInputBytes, memory, spillOver, timeoutSeconds])",
             "expansion of no format          | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  expansion: { rar: 3 } | p.yaml:4: lambda.expansion.rar: unknown field",
             "expansion not a number          | maxInputBytes: 400MB          | maxInputBytes: 400MB\\n  expansion: { gzip: lots } | p.yaml:4: lambda.expansion.gzip: expected a number such as 4 or 2.5, but was 'lots'",

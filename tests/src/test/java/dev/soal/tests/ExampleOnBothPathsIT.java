@@ -77,6 +77,17 @@ class ExampleOnBothPathsIT {
         assertThat(large.history()).extracting(h -> h.state())
                 .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
         assertThat(OUTPUT).anyMatch(l -> l.startsWith("| neighbourhood_group | neighbourhood"));
+        // the small job's environment is idle now: a deadline's prediction for its tier counts on a warm start
+        JobRequest again = new JobRequest(script, null, List.of(input), null, null, null, null, null)
+                .withDeadline(java.time.Duration.ofMinutes(20));
+        dev.soal.core.Prediction warm = stack.jobs().plan(again).decision().predictions().get(0);
+        for (int i = 0; i < 50 && warm.startMillis() != 500; i++) {
+            Thread.sleep(100); // the environment returns to idle just after it reports the job's end
+            warm = stack.jobs().plan(again).decision().predictions().get(0);
+        }
+        assertThat(warm.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(warm.startMillis()).as(warm.basis()).isEqualTo(500);
+        assertThat(warm.basis()).startsWith("a warm environment; ");
 
         String compare = stack.upload(Path.of(getClass().getResource("/compare_outputs.sql").toURI()),
                 EmbeddedStack.SCRIPTS, "compare_outputs.sql");

@@ -180,7 +180,7 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
         this.jobs = new JobService(jobStore, measurer,
-                new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE)), backends,
+                new RoutingPolicy(policies, Set.of(Backend.LAMBDA, Backend.STANDALONE), this::lambdaWarm), backends,
                 S3Uri.parse("s3://" + OUTPUT + "/jobs/"), Clock.systemUTC());
         service[0] = jobs;
     }
@@ -224,6 +224,13 @@ public final class EmbeddedStack implements AutoCloseable {
         }
         return new LocalLambdaService.Runtime(artifacts.lambdaClasspath(), options, env, artifacts::requireBuilt,
                 List.of(artifacts.runnerJar().toAbsolutePath().getParent()));
+    }
+
+    /** Whether an environment of the runtime function for {@code memoryMb} is idle in this stack's local Lambda service. */
+    private boolean lambdaWarm(int memoryMb) {
+        String function = RUNTIME_FUNCTION.replace("{memoryMb}", String.valueOf(memoryMb));
+        return lambdaService != null && lambdaService.environments().stream()
+                .anyMatch(e -> e.function().equals(function) && e.state().equals("IDLE"));
     }
 
     /** The local Lambda service, when this stack runs jobs with Spark and hosts its S3 server. */
