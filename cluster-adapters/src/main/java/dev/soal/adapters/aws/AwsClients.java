@@ -39,7 +39,8 @@ public record AwsClients(Region region, URI endpoint, AwsCredentialsProvider cre
         return configure(LambdaClient.builder()).build();
     }
 
-    private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B b) {
+    /** Any service's client builder, configured as these are (for clients this module does not carry, such as the CLI's). */
+    public <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B b) {
         b.region(region)
                 .credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()

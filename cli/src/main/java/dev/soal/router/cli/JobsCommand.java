@@ -1,0 +1,163 @@
+package dev.soal.router.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.soal.core.Json;
+import dev.soal.core.Sizes;
+import dev.soal.router.client.JobsApiClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * {@code soal jobs list|show|cancel|submit}: the jobs of a running {@code soal serve} or a deployed stack, through the
+ * same API any client uses ({@link ApiOptions}); tables for people, {@code --json} for scripts. Exit status: 0, 1 when
+ * the API refused or failed, 2 for a usage error.
+ */
+@Command(name = "jobs", mixinStandardHelpOptions = true,
+        description = "List, show, cancel and submit jobs of soal serve (--api URL --token T) or a deployed stack (--stack NAME).",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.ShowJob.class, JobsCommand.CancelJob.class, JobsCommand.SubmitJob.class})
+final class JobsCommand {
+
+    /** Runs {@code action} on the client, printing what it returns; errors become a message and an exit status. */
+    static int run(ApiOptions options, String what, Function<JobsApiClient, JsonNode> action, java.util.function.Consumer<JsonNode> table) {
+        PrintStream out = System.out;
+        JobsApiClient client;
+        try {
+            client = options.client();
+        } catch (IllegalArgumentException | IllegalStateException | software.amazon.awssdk.core.exception.SdkException e) {
+            System.err.println("soal jobs " + what + ": " + e.getMessage());
+            return 2;
+        }
+        try {
+            JsonNode answer = action.apply(client);
+            if (options.json) {
+                out.println(Json.write(answer));
+            } else {
+                table.accept(answer);
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("soal jobs " + what + ": " + e.getMessage());
+            return 2;
+        } catch (JobsApiClient.ApiException | software.amazon.awssdk.core.exception.SdkException e) {
+            System.err.println("soal jobs " + what + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The jobs, newest first, a page at a time.")
+    static final class ListJobs implements Callable<Integer> {
+        @Mixin
+        ApiOptions api = new ApiOptions();
+
+        @Option(names = "--state", description = "Only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...).")
+        String state;
+
+        @Option(names = "--limit", description = "Jobs per page, 1..100 (default: the API's, 20).")
+        Integer limit;
+
+        @Option(names = "--next-token", description = "The page after the one that printed this token.")
+        String nextToken;
+
+        @Override
+        public Integer call() {
+            Map<String, String> q = new LinkedHashMap<>();
+            q.put("state", state == null ? null : state.toUpperCase(java.util.Locale.ROOT));
+            q.put("limit", limit == null ? null : String.valueOf(limit));
+            q.put("nextToken", nextToken);
+            return run(api, "list", c -> c.list(q), page -> JobTables.list(page, System.out));
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "One job: its decision and reasons, timeline, cost and usage.")
+    static final class ShowJob implements Callable<Integer> {
+        @Mixin
+        ApiOptions api = new ApiOptions();
+
+        @Parameters(paramLabel = "JOB", description = "The job's id.")
+        String jobId;
+
+        @Override
+        public Integer call() {
+            return run(api, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job that has not ended.")
+    static final class CancelJob implements Callable<Integer> {
+        @Mixin
+        ApiOptions api = new ApiOptions();
+
+        @Parameters(paramLabel = "JOB", description = "The job's id.")
+        String jobId;
+
+        @Override
+        public Integer call() {
+            return run(api, "cancel", c -> c.cancel(jobId), job -> System.out.println("job " + job.path("jobId").asText() + ": "
+                    + job.path("state").asText() + (job.hasNonNull("message") ? " - " + job.path("message").asText() : "")));
+        }
+    }
+
+    @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a job whose script and inputs are in S3.")
+    static final class SubmitJob implements Callable<Integer> {
+        @Mixin
+        ApiOptions api = new ApiOptions();
+
+        @Option(names = "--script", required = true, description = "The script: s3://bucket/key.sql, or a .jar with --main-class.")
+        String script;
+
+        @Option(names = "--input", arity = "1..*", description = "Input objects or folders, s3://.")
+        List<String> inputs;
+
+        @Option(names = "--output", description = "Where the job writes (default: the router's output location for the job).")
+        String output;
+
+        @Option(names = "--main-class", description = "The main class, for a .jar script.")
+        String mainClass;
+
+        @Option(names = "--arg", description = "NAME=value, ${NAME} in SQL.")
+        Map<String, String> arguments;
+
+        @Option(names = "--tag", description = "key=value labels, matched by policy rules.")
+        Map<String, String> tags;
+
+        @Option(names = "--idempotency-key", description = "A second submit with the same key returns the first job.")
+        String idempotencyKey;
+
+        @Option(names = "--deadline", description = "When the result is wanted: 20m, 1h30m, 90s or PT20M.")
+        String deadline;
+
+        @Option(names = "--dry-run", description = "Print the decision (and predictions) and submit nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            if (deadline != null) {
+                try {
+                    Sizes.parseDuration(deadline);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("soal jobs submit: --deadline: " + e.getMessage());
+                    return 2;
+                }
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("script", script);
+            body.put("mainClass", mainClass);
+            body.put("inputs", inputs == null ? List.of() : inputs);
+            body.put("output", output);
+            body.put("arguments", arguments);
+            body.put("tags", tags);
+            body.put("idempotencyKey", idempotencyKey);
+            body.put("deadline", deadline);
+            return run(api, "submit", c -> c.submit(body, dryRun), answer -> JobTables.submitted(answer, dryRun, System.out));
+        }
+    }
+}
