@@ -89,7 +89,8 @@ final class ServeCommand implements Callable<Integer> {
             stop.countDown();
         }));
         System.out.println("soal serve: jobs API on " + server.uri() + "/jobs");
-        System.out.println("  token: " + server.token() + "   (send 'Authorization: Bearer <token>')");
+        System.out.println("  console: " + server.consoleUri());
+        System.out.println("  token: " + server.token() + "   (send 'Authorization: Bearer <token>'; soal jobs takes it as SOAL_TOKEN)");
         System.out.println("  " + (stack.s3Server().isPresent() ? "embedded S3 at " : "joined the S3 server at ")
                 + stack.s3Settings().endpoint() + " (access key " + stack.s3Settings().accessKey() + ", secret "
                 + stack.s3Settings().secretKey() + ")");

@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code soal serve}: the jobs API behind an HTTP server on loopback, with a bearer token, over the
- * embedded stack; and the S3 trigger: an object written under a trigger's bucket and prefix raises an
+ * embedded stack, and the jobs console's page beside it ({@link ConsoleFiles}, at {@code /}); and the S3 trigger: an object written under a trigger's bucket and prefix raises an
  * ObjectCreated event shaped as S3 sends it, handled by the same {@link S3TriggerHandler} as in AWS.
  *
  * <p>It behaves as a front door should: every answer, errors of the HTTP layer included (a malformed
@@ -161,8 +161,18 @@ public final class LocalServer implements AutoCloseable {
         return token;
     }
 
+    /** The console's address, with the token for its page to take ({@code ?token=}, as Jupyter prints its own). */
+    public URI consoleUri() {
+        return URI.create(uri() + "/?token=" + token);
+    }
+
     private ApiResponse exchange(Request base, HttpServletRequest request) {
         try {
+            String where = base.getHttpURI().getDecodedPath();
+            java.util.Optional<ApiResponse> file = ConsoleFiles.get(request.getMethod(), where == null ? "" : where);
+            if (file.isPresent()) {
+                return file.get();
+            }
             if (!authorized(request.getHeader("Authorization"))) {
                 return new ApiResponse(401, Map.of("Content-Type", "application/problem+json",
                         "WWW-Authenticate", "Bearer realm=\"soal\""), Json.write(new JobsApi.Problem(

@@ -93,6 +93,28 @@ class LocalServerTest {
     }
 
     @Test
+    void theConsolesFiles_loadWithoutTheToken_talkToThisServerOnly_andTheApiStaysProtected() throws Exception {
+        HttpResponse<String> page = send("GET", "/", null, null, null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).get().asString().startsWith("text/html").contains("utf-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).get().asString().startsWith("default-src 'self'");
+        assertThat(page.body()).contains("<script type=\"module\" src=\"/console/console.js\"></script>").doesNotContain("https://");
+        HttpResponse<String> script = send("GET", "/console/console.js", null, null, null);
+        assertThat(script.headers().firstValue("Content-Type")).get().asString().startsWith("text/javascript");
+        assertThat(script.body()).contains("Authorization: 'Bearer ' + token");
+        // no address but the SVG namespace: everything the page loads or asks for is this server's
+        assertThat(script.body().replace("http://www.w3.org/2000/svg", "")).doesNotContain("http://").doesNotContain("https://");
+        assertThat(send("GET", "/console/console.css", null, null, null).statusCode()).isEqualTo(200);
+        assertThat(server.consoleUri().toString()).isEqualTo(server.uri() + "/?token=t0ken");
+        // nothing else is served without the token: other names, other methods, the API
+        assertThat(send("GET", "/console/../LocalServer.class", null, null, null).statusCode()).isIn(400, 401);
+        assertThat(send("GET", "/console/other.js", null, null, null).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/console/other.js", null, null, "Bearer t0ken").statusCode()).isEqualTo(404);
+        assertThat(send("POST", "/", "application/json", "{}", null).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/jobs", null, null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void wrongMethod_is405_withAllow_andUnknownPaths_are404Problems() throws Exception {
         HttpResponse<String> r = send("PUT", "/jobs", null, null, "Bearer t0ken");
         assertThat(r.statusCode()).isEqualTo(405);
