@@ -32,9 +32,6 @@ final class ApiOptions {
     @Option(names = "--sigv4", description = "Sign with SigV4 (execute-api) though the URL is not an API Gateway one (a custom domain).")
     boolean sigV4;
 
-    @Option(names = "--json", description = "Print the API's JSON answer instead of a table.")
-    boolean json;
-
     /** The client these options name; a usage error (nothing to talk to, both named) throws IllegalArgumentException. */
     JobsApiClient client() {
         if ((api == null) == (stack == null)) {

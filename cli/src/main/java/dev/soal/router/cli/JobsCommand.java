@@ -27,7 +27,8 @@ import java.util.function.Function;
 final class JobsCommand {
 
     /** Runs {@code action} on the client, printing what it returns; errors become a message and an exit status. */
-    static int run(ApiOptions options, String what, Function<JobsApiClient, JsonNode> action, java.util.function.Consumer<JsonNode> table) {
+    static int run(ApiOptions options, boolean json, String what, Function<JobsApiClient, JsonNode> action,
+                   java.util.function.Consumer<JsonNode> table) {
         PrintStream out = System.out;
         JobsApiClient client;
         try {
@@ -38,7 +39,7 @@ final class JobsCommand {
         }
         try {
             JsonNode answer = action.apply(client);
-            if (options.json) {
+            if (json) {
                 out.println(Json.write(answer));
             } else {
                 table.accept(answer);
@@ -58,6 +59,9 @@ final class JobsCommand {
         @Mixin
         ApiOptions api = new ApiOptions();
 
+        @Option(names = "--json", description = "Print the API's JSON answer instead of a table.")
+        boolean json;
+
         @Option(names = "--state", description = "Only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...).")
         String state;
 
@@ -73,7 +77,7 @@ final class JobsCommand {
             q.put("state", state == null ? null : state.toUpperCase(java.util.Locale.ROOT));
             q.put("limit", limit == null ? null : String.valueOf(limit));
             q.put("nextToken", nextToken);
-            return run(api, "list", c -> c.list(q), page -> JobTables.list(page, System.out));
+            return run(api, json, "list", c -> c.list(q), page -> JobTables.list(page, System.out));
         }
     }
 
@@ -82,12 +86,15 @@ final class JobsCommand {
         @Mixin
         ApiOptions api = new ApiOptions();
 
+        @Option(names = "--json", description = "Print the API's JSON answer instead of a table.")
+        boolean json;
+
         @Parameters(paramLabel = "JOB", description = "The job's id.")
         String jobId;
 
         @Override
         public Integer call() {
-            return run(api, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
+            return run(api, json, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
         }
     }
 
@@ -96,12 +103,15 @@ final class JobsCommand {
         @Mixin
         ApiOptions api = new ApiOptions();
 
+        @Option(names = "--json", description = "Print the API's JSON answer instead of a table.")
+        boolean json;
+
         @Parameters(paramLabel = "JOB", description = "The job's id.")
         String jobId;
 
         @Override
         public Integer call() {
-            return run(api, "cancel", c -> c.cancel(jobId), job -> System.out.println("job " + job.path("jobId").asText() + ": "
+            return run(api, json, "cancel", c -> c.cancel(jobId), job -> System.out.println("job " + job.path("jobId").asText() + ": "
                     + job.path("state").asText() + (job.hasNonNull("message") ? " - " + job.path("message").asText() : "")));
         }
     }
@@ -110,6 +120,9 @@ final class JobsCommand {
     static final class SubmitJob implements Callable<Integer> {
         @Mixin
         ApiOptions api = new ApiOptions();
+
+        @Option(names = "--json", description = "Print the API's JSON answer instead of a table.")
+        boolean json;
 
         @Option(names = "--script", required = true, description = "The script: s3://bucket/key.sql, or a .jar with --main-class.")
         String script;
@@ -157,7 +170,7 @@ final class JobsCommand {
             body.put("tags", tags);
             body.put("idempotencyKey", idempotencyKey);
             body.put("deadline", deadline);
-            return run(api, "submit", c -> c.submit(body, dryRun), answer -> JobTables.submitted(answer, dryRun, System.out));
+            return run(api, json, "submit", c -> c.submit(body, dryRun), answer -> JobTables.submitted(answer, dryRun, System.out));
         }
     }
 }

@@ -91,7 +91,15 @@ public final class JobsApiClient {
         return jobId;
     }
 
-    private JsonNode call(String method, String relative, byte[] body) {
+    /** An answer as it came: its status, content type and body. */
+    public record Answer(int status, String contentType, String body) {
+    }
+
+    /**
+     * {@code method} on {@code relative} (a path under the API's root with its query, {@code jobs?state=RUNNING}), signed
+     * as every call is, and its answer whatever its status: what a proxy forwards ({@code soal console}).
+     */
+    public Answer send(String method, String relative, byte[] body) {
         URI uri = base.resolve(relative);
         byte[] payload = body == null ? new byte[0] : body;
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
@@ -103,24 +111,29 @@ public final class JobsApiClient {
         }
         sent.forEach(b::header);
         auth.headers(method, uri, sent, payload).forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
-        HttpResponse<String> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body());
         } catch (IOException e) {
             throw new ApiException(0, method + " " + uri + ": no answer (" + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, method + " " + uri + ": interrupted", e);
         }
+    }
+
+    private JsonNode call(String method, String relative, byte[] body) {
+        Answer r = send(method, relative, body);
+        String where = method + " " + base.resolve(relative);
         JsonNode json = parse(r.body());
-        if (r.statusCode() / 100 != 2) {
+        if (r.status() / 100 != 2) {
             String said = json == null ? abbreviate(r.body())
                     : json.hasNonNull("detail") ? json.path("detail").asText()
                     : json.hasNonNull("message") ? json.path("message").asText() : abbreviate(r.body());
-            throw new ApiException(r.statusCode(), method + " " + uri + ": " + r.statusCode() + " " + said, null);
+            throw new ApiException(r.status(), where + ": " + r.status() + " " + said, null);
         }
         if (json == null) {
-            throw new ApiException(r.statusCode(), method + " " + uri + ": the answer is not JSON: " + abbreviate(r.body()), null);
+            throw new ApiException(r.status(), where + ": the answer is not JSON: " + abbreviate(r.body()), null);
         }
         return json;
     }
