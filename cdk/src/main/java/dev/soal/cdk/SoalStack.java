@@ -401,6 +401,7 @@ public final class SoalStack extends Stack {
         Resource job = jobs.addResource("{id}");
         job.addMethod("GET", integration, iam);
         job.addMethod("DELETE", integration, iam);
+        job.addResource("logs").addMethod("GET", integration, iam);
         return rest.getUrl();
     }
 

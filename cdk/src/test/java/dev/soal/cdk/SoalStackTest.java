@@ -140,7 +140,7 @@ class SoalStackTest {
     void theJobsApi_everyMethodIamAuthorized_andPostValidatedAgainstTheOpenApiModel() {
         List<JsonNode> methods = resources("AWS::ApiGateway::Method");
         assertThat(methods).extracting(m -> m.path("Properties").path("HttpMethod").asText())
-                .containsExactlyInAnyOrder("POST", "GET", "GET", "DELETE");
+                .containsExactlyInAnyOrder("POST", "GET", "GET", "DELETE", "GET");
         for (JsonNode m : methods) {
             assertThat(m.path("Properties").path("AuthorizationType").asText()).as(m.toString()).isEqualTo("AWS_IAM");
         }

@@ -120,6 +120,8 @@ class ConsoleIT {
                 assertThat(driver.findElements(By.id("cancel"))).as("an ended job cannot be cancelled").isEmpty();
                 assertThat(driver.findElement(By.tagName("main")).getText()).contains("Decision").contains("spills over to")
                         .contains(input);
+                until("the job's page shows its log", () -> driver.findElement(By.id("logs")).getText().contains("START RequestId: "));
+                assertThat(driver.findElement(By.id("logs")).getText()).contains("statement 1/");
                 screenshot(driver, "console-job.png");
 
                 driver.get(server.uri() + "/#/jobs/" + running);

@@ -77,6 +77,20 @@ class ExampleOnBothPathsIT {
         assertThat(large.history()).extracting(h -> h.state())
                 .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
         assertThat(OUTPUT).anyMatch(l -> l.startsWith("| neighbourhood_group | neighbourhood"));
+        // each path's log, read back where the run left it: the Lambda invocation's part of its environment's log,
+        // the standalone driver's log
+        List<dev.soal.router.logs.JobLogs.Excerpt> smallLog = stack.logs().read(small, 500);
+        assertThat(smallLog).singleElement().satisfies(e -> {
+            assertThat(e.backend()).isEqualTo("lambda");
+            assertThat(e.lines().get(0)).startsWith("START RequestId: " + small.attempt().owner().split("/")[0]);
+            assertThat(e.lines()).anyMatch(l -> l.startsWith("statement 1/")).anyMatch(l -> l.startsWith("END RequestId: "));
+        });
+        List<dev.soal.router.logs.JobLogs.Excerpt> largeLog = stack.logs().read(large, 500);
+        assertThat(largeLog).singleElement().satisfies(e -> {
+            assertThat(e.backend()).isEqualTo("standalone");
+            assertThat(e.where()).endsWith("driver.log");
+            assertThat(e.lines()).anyMatch(l -> l.contains("statement 1/"));
+        });
         // the small job's environment is idle now: a deadline's prediction for its tier counts on a warm start
         JobRequest again = new JobRequest(script, null, List.of(input), null, null, null, null, null)
                 .withDeadline(java.time.Duration.ofMinutes(20));

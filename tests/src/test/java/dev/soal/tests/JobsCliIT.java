@@ -94,6 +94,9 @@ class JobsCliIT {
             JsonNode view = Json.mapper().readTree(json.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
             assertThat(view.path("tags").path("team").asText()).isEqualTo("cli");
 
+            Ran logs = jobs(server, "logs", id);
+            assertThat(logs.exit()).as(logs.output()).isZero();
+            assertThat(logs.output()).contains("== lambda: ").contains("START RequestId: ").contains("statement 1/");
             Ran cancelled = jobs(server, "cancel", id);
             assertThat(cancelled.exit()).isEqualTo(1);
             assertThat(cancelled.output()).contains("soal jobs cancel: DELETE " + server.uri() + "/jobs/" + id + ": 409 ");

@@ -87,6 +87,18 @@ final class JobTables {
         print(h, out);
     }
 
+    /** {@code GET /jobs/{id}/logs}: each attempt's lines under a heading that says where they come from. */
+    static void logs(JsonNode logs, PrintStream out) {
+        for (JsonNode a : logs.path("attempts")) {
+            out.println("== " + a.path("backend").asText() + ": " + a.path("where").asText()
+                    + (a.path("truncated").asBoolean() ? " (its last " + a.path("lines").size() + " lines)" : ""));
+            if (a.hasNonNull("note")) {
+                out.println("   " + a.path("note").asText());
+            }
+            a.path("lines").forEach(l -> out.println(l.asText()));
+        }
+    }
+
     /** {@code POST /jobs}: the job and its decision; a dry run's decision and predictions. */
     static void submitted(JsonNode a, boolean dryRun, PrintStream out) {
         String where = backend(a);

@@ -17,13 +17,14 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 /**
- * {@code soal jobs list|show|cancel|submit}: the jobs of a running {@code soal serve} or a deployed stack, through the
+ * {@code soal jobs list|show|logs|cancel|submit}: the jobs of a running {@code soal serve} or a deployed stack, through the
  * same API any client uses ({@link ApiOptions}); tables for people, {@code --json} for scripts. Exit status: 0, 1 when
  * the API refused or failed, 2 for a usage error.
  */
 @Command(name = "jobs", mixinStandardHelpOptions = true,
-        description = "List, show, cancel and submit jobs of soal serve (--api URL --token T) or a deployed stack (--stack NAME).",
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.ShowJob.class, JobsCommand.CancelJob.class, JobsCommand.SubmitJob.class})
+        description = "List, show, read the logs of, cancel and submit jobs of soal serve (--api URL --token T) or a deployed stack (--stack NAME).",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.ShowJob.class, JobsCommand.LogsOfJob.class, JobsCommand.CancelJob.class,
+                JobsCommand.SubmitJob.class})
 final class JobsCommand {
 
     /** Runs {@code action} on the client, printing what it returns; errors become a message and an exit status. */
@@ -95,6 +96,27 @@ final class JobsCommand {
         @Override
         public Integer call() {
             return run(api, json, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "A job's logs, wherever its runs left them: each attempt's (a spilled-over job has two).")
+    static final class LogsOfJob implements Callable<Integer> {
+        @Mixin
+        ApiOptions api = new ApiOptions();
+
+        @Option(names = "--json", description = "Print the API's JSON answer instead of the lines.")
+        boolean json;
+
+        @Option(names = "--lines", defaultValue = "500", description = "The last lines of each attempt's log, 1..2000 (default ${DEFAULT-VALUE}).")
+        int lines;
+
+        @Parameters(paramLabel = "JOB", description = "The job's id.")
+        String jobId;
+
+        @Override
+        public Integer call() {
+            return run(api, json, "logs", c -> c.logs(jobId, lines), logs -> JobTables.logs(logs, System.out));
         }
     }
 

@@ -68,6 +68,11 @@ public final class JobsApiClient {
         return call("GET", "jobs/" + path(jobId), null);
     }
 
+    /** {@code GET /jobs/{id}/logs}: the last {@code lines} lines of each attempt's log. */
+    public JsonNode logs(String jobId, int lines) {
+        return call("GET", "jobs/" + path(jobId) + "/logs?lines=" + lines, null);
+    }
+
     /** {@code DELETE /jobs/{id}}: cancels the job. */
     public JsonNode cancel(String jobId) {
         return call("DELETE", "jobs/" + path(jobId), null);

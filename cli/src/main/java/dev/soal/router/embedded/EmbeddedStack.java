@@ -286,6 +286,11 @@ public final class EmbeddedStack implements AutoCloseable {
         return jobs;
     }
 
+    /** Where this stack's runs leave their logs ({@link EmbeddedLogs}). */
+    public dev.soal.router.logs.JobLogs logs() {
+        return EmbeddedLogs.of(workDir);
+    }
+
     public Path workDir() {
         return workDir;
     }

@@ -215,6 +215,8 @@ public final class LocalLambdaService implements AutoCloseable {
     private final Map<String, Deque<Invocation>> queues = new LinkedHashMap<>();
     private final List<Environment> environments = new ArrayList<>();
     private final HttpServer invokeApi;
+    /** The file in each environment's folder naming its log stream. */
+    public static final String LOG_STREAM_FILE = "log-stream";
     private final ExecutorService http;
     private final ScheduledExecutorService watchdog;
     /**
@@ -350,6 +352,8 @@ public final class LocalLambdaService implements AutoCloseable {
         try {
             runtime.preflight().run();
             Path tmp = Files.createDirectories(env.dir.resolve("tmp"));
+            // which log stream this folder's environment.log is, for reading a job's log back (EmbeddedLogs)
+            Files.writeString(env.dir.resolve(LOG_STREAM_FILE), env.logStream);
             Path task = Files.createDirectories(env.dir.resolve("task"));
             env.api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             env.api.setExecutor(http);
@@ -566,11 +570,25 @@ public final class LocalLambdaService implements AutoCloseable {
         return n.toString();
     }
 
+    /** What Lambda itself writes into the log stream (START, END, REPORT), into the environment's log. */
+    private static void logLine(Environment env, String line) {
+        try {
+            Files.writeString(env.dir.resolve("environment.log"), line + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the environment's folder is gone (the service is closing): nothing to read it back from either
+        }
+    }
+
     /** Answers an invocation; a failed async one sends its on-failure destination record. */
     private void finish(Invocation inv, Environment env, String payload, boolean failed) {
         Result r = new Result(inv.requestId, payload, failed ? "Unhandled" : null, env == null ? null : env.id);
         if (!inv.result.complete(r)) {
             return;
+        }
+        if (env != null) {
+            logLine(env, "END RequestId: " + inv.requestId);
+            logLine(env, "REPORT RequestId: " + inv.requestId + "\tMemory Size: " + env.function.memoryMb() + " MB");
         }
         answered.incrementAndGet();
         if (!failed || !inv.async) {
@@ -759,6 +777,7 @@ public final class LocalLambdaService implements AutoCloseable {
                     // stopped: Lambda would freeze and then end this environment; the connection just closes
                     return;
                 }
+                logLine(env, "START RequestId: " + inv.requestId + " Version: $LATEST");
                 ex.getResponseHeaders().set("Content-Type", "application/json");
                 ex.getResponseHeaders().set("Lambda-Runtime-Aws-Request-Id", inv.requestId);
                 ex.getResponseHeaders().set("Lambda-Runtime-Deadline-Ms", String.valueOf(env.deadlineMillis));

@@ -74,10 +74,10 @@ public final class LocalServer implements AutoCloseable {
     private final String token;
     private final JobsApi api;
 
-    private LocalServer(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
-            throws Exception {
+    private LocalServer(JobService jobs, dev.soal.router.logs.JobLogs logs, EmbeddedS3 s3, Policies policies, int port,
+                        String token, PrintStream log) throws Exception {
         this.token = token;
-        this.api = new JobsApi(jobs);
+        this.api = new JobsApi(jobs, logs);
         this.triggers = Executors.newSingleThreadExecutor(daemon("soal-s3-trigger"));
         this.reconciler = Executors.newSingleThreadScheduledExecutor(daemon("soal-reconcile"));
         S3TriggerHandler trigger = new S3TriggerHandler(jobs, policies);
@@ -137,15 +137,21 @@ public final class LocalServer implements AutoCloseable {
     /** Starts the server over the embedded stack; {@code token} null makes a random one. Port 0 picks a free port. */
     public static LocalServer start(EmbeddedStack stack, Policies policies, int port, String token, PrintStream log)
             throws IOException {
-        return start(stack.jobs(), stack.s3Server().orElse(null), policies, port, token, log);
+        return start(stack.jobs(), stack.logs(), stack.s3Server().orElse(null), policies, port, token, log);
     }
 
     /** Starts the server for {@code jobs}, with S3 triggers from {@code s3}'s writes (none when {@code s3} is null). */
     public static LocalServer start(JobService jobs, EmbeddedS3 s3, Policies policies, int port, String token, PrintStream log)
             throws IOException {
+        return start(jobs, dev.soal.router.logs.JobLogs.none(), s3, policies, port, token, log);
+    }
+
+    /** The same, with the logs {@code GET /jobs/{id}/logs} reads. */
+    public static LocalServer start(JobService jobs, dev.soal.router.logs.JobLogs logs, EmbeddedS3 s3, Policies policies, int port,
+                                    String token, PrintStream log) throws IOException {
         String t = token != null ? token : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         try {
-            return new LocalServer(jobs, s3, policies, port, t, log);
+            return new LocalServer(jobs, logs, s3, policies, port, t, log);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

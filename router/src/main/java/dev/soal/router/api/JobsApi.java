@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 /**
  * The jobs API, the same behind API Gateway and behind {@code soal serve}:
  * {@code POST /jobs} (202 with the job id and the decision; {@code ?dryRun=true}: 200 with the decision only),
- * {@code GET /jobs/{id}}, {@code GET /jobs?state=&limit=}, {@code DELETE /jobs/{id}} (cancel).
+ * {@code GET /jobs/{id}}, {@code GET /jobs?state=&limit=}, {@code DELETE /jobs/{id}} (cancel), {@code GET
+ * /jobs/{id}/logs?lines=} (its attempts' logs, where this router can read them).
  * Errors are {@code application/problem+json} (RFC 9457) with a precise detail: 400 bad request, 403 outside
  * the allowlists, 404, 405, 409 idempotency key reused for another request or job already ended,
  * 413 body too large, 503 (retryable) when a dependency fails. Bad input never answers 500.
@@ -68,10 +69,22 @@ public final class JobsApi {
     public record Problem(String type, String title, int status, String detail) {
     }
 
+    private static final Pattern LOGS_PATH = Pattern.compile("/jobs/([^/]+)/logs");
     private final JobService jobs;
+    private final dev.soal.router.logs.JobLogs logs;
 
     public JobsApi(JobService jobs) {
+        this(jobs, dev.soal.router.logs.JobLogs.none());
+    }
+
+    /** With the logs {@code GET /jobs/{id}/logs} reads. */
+    public JobsApi(JobService jobs, dev.soal.router.logs.JobLogs logs) {
         this.jobs = jobs;
+        this.logs = logs;
+    }
+
+    /** The answer to {@code GET /jobs/{id}/logs}: an excerpt per attempt, the earliest first. */
+    public record Logs(String jobId, String state, List<dev.soal.router.logs.JobLogs.Excerpt> attempts) {
     }
 
     public ApiResponse handle(ApiRequest request) {
@@ -110,6 +123,33 @@ public final class JobsApi {
                 default -> throw new BadRequest(405, "method-not-allowed", "Method not allowed",
                         method + " is not allowed on /jobs (POST, GET)").allow("POST, GET");
             };
+        }
+        Matcher lm = LOGS_PATH.matcher(path);
+        if (lm.matches()) {
+            String id = lm.group(1);
+            if (!JOB_ID.matcher(id).matches()) {
+                throw new BadRequest(400, "invalid-job-id", "Invalid job id",
+                        "job id must be 1-128 letters, digits, '.', '_' or '-', but was '" + abbreviate(id) + "'");
+            }
+            if (!method.equals("GET")) {
+                throw new BadRequest(405, "method-not-allowed", "Method not allowed",
+                        method + " is not allowed on /jobs/{id}/logs (GET)").allow("GET");
+            }
+            int lines = 500;
+            String l = r.query().get("lines");
+            if (l != null && !l.isEmpty()) {
+                try {
+                    lines = Integer.parseInt(l);
+                } catch (NumberFormatException e) {
+                    lines = -1;
+                }
+                if (lines < 1 || lines > dev.soal.router.logs.JobLogs.MAX_LINES) {
+                    throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "lines must be a number within 1.."
+                            + dev.soal.router.logs.JobLogs.MAX_LINES + ", but was '" + abbreviate(l) + "'");
+                }
+            }
+            JobRecord job = jobs.get(id);
+            return json(200, new Logs(job.id(), job.state().name(), logs.read(job, lines)));
         }
         Matcher m = JOB_PATH.matcher(path);
         if (m.matches()) {

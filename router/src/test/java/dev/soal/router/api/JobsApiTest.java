@@ -192,6 +192,26 @@ class JobsApiTest {
     }
 
     @Test
+    void aJobsLogs_sayWhereEachAttemptsLinesAre_whenThisRouterCannotReadThem() throws Exception {
+        String id = body(call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"]}"))
+                .path("jobId").asText();
+        Map<String, Object> res = call("GET", "/jobs/" + id + "/logs", Map.of("lines", "50"), null);
+        assertThat(res.get("statusCode")).isEqualTo(200);
+        JsonNode logs = body(res);
+        assertThat(logs.path("jobId").asText()).isEqualTo(id);
+        assertThat(logs.path("attempts")).hasSize(1);
+        JsonNode a = logs.path("attempts").get(0);
+        assertThat(a.path("backend").asText()).isEqualTo("lambda");
+        assertThat(a.path("lines")).isEmpty();
+        assertThat(a.path("note").asText()).startsWith("this router does not read lambda logs yet; they are in CloudWatch Logs");
+
+        assertThat(call("GET", "/jobs/" + id + "/logs", Map.of("lines", "0"), null).get("statusCode")).isEqualTo(400);
+        assertThat(call("GET", "/jobs/" + id + "/logs", Map.of("lines", "many"), null).get("statusCode")).isEqualTo(400);
+        assertThat(call("DELETE", "/jobs/" + id + "/logs", null, null).get("statusCode")).isEqualTo(405);
+        assertThat(call("GET", "/jobs/no-such-job/logs", null, null).get("statusCode")).isEqualTo(404);
+    }
+
+    @Test
     void listAndCancel() throws Exception {
         String id = body(call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"]}"))
                 .path("jobId").asText();

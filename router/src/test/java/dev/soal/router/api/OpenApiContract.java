@@ -43,7 +43,8 @@ final class OpenApiContract {
 
     static void check(ApiRequest request, ApiResponse response) {
         String path = request.path() == null ? "" : request.path().replaceAll("/+$", "");
-        String template = path.equals("/jobs") ? "/jobs" : path.matches("/jobs/[^/]+") ? "/jobs/{id}" : null;
+        String template = path.equals("/jobs") ? "/jobs" : path.matches("/jobs/[^/]+") ? "/jobs/{id}"
+                : path.matches("/jobs/[^/]+/logs") ? "/jobs/{id}/logs" : null;
         String method = request.method() == null ? "" : request.method().toLowerCase(Locale.ROOT);
         String status = String.valueOf(response.status());
         JsonNode responseSpec;

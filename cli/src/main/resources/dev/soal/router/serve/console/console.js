@@ -235,6 +235,18 @@ async function showJob(id) {
     h('section', { class: 'panel', 'aria-labelledby': 'io-h' }, h('h2', { id: 'io-h' }, 'Script, inputs and output'),
       facts(['script', j.script], ['inputs', (j.inputs || []).join(', ')], ['output', j.output],
         ['tags', j.tags ? Object.entries(j.tags).map(([k, v]) => k + '=' + v).join(', ') : null])));
+  main.append(h('section', { class: 'panel', 'aria-labelledby': 'l-h' }, h('h2', { id: 'l-h' }, 'Logs'), h('div', { id: 'logs' }, 'loading...')));
+  api('/jobs/' + encodeURIComponent(j.jobId) + '/logs?lines=500').then(logs => {
+    const holder = document.getElementById('logs');
+    if (!holder) return;
+    holder.replaceChildren(...logs.attempts.map(a => h('div', {},
+      h('h3', {}, a.backend + ': ', h('small', {}, a.where + (a.truncated ? ' (its last ' + a.lines.length + ' lines)' : ''))),
+      a.note ? h('p', {}, a.note) : null,
+      a.lines.length ? h('pre', { class: 'log', tabindex: '0', 'aria-label': a.backend + ' log' }, a.lines.join('\n')) : null)));
+  }).catch(e => {
+    const holder = document.getElementById('logs');
+    if (holder) holder.replaceChildren(h('p', { class: 'error' }, 'could not read the logs: ' + e.message));
+  });
   say('job ' + j.jobId + ' ' + j.state + ', updated ' + new Date().toLocaleTimeString());
   if (!TERMINAL.has(j.state)) timer = setTimeout(() => showJob(id), 2000);
 }
