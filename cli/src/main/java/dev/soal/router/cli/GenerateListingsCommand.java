@@ -12,6 +12,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate-listings", mixinStandardHelpOptions = true,
         description = "Write a deterministic CSV of accommodation listings of about the given size.")
 final class GenerateListingsCommand implements Callable<Integer> {
+    /** From this size on, a terminal shows a progress bar. */
+    static final long BAR_FROM = 50L * 1024 * 1024;
+
     @Option(names = "--size", required = true, description = "Size such as 10KB, 50MB, 1GB.")
     String size;
 
@@ -26,7 +29,17 @@ final class GenerateListingsCommand implements Callable<Integer> {
         long bytes;
         try {
             bytes = Sizes.parse(size);
-            long rows = ListingsGenerator.write(out, bytes, seed);
+            // a bar on a terminal for sizes that take a while; nothing in logs and pipes
+            boolean bar = bytes >= BAR_FROM && System.console() != null;
+            long total = bytes;
+            long rows = ListingsGenerator.write(out, bytes, seed, done -> {
+                if (bar) {
+                    System.err.print("\r" + ProgressBar.line(done, total, 30));
+                }
+            });
+            if (bar) {
+                System.err.println();
+            }
             System.out.printf("wrote %,d listings (%s) to %s%n", rows, Sizes.format(java.nio.file.Files.size(out)), out);
             return 0;
         } catch (IllegalArgumentException e) {

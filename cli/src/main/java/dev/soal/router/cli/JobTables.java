@@ -87,6 +87,15 @@ final class JobTables {
         print(h, out);
     }
 
+    /** The history entries of {@code j} after the first {@code seen}: what changed since the last look. */
+    static void changes(JsonNode j, int seen, PrintStream out) {
+        JsonNode h = j.path("history");
+        for (int i = seen; i < h.size(); i++) {
+            JsonNode c = h.get(i);
+            out.println(time(c.path("at")) + "  " + c.path("state").asText() + (c.hasNonNull("message") ? "  " + c.path("message").asText() : ""));
+        }
+    }
+
     /** {@code GET /jobs/{id}/logs}: each attempt's lines under a heading that says where they come from. */
     static void logs(JsonNode logs, PrintStream out) {
         for (JsonNode a : logs.path("attempts")) {

@@ -93,11 +93,43 @@ final class JobsCommand {
         @Parameters(paramLabel = "JOB", description = "The job's id.")
         String jobId;
 
+        @Option(names = "--follow", description = "Then print each change of state as it happens, until the job ends;"
+                + " exit 0 if it SUCCEEDED, 3 if it ended otherwise.")
+        boolean follow;
+
+        @Option(names = "--interval", defaultValue = "2", description = "With --follow: seconds between looks (default ${DEFAULT-VALUE}).")
+        double interval;
+
         @Override
-        public Integer call() {
-            return run(api, json, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
+        public Integer call() throws InterruptedException {
+            if (!follow) {
+                return run(api, json, "show", c -> c.show(jobId), job -> JobTables.show(job, System.out));
+            }
+            if (interval <= 0) {
+                System.err.println("soal jobs show: --interval must be > 0, but was " + interval);
+                return 2;
+            }
+            JsonNode[] last = new JsonNode[1];
+            int code = run(api, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.show(job, System.out));
+            if (code != 0) {
+                return code;
+            }
+            int seen = last[0].path("history").size();
+            while (!TERMINAL.contains(last[0].path("state").asText())) {
+                Thread.sleep((long) (interval * 1000));
+                int before = seen;
+                code = run(api, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.changes(job, before, System.out));
+                if (code != 0) {
+                    return code;
+                }
+                seen = last[0].path("history").size();
+            }
+            return last[0].path("state").asText().equals("SUCCEEDED") ? 0 : 3;
         }
     }
+
+    /** The states a job ends in. */
+    static final java.util.Set<String> TERMINAL = java.util.Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED");
 
     @Command(name = "logs", mixinStandardHelpOptions = true,
             description = "A job's logs, wherever its runs left them: each attempt's (a spilled-over job has two).")

@@ -33,6 +33,11 @@ public final class ListingsGenerator {
 
     /** Writes the CSV and returns the number of listings written. */
     public static long write(Path file, long targetBytes, long seed) throws IOException {
+        return write(file, targetBytes, seed, done -> { });
+    }
+
+    /** The same, telling {@code progress} the bytes written so far, about every 1% and at the end. */
+    public static long write(Path file, long targetBytes, long seed, java.util.function.LongConsumer progress) throws IOException {
         if (targetBytes < MIN_BYTES || targetBytes > MAX_BYTES) {
             throw new IllegalArgumentException("size must be within 10 KB..1 GB, but was " + targetBytes + " bytes");
         }
@@ -45,13 +50,20 @@ public final class ListingsGenerator {
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write(HEADER);
             w.write('\n');
+            long step = Math.max(1, targetBytes / 100);
+            long next = step;
             while (written < targetBytes) {
                 String line = row(++rows, random);
                 w.write(line);
                 w.write('\n');
                 written += line.length() + 1;
+                if (written >= next) {
+                    progress.accept(Math.min(written, targetBytes));
+                    next += step;
+                }
             }
         }
+        progress.accept(targetBytes);
         return rows;
     }
 

@@ -184,6 +184,33 @@ class JobsCommandTest {
     }
 
     @Test
+    void showFollow_printsEachChangeAsItHappens_untilTheJobEnds_andExitsWithItsOutcome() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) dev.soal.core.Json.mapper().readTree(JOB);
+        r.put("state", "RUNNING").put("nativeState", "RUNNING");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) r.path("history")).remove(2);
+        String running = r.toString();
+        com.fasterxml.jackson.databind.node.ObjectNode f = (com.fasterxml.jackson.databind.node.ObjectNode) dev.soal.core.Json.mapper().readTree(JOB);
+        f.put("state", "FAILED").put("nativeState", "FAILED");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) f.path("history").get(2)).put("state", "FAILED");
+        String failed = f.toString();
+        String path = "/jobs/20261207-063057-75bdff4f";
+        wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(running)).willSetStateTo("1"));
+        wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs("1")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(running)).willSetStateTo("2"));
+        wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs("2")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(JOB)));
+
+        assertThat(jobs("show", "20261207-063057-75bdff4f", "--follow", "--interval", "0.05", "--api", wire.baseUrl(), "--token", "t")).isZero();
+        assertThat(out.toString()).contains("state        RUNNING").endsWith("2026-12-07 06:31:03  SUCCEEDED  ran 3 statement(s)\n");
+        assertThat(out.toString().split("SUCCEEDED  ran 3", -1)).hasSize(2);
+
+        wire.resetAll();
+        wire.stubFor(get(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(failed)));
+        assertThat(jobs("show", "20261207-063057-75bdff4f", "--follow", "--api", wire.baseUrl(), "--token", "t")).isEqualTo(3);
+    }
+
+    @Test
     void againstSoalServe_theBearerToken_andTheApisProblems_asMessagesAndExitStatuses() {
         wire.stubFor(delete(urlPathEqualTo("/jobs/20261207-063057-75bdff4f")).withHeader("Authorization", equalTo("Bearer t0ken"))
                 .willReturn(aResponse().withStatus(409).withHeader("Content-Type", "application/problem+json").withBody(
