@@ -126,38 +126,18 @@ public final class JobsApi {
         }
         Matcher lm = LOGS_PATH.matcher(path);
         if (lm.matches()) {
-            String id = lm.group(1);
-            if (!JOB_ID.matcher(id).matches()) {
-                throw new BadRequest(400, "invalid-job-id", "Invalid job id",
-                        "job id must be 1-128 letters, digits, '.', '_' or '-', but was '" + abbreviate(id) + "'");
-            }
+            String id = jobId(lm.group(1));
             if (!method.equals("GET")) {
                 throw new BadRequest(405, "method-not-allowed", "Method not allowed",
                         method + " is not allowed on /jobs/{id}/logs (GET)").allow("GET");
             }
-            int lines = 500;
-            String l = r.query().get("lines");
-            if (l != null && !l.isEmpty()) {
-                try {
-                    lines = Integer.parseInt(l);
-                } catch (NumberFormatException e) {
-                    lines = -1;
-                }
-                if (lines < 1 || lines > dev.soal.router.logs.JobLogs.MAX_LINES) {
-                    throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "lines must be a number within 1.."
-                            + dev.soal.router.logs.JobLogs.MAX_LINES + ", but was '" + abbreviate(l) + "'");
-                }
-            }
+            int lines = number(r, "lines", 500, dev.soal.router.logs.JobLogs.MAX_LINES);
             JobRecord job = jobs.get(id);
             return json(200, new Logs(job.id(), job.state().name(), logs.read(job, lines)));
         }
         Matcher m = JOB_PATH.matcher(path);
         if (m.matches()) {
-            String id = m.group(1);
-            if (!JOB_ID.matcher(id).matches()) {
-                throw new BadRequest(400, "invalid-job-id", "Invalid job id",
-                        "job id must be 1-128 letters, digits, '.', '_' or '-', but was '" + abbreviate(id) + "'");
-            }
+            String id = jobId(m.group(1));
             return switch (method) {
                 case "GET" -> json(200, JobView.of(jobs.refresh(id)));
                 case "DELETE" -> cancel(id);
@@ -256,19 +236,7 @@ public final class JobsApi {
                         + List.of(JobState.values()) + ", but was '" + abbreviate(s) + "'");
             }
         }
-        int limit = DEFAULT_LIMIT;
-        String l = r.query().get("limit");
-        if (l != null && !l.isEmpty()) {
-            try {
-                limit = Integer.parseInt(l);
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "limit must be a number within 1.."
-                        + MAX_LIMIT + ", but was '" + abbreviate(l) + "'");
-            }
-        }
+        int limit = number(r, "limit", DEFAULT_LIMIT, MAX_LIMIT);
         String token = r.query().get("nextToken");
         if (token != null && (token.isEmpty() || token.length() > 512)) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "nextToken must be a token from an earlier page");
@@ -279,6 +247,34 @@ public final class JobsApi {
         } catch (dev.soal.core.JobStore.InvalidPageTokenException e) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", e.getMessage());
         }
+    }
+
+    /** A job id from a path, or a 400. */
+    private static String jobId(String id) {
+        if (!JOB_ID.matcher(id).matches()) {
+            throw new BadRequest(400, "invalid-job-id", "Invalid job id",
+                    "job id must be 1-128 letters, digits, '.', '_' or '-', but was '" + abbreviate(id) + "'");
+        }
+        return id;
+    }
+
+    /** The query parameter {@code name}, a number within 1..{@code max}, {@code fallback} when absent; else a 400. */
+    private static int number(ApiRequest r, String name, int fallback, int max) {
+        String v = r.query().get(name);
+        if (v == null || v.isEmpty()) {
+            return fallback;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > max) {
+            throw new BadRequest(400, "invalid-parameter", "Invalid parameter", name + " must be a number within 1.." + max
+                    + ", but was '" + abbreviate(v) + "'");
+        }
+        return n;
     }
 
     private ApiResponse cancel(String id) {
