@@ -328,15 +328,11 @@ public final class SoalStack extends Stack {
         int vcpus = p.concurrentJobs() * p.jobVcpus();
         int gb = p.concurrentJobs() * p.jobMemoryGb();
         List<CfnApplication.InitialCapacityConfigKeyValuePairProperty> initial = new ArrayList<>();
-        CfnApplication.WorkerConfigurationProperty worker = CfnApplication.WorkerConfigurationProperty.builder()
-                .cpu(p.workerVcpus() + " vCPU").memory(p.workerMemoryGb() + " GB").build();
-        for (Map.Entry<String, Integer> e : List.of(Map.entry("Driver", p.initialCapacity().drivers()),
-                Map.entry("Executor", p.initialCapacity().executors()))) {
-            if (e.getValue() > 0) {
-                initial.add(CfnApplication.InitialCapacityConfigKeyValuePairProperty.builder().key(e.getKey())
-                        .value(CfnApplication.InitialCapacityConfigProperty.builder().workerCount(e.getValue())
-                                .workerConfiguration(worker).build()).build());
-            }
+        if (p.initialCapacity().drivers() > 0) {
+            initial.add(initialCapacity("Driver", p.initialCapacity().drivers(), p.driverWorker()));
+        }
+        if (p.initialCapacity().executors() > 0) {
+            initial.add(initialCapacity("Executor", p.initialCapacity().executors(), p.executorWorker()));
         }
         return CfnApplication.Builder.create(this, "EmrServerlessApplication")
                 .initialCapacity(initial.isEmpty() ? null : initial)
@@ -348,6 +344,14 @@ public final class SoalStack extends Stack {
                 .maximumCapacity(CfnApplication.MaximumAllowedResourcesProperty.builder()
                         .cpu(vcpus + " vCPU").memory(gb + " GB").build())
                 .build();
+    }
+
+    private static CfnApplication.InitialCapacityConfigKeyValuePairProperty initialCapacity(String type, int count,
+                                                                                          Policies.Worker w) {
+        return CfnApplication.InitialCapacityConfigKeyValuePairProperty.builder().key(type)
+                .value(CfnApplication.InitialCapacityConfigProperty.builder().workerCount(count)
+                        .workerConfiguration(CfnApplication.WorkerConfigurationProperty.builder()
+                                .cpu(w.vcpus() + " vCPU").memory(w.memoryGb() + " GB").build()).build()).build();
     }
 
     private CfnJob glueJob(Policies.GluePolicy p, IRole role, Asset runnerJar, Asset script) {

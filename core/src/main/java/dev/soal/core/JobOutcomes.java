@@ -25,7 +25,7 @@ public final class JobOutcomes {
     public static final String DURATION = "soal.jobs.duration";
     /** Jobs that spilled over from Lambda to a cluster ({@link SpillOvers}), by from, to and what ran out; the router counts each once. */
     public static final String SPILLED = "soal.jobs.spilled";
-    /** An ended job's time to result over its predicted one ({@link PredictionOutcome}), by backend; the router records it. */
+    /** A succeeded job's time to result over its predicted one ({@link PredictionOutcome}), by backend; the router records it. */
     public static final String PREDICTION_RATIO = "soal.jobs.prediction.time.ratio";
     /** The dimension sets both metrics are recorded under. */
     public static final List<List<String>> DIMENSION_SETS = List.of(List.of("backend", "state"), List.of("backend"));

@@ -92,7 +92,7 @@ final class HistoryRule {
      * What past runs say of a job the size rule sends to a cluster ({@code asRead} above {@code lambda.maxInputBytes}):
      * Lambda at the smallest tier that leaves room, when its Lambda runs, scaled to this input, stay short of
      * {@link #NEAR} of every limit (the runs of at least 1/{@link #REACH} of this input's size: smaller ones say too
-     * little of it), and no recent run of it spilled over at half this size or less. Empty otherwise: the job goes where the size rule sends it. Only for a
+     * little of it; no tier smaller than theirs), and no recent run of it spilled over at twice this size or less. Empty otherwise: the job goes where the size rule sends it. Only for a
      * router that spills over, so a wrong guess costs one retry.
      */
     static Optional<Verdict> beyondThreshold(Policies.LambdaPolicy lambda, long asRead, List<PastRun> runs) {
@@ -111,8 +111,10 @@ final class HistoryRule {
         if (time >= NEAR || tmp >= NEAR) {
             return Optional.empty();
         }
+        // no smaller tier than the runs had: a tier's vCPUs scale with its memory, and the time was scaled by bytes alone
+        int runsMb = onLambda.stream().mapToInt(PastRun::memoryMb).max().orElse(0);
         return lambda.memory().stream().sorted(java.util.Comparator.comparingInt(Policies.MemoryTier::memoryMb))
-                .filter(t -> heap(onLambda, t, asRead) < NEAR).findFirst()
+                .filter(t -> t.memoryMb() >= runsMb && heap(onLambda, t, asRead) < NEAR).findFirst()
                 .map(t -> new Verdict(Backend.LAMBDA, t, "history: " + onLambda.size() + " run(s) of this script on lambda (up to "
                         + Sizes.format(largest) + " as read) predict " + shares(heap(onLambda, t, asRead), time, tmp) + " at "
                         + Sizes.format(asRead) + " as read -> lambda " + t.memoryMb() + " MB (spills over if it runs out)"));

@@ -19,8 +19,9 @@ import java.util.Map;
  * @param triggers     which script runs when an object lands under a bucket and prefix
  * @param tables       where the {@code soal} Iceberg catalog keeps its tables; null: the catalog is not set up in AWS
  * @param streams      Kinesis and Kafka streams whose batches run a script on the Lambda path
- * @param clustersByCost {@code clusters.choose: cheapest}: a job for a cluster goes to the configured one predicted
- *                     cheapest ({@code Predictor}); false ({@code order}, the default): the first configured one
+ * @param clustersByCost {@code clusters.choose: cheapest} (the default of a policies file): a job for a cluster goes
+ *                     to the configured one predicted cheapest ({@code Predictor}); false ({@code order}): the first
+ *                     configured one. The constructors without it choose by order.
  */
 public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rule> rules, Allowlists allowlists,
                        EmrPolicy emrServerless, GluePolicy glue, Map<Backend, Backend> fallback, List<Trigger> triggers,
@@ -133,6 +134,12 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                 throw new IllegalArgumentException("concurrentJobs must be >= 1, but was " + concurrentJobs);
             }
             initialCapacity = initialCapacity == null ? InitialCapacity.NONE : initialCapacity;
+            if (initialCapacity.drivers() > 0) {
+                Worker.of(driverCores, driverMemory, "the driver");
+            }
+            if (initialCapacity.executors() > 0) {
+                Worker.of(executorCores, executorMemory, "an executor");
+            }
             if (initialCapacity.drivers() > concurrentJobs || initialCapacity.executors() > concurrentJobs * maxExecutors) {
                 throw new IllegalArgumentException("initialCapacity must fit the application's maximum (concurrentJobs "
                         + concurrentJobs + " jobs of 1 driver and maxExecutors " + maxExecutors + " executors), but was "
@@ -148,6 +155,16 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
 
         public static EmrPolicy ofDefaults() {
             return new EmrPolicy(4, "16g", 4, "16g", 20, 120, 4);
+        }
+
+        /** The pre-initialized driver's worker (its own size, not the executors'). */
+        public Worker driverWorker() {
+            return Worker.of(driverCores, driverMemory, "the driver");
+        }
+
+        /** The pre-initialized executors' worker. */
+        public Worker executorWorker() {
+            return Worker.of(executorCores, executorMemory, "an executor");
         }
 
         /** A worker as EMR Serverless sizes it for this policy's driver and executors: its vCPUs. */
@@ -181,6 +198,35 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                     + " --conf spark.driver.cores=" + driverCores + " --conf spark.driver.memory=" + driverMemory
                     + " --conf spark.executor.cores=" + executorCores + " --conf spark.executor.memory=" + executorMemory
                     + " --conf spark.dynamicAllocation.maxExecutors=" + maxExecutors;
+        }
+    }
+
+    /**
+     * An EMR Serverless worker's size for Spark's cores and memory: the memory a fifth more than Spark's (the overhead),
+     * raised to the smallest that many vCPUs take and rounded up to their step; more than they allow is refused. The
+     * service's combinations: 1 vCPU 2-8 GB, 2 vCPU 4-16, 4 vCPU 8-30 (1 GB steps), 8 vCPU 16-60 (4 GB steps),
+     * 16 vCPU 32-120 (8 GB steps).
+     */
+    public record Worker(int vcpus, int memoryGb) {
+        static Worker of(int cores, String sparkMemory, String what) {
+            int[] limits = switch (cores) {
+                case 1 -> new int[] {2, 8, 1};
+                case 2 -> new int[] {4, 16, 1};
+                case 4 -> new int[] {8, 30, 1};
+                case 8 -> new int[] {16, 60, 4};
+                case 16 -> new int[] {32, 120, 8};
+                default -> throw new IllegalArgumentException("EMR Serverless workers have 1, 2, 4, 8 or 16 vCPU, but " + what
+                        + " has " + cores);
+            };
+            long n = Long.parseLong(sparkMemory.substring(0, sparkMemory.length() - 1));
+            double gb = sparkMemory.endsWith("g") ? n : n / 1024.0;
+            int need = (int) Math.ceil(gb * 1.2);
+            int memory = Math.max(limits[0], (need + limits[2] - 1) / limits[2] * limits[2]);
+            if (memory > limits[1]) {
+                throw new IllegalArgumentException("initialCapacity: " + what + "'s " + sparkMemory + " needs a " + memory
+                        + " GB worker, over EMR Serverless' " + limits[1] + " GB for " + cores + " vCPU");
+            }
+            return new Worker(cores, memory);
         }
     }
 

@@ -123,6 +123,11 @@ class PolicyLoaderTest {
         Policies warm = PolicyLoader.parse(VALID + "emrServerless: { initialCapacity: { drivers: 1, executors: 4 } }\n", "p.yaml");
         assertThat(warm.emrServerless().initialCapacity()).isEqualTo(new Policies.InitialCapacity(1, 4));
         assertThat(warm.emrServerless().initialCapacity().warm()).isTrue();
+        // each worker at the size EMR Serverless takes: raised to the minimum, rounded to the step of its vCPUs
+        Policies sized = PolicyLoader.parse(VALID + "emrServerless: { driverCores: 1, driverMemory: 1g, executorCores: 8, executorMemory: 32g,"
+                + " initialCapacity: { drivers: 1, executors: 2 } }\n", "p.yaml");
+        assertThat(sized.emrServerless().driverWorker()).isEqualTo(new Policies.Worker(1, 2));
+        assertThat(sized.emrServerless().executorWorker()).isEqualTo(new Policies.Worker(8, 40));
         Policies p = PolicyLoader.parse(VALID + """
                 emrServerless: { executorCores: 8, executorMemory: 32g, timeoutMinutes: 30 }
                 glue: { workerType: G.2X, numberOfWorkers: 4, executionClass: FLEX }
@@ -154,6 +159,7 @@ class PolicyLoaderTest {
             "emrServerless: { initialCapacity: { drivers: -1 } } | p.yaml:17: emrServerless.initialCapacity: initialCapacity's drivers and executors must be >= 0, but were -1 and 0",
             "emrServerless: { initialCapacity: { executors: 81 } } | p.yaml:17: emrServerless: initialCapacity must fit the application's maximum (concurrentJobs 4 jobs of 1 driver and maxExecutors 20 executors), but was 0 drivers and 81 executors",
             "emrServerless: { initialCapacity: { workers: 2 } } | p.yaml:17: emrServerless.initialCapacity.workers: unknown field (expected one of [drivers, executors])",
+            "emrServerless: { executorMemory: 28g, initialCapacity: { drivers: 1, executors: 1 } } | p.yaml:17: emrServerless: initialCapacity: an executor's 28g needs a 34 GB worker, over EMR Serverless' 30 GB for 4 vCPU",
             "glue: { workerType: G.3X }                   | p.yaml:17: glue: workerType must be one of",
             "glue: { executionClass: CHEAP }              | p.yaml:17: glue: executionClass must be STANDARD or FLEX, but was 'CHEAP'",
             "glue: { workerType: G.4X, executionClass: FLEX } | p.yaml:17: glue: executionClass FLEX runs on G.1X or G.2X workers only, but workerType was 'G.4X'",

@@ -515,7 +515,8 @@ public final class JobService {
         meters.counter(JobOutcomes.FINISHED, "backend", backend, "state", state).increment();
         meters.timer(JobOutcomes.DURATION, "backend", backend, "state", state)
                 .record(JobOutcomes.durationMillis(ended), java.util.concurrent.TimeUnit.MILLISECONDS);
-        dev.soal.core.PredictionOutcome.of(ended).ifPresent(o ->
+        // how long a job took to succeed against its prediction; a failed or cancelled one says nothing of it
+        dev.soal.core.PredictionOutcome.of(ended).filter(o -> ended.state() == dev.soal.core.JobState.SUCCEEDED).ifPresent(o ->
                 meters.summary(JobOutcomes.PREDICTION_RATIO, "backend", o.backend().id()).record(o.timeRatio()));
     }
 

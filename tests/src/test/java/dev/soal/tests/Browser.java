@@ -38,12 +38,13 @@ final class Browser {
         boolean root = "root".equals(System.getProperty("user.name"));
         List<String> cmd = root ? List.of("apt-get", "install", "-y", "-q", "chromium", "chromium-driver")
                 : List.of("sudo", "-n", "apt-get", "install", "-y", "-q", "chromium", "chromium-driver");
+        List<String> update = root ? List.of("apt-get", "update", "-q") : List.of("sudo", "-n", "apt-get", "update", "-q");
         try {
             System.out.println("installing the browser for the console's tests: " + String.join(" ", cmd));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
-            if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return Optional.of("could not install chromium and chromium-driver with " + String.join(" ", cmd));
+            // a machine whose package lists are stale or empty installs after refreshing them
+            if (!run(cmd) && !(run(update) && run(cmd))) {
+                return Optional.of("could not install chromium and chromium-driver with " + String.join(" ", cmd)
+                        + " (after " + String.join(" ", update) + ")");
             }
         } catch (java.io.IOException e) {
             return Optional.of("could not run " + String.join(" ", cmd) + ": " + e.getMessage());
@@ -53,6 +54,15 @@ final class Browser {
         }
         return first(BROWSERS).isPresent() && first(DRIVERS).isPresent() ? Optional.empty()
                 : Optional.of("apt-get installed chromium, but no browser or driver is where it should be");
+    }
+
+    private static boolean run(List<String> cmd) throws java.io.IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return false;
+        }
+        return p.exitValue() == 0;
     }
 
     /** A headless Chromium at a laptop's screen size, driven through the machine's chromedriver (no download). */

@@ -37,6 +37,12 @@ final class ApiOptions {
         if ((api == null) == (stack == null)) {
             throw new IllegalArgumentException("name the jobs API with --api URL or --stack NAME (one of them)");
         }
+        // a deployed API is always signed: soal serve's token (from the flag or $SOAL_TOKEN) is never sent to AWS
+        boolean aws = stack != null || sigV4 || (api != null && ApiAuth.regionOf(api) != null);
+        if (aws && token != null) {
+            throw new IllegalArgumentException("--token is soal serve's; a deployed API (--stack, an API Gateway URL, --sigv4)"
+                    + " is signed with your AWS credentials");
+        }
         String t = token != null ? token : System.getenv("SOAL_TOKEN");
         URI url = api;
         String r = region;
@@ -44,10 +50,10 @@ final class ApiOptions {
             r = r != null ? r : new DefaultAwsRegionProviderChain().getRegion().id();
             url = StackApi.url(AwsClients.forRegion(r), stack);
         }
-        if (t != null && !t.isBlank()) {
+        if (!aws && t != null && !t.isBlank()) {
             return new JobsApiClient(url, ApiAuth.bearer(t));
         }
-        if (stack == null && !sigV4 && ApiAuth.regionOf(url) == null) {
+        if (!aws) {
             throw new IllegalArgumentException("say how to sign in: --token T or $SOAL_TOKEN for soal serve (it prints its token), "
                     + "or --sigv4 for an API behind IAM on a custom domain");
         }

@@ -111,7 +111,7 @@ final class EventRun {
         }
         streams.add(new StreamPolicy(onTier, 100, 0, "TRIM_HORIZON", null, false, 1, StreamPolicy.DEFAULT_QUEUE, 0, 0));
         return new Policies(p.lambda(), p.clusterOrder(), p.rules(), p.allowlists(), p.emrServerless(), p.glue(), p.fallback(),
-                p.triggers(), p.tables(), streams);
+                p.triggers(), p.tables(), streams, p.clustersByCost());
     }
 
     /**

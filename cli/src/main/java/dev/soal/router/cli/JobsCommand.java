@@ -27,17 +27,26 @@ import java.util.function.Function;
                 JobsCommand.SubmitJob.class})
 final class JobsCommand {
 
-    /** Runs {@code action} on the client, printing what it returns; errors become a message and an exit status. */
+    /** Runs {@code action} on the options' client, printing what it returns; errors become a message and an exit status. */
     static int run(ApiOptions options, boolean json, String what, Function<JobsApiClient, JsonNode> action,
                    java.util.function.Consumer<JsonNode> table) {
-        PrintStream out = System.out;
-        JobsApiClient client;
+        JobsApiClient client = client(options, what);
+        return client == null ? 2 : run(client, json, what, action, table);
+    }
+
+    /** The options' client, or null after saying why there is none (a usage error). */
+    static JobsApiClient client(ApiOptions options, String what) {
         try {
-            client = options.client();
+            return options.client();
         } catch (IllegalArgumentException | IllegalStateException | software.amazon.awssdk.core.exception.SdkException e) {
             System.err.println("soal jobs " + what + ": " + e.getMessage());
-            return 2;
+            return null;
         }
+    }
+
+    static int run(JobsApiClient client, boolean json, String what, Function<JobsApiClient, JsonNode> action,
+                   java.util.function.Consumer<JsonNode> table) {
+        PrintStream out = System.out;
         try {
             JsonNode answer = action.apply(client);
             if (json) {
@@ -109,8 +118,12 @@ final class JobsCommand {
                 System.err.println("soal jobs show: --interval must be > 0, but was " + interval);
                 return 2;
             }
+            JobsApiClient client = client(api, "show"); // once: with --stack, one DescribeStacks, not one per look
+            if (client == null) {
+                return 2;
+            }
             JsonNode[] last = new JsonNode[1];
-            int code = run(api, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.show(job, System.out));
+            int code = run(client, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.show(job, System.out));
             if (code != 0) {
                 return code;
             }
@@ -118,7 +131,7 @@ final class JobsCommand {
             while (!TERMINAL.contains(last[0].path("state").asText())) {
                 Thread.sleep((long) (interval * 1000));
                 int before = seen;
-                code = run(api, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.changes(job, before, System.out));
+                code = run(client, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.changes(job, before, System.out));
                 if (code != 0) {
                     return code;
                 }

@@ -55,7 +55,7 @@ public final class JobsApiClient {
         }
     }
 
-    /** {@code GET /jobs} with these query parameters (state, backend, trigger, stream, limit, nextToken; nulls left out). */
+    /** {@code GET /jobs} with these query parameters (state, limit, nextToken; nulls left out). */
     public JsonNode list(Map<String, String> query) {
         String q = query.entrySet().stream().filter(e -> e.getValue() != null)
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))

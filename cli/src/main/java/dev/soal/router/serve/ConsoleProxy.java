@@ -63,7 +63,7 @@ public final class ConsoleProxy implements AutoCloseable {
             String method = ex.getRequestMethod();
             java.util.Optional<ApiResponse> file = ConsoleFiles.get(method, ex.getRequestURI().getPath());
             if (file.isPresent()) {
-                reply(ex, file.get().status(), file.get().headers(), file.get().body());
+                reply(ex, file.get().status(), file.get().headers(), method.equals("HEAD") ? null : file.get().body());
                 return;
             }
             String auth = ex.getRequestHeaders().getFirst("Authorization");

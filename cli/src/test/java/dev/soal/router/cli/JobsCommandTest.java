@@ -235,6 +235,10 @@ class JobsCommandTest {
         assertThat(err.toString()).contains("say how to sign in: --token T or $SOAL_TOKEN for soal serve");
         assertThat(jobs("show", "../etc", "--api", wire.baseUrl(), "--token", "t0ken")).isEqualTo(2);
         assertThat(err.toString()).contains("a job id is 1 to 128 letters, digits");
+        // soal serve's token is never sent to a deployed API
+        assertThat(jobs("list", "--stack", "SoAL", "--token", "t0ken")).isEqualTo(2);
+        assertThat(err.toString()).contains("--token is soal serve's; a deployed API (--stack, an API Gateway URL, --sigv4)");
+        assertThat(jobs("list", "--api", "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/", "--token", "t0ken")).isEqualTo(2);
         assertThat(jobs("list")).isEqualTo(2);
         assertThat(err.toString()).contains("name the jobs API with --api URL or --stack NAME");
         assertThat(jobs("submit", "--api", wire.baseUrl(), "--token", "t0ken", "--script", "s3://s/a.sql", "--deadline", "soon")).isEqualTo(2);

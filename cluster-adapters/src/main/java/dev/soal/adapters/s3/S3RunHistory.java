@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * The run history in S3, beside the job store: one small JSON object per key ({@code <prefix><key id>.json}, the
- * newest {@link RunHistory#KEPT} runs), read with one GET and added to with a conditional write that is tried again
+ * newest {@link RunHistory#KEPT} runs and the largest that succeeded on Lambda), read with one GET and added to with a conditional write that is tried again
  * when another writer came first. It only informs decisions: a history that cannot be read or written is logged and
  * leaves the policies to decide alone.
  */

@@ -6,7 +6,10 @@ const COLORS = { SUCCEEDED: '#1b7f3b', FAILED: '#b3261e', TIMED_OUT: '#e07b00', 
   lambda: '#1f5fbf', standalone: '#5b8c2a', 'emr-serverless': '#c2410c', glue: '#7c3aed', cold: '#1f5fbf', warm: '#e0a100' };
 const main = document.getElementById('main');
 const status = document.getElementById('status');
-let timer = null;
+let listTimer = null, jobTimer = null;
+// the view on screen: an answer that comes back after the user moved on is dropped
+let view = 0;
+let listAsked = 0;
 
 // the token: from ?token= once (then kept for this tab and taken out of the address bar), else from earlier
 const params = new URLSearchParams(location.search);
@@ -60,10 +63,11 @@ async function showList() {
       h('option', { value: '' }, 'any'), ['lambda', 'standalone', 'emr-serverless', 'glue'].map(b => h('option', { value: b, selected: b === list.backend }, b)))),
     h('label', {}, 'Trigger or stream', h('input', { id: 'f-trigger', type: 'search', value: list.trigger, placeholder: 'name',
       oninput: e => { list.trigger = e.target.value.trim(); refreshList(); } })));
+  const me = view;
   main.replaceChildren(h('h2', {}, 'Jobs'), form, h('div', { id: 'jobs' }), h('h2', {}, 'Over time'), h('div', { id: 'charts', class: 'charts' }));
+  listTimer = setInterval(() => { refreshList(); }, 3000);
   await refreshList();
-  await refreshCharts();
-  timer = setInterval(() => { refreshList(); }, 3000);
+  if (me === view) await refreshCharts();
 }
 
 async function refreshList() {
@@ -72,8 +76,10 @@ async function refreshList() {
   const t = list.tokens[list.page];
   if (t) q.set('nextToken', t);
   let page;
+  const asked = ++listAsked;
   try {
     page = await api('/jobs?' + q);
+    if (asked !== listAsked) return; // a newer question (a filter changed) is on its way
   } catch (e) {
     say('could not list the jobs: ' + e.message + (token ? '' : ' (open the address soal serve printed, with its ?token=)'), true);
     return;
@@ -195,17 +201,20 @@ function durationTable(backends, pct) {
 // ---- one job ----
 
 async function showJob(id) {
+  const me = view;
   let j;
   try {
     j = await api('/jobs/' + encodeURIComponent(id));
+    if (me !== view) return;
   } catch (e) {
+    if (me !== view) return;
     main.replaceChildren(h('p', { class: 'error' }, 'job ' + id + ': ' + e.message), h('a', { href: '#/' }, 'all jobs'));
     return;
   }
   const facts = (...pairs) => h('dl', { class: 'facts' }, pairs.filter(p => p[1] !== null && p[1] !== undefined && p[1] !== '')
     .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   const cancel = TERMINAL.has(j.state) ? null : h('button', { type: 'button', class: 'danger', id: 'cancel', onclick: async () => {
-    try { await api('/jobs/' + encodeURIComponent(j.jobId), 'DELETE'); say('cancel requested'); showJob(j.jobId); }
+    try { await api('/jobs/' + encodeURIComponent(j.jobId), 'DELETE'); say('cancel requested'); clearTimeout(jobTimer); showJob(j.jobId); }
     catch (e) { say('could not cancel: ' + e.message, true); }
   } }, 'Cancel job');
   const predictions = (j.predictions || []).map(p => h('tr', {}, h('td', {}, p.backend + (p.memoryMb ? ' ' + p.memoryMb + ' MB' : '')),
@@ -237,6 +246,7 @@ async function showJob(id) {
         ['tags', j.tags ? Object.entries(j.tags).map(([k, v]) => k + '=' + v).join(', ') : null])));
   main.append(h('section', { class: 'panel', 'aria-labelledby': 'l-h' }, h('h2', { id: 'l-h' }, 'Logs'), h('div', { id: 'logs' }, 'loading...')));
   api('/jobs/' + encodeURIComponent(j.jobId) + '/logs?lines=500').then(logs => {
+    if (me !== view) return;
     const holder = document.getElementById('logs');
     if (!holder) return;
     holder.replaceChildren(...logs.attempts.map(a => h('div', {},
@@ -244,16 +254,18 @@ async function showJob(id) {
       a.note ? h('p', {}, a.note) : null,
       a.lines.length ? h('pre', { class: 'log', tabindex: '0', 'aria-label': a.backend + ' log' }, a.lines.join('\n')) : null)));
   }).catch(e => {
+    if (me !== view) return;
     const holder = document.getElementById('logs');
     if (holder) holder.replaceChildren(h('p', { class: 'error' }, 'could not read the logs: ' + e.message));
   });
   say('job ' + j.jobId + ' ' + j.state + ', updated ' + new Date().toLocaleTimeString());
-  if (!TERMINAL.has(j.state)) timer = setTimeout(() => showJob(id), 2000);
+  if (!TERMINAL.has(j.state)) jobTimer = setTimeout(() => { if (me === view) showJob(id); }, 2000);
 }
 
 function route() {
-  clearInterval(timer);
-  clearTimeout(timer);
+  view++;
+  clearInterval(listTimer);
+  clearTimeout(jobTimer);
   const m = location.hash.match(/^#\/jobs\/(.+)$/);
   if (m) showJob(decodeURIComponent(m[1])); else showList();
   main.focus();
