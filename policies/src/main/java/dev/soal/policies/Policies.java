@@ -174,7 +174,7 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
 
         /** The same worker's memory in GB: a fifth more than Spark's memory setting, for the overhead, rounded up. */
         public int workerMemoryGb() {
-            return (int) Math.ceil(Math.max(gigabytes(driverMemory), gigabytes(executorMemory)) * 1.2);
+            return Math.max(withOverheadGb(driverMemory), withOverheadGb(executorMemory));
         }
 
         /** One job at its largest: the driver and every executor, each as EMR Serverless sizes a worker. */
@@ -187,9 +187,10 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
             return (maxExecutors + 1) * workerMemoryGb();
         }
 
-        private static double gigabytes(String memory) {
+        /** Spark's memory setting ({@code 16g}, {@code 4096m}) and a fifth more for the overhead, in whole GB. */
+        static int withOverheadGb(String memory) {
             long n = Long.parseLong(memory.substring(0, memory.length() - 1));
-            return memory.endsWith("g") ? n : n / 1024.0;
+            return (int) Math.ceil((memory.endsWith("g") ? n : n / 1024.0) * 1.2);
         }
 
         /** {@code --class} and the sizes, as EMR Serverless' {@code sparkSubmitParameters} reads them. */
@@ -218,9 +219,7 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
                 default -> throw new IllegalArgumentException("EMR Serverless workers have 1, 2, 4, 8 or 16 vCPU, but " + what
                         + " has " + cores);
             };
-            long n = Long.parseLong(sparkMemory.substring(0, sparkMemory.length() - 1));
-            double gb = sparkMemory.endsWith("g") ? n : n / 1024.0;
-            int need = (int) Math.ceil(gb * 1.2);
+            int need = EmrPolicy.withOverheadGb(sparkMemory);
             int memory = Math.max(limits[0], (need + limits[2] - 1) / limits[2] * limits[2]);
             if (memory > limits[1]) {
                 throw new IllegalArgumentException("initialCapacity: " + what + "'s " + sparkMemory + " needs a " + memory

@@ -128,7 +128,7 @@ final class JobsCommand {
                 return code;
             }
             int seen = last[0].path("history").size();
-            while (!TERMINAL.contains(last[0].path("state").asText())) {
+            while (!ended(last[0].path("state").asText())) {
                 Thread.sleep((long) (interval * 1000));
                 int before = seen;
                 code = run(client, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.changes(job, before, System.out));
@@ -141,8 +141,14 @@ final class JobsCommand {
         }
     }
 
-    /** The states a job ends in. */
-    static final java.util.Set<String> TERMINAL = java.util.Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED");
+    /** Whether the API's state name is one a job ends in; a name this CLI does not know is taken as not ended. */
+    static boolean ended(String state) {
+        try {
+            return dev.soal.core.JobState.valueOf(state).isTerminal();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
 
     @Command(name = "logs", mixinStandardHelpOptions = true,
             description = "A job's logs, wherever its runs left them: each attempt's (a spilled-over job has two).")

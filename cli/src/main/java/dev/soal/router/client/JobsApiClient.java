@@ -90,7 +90,7 @@ public final class JobsApiClient {
     }
 
     private static String path(String jobId) {
-        if (jobId == null || !jobId.matches("[A-Za-z0-9._-]{1,128}")) {
+        if (!dev.soal.router.api.JobsApi.isJobId(jobId)) {
             throw new IllegalArgumentException("a job id is 1 to 128 letters, digits, '.', '_' or '-', but was '" + jobId + "'");
         }
         return jobId;

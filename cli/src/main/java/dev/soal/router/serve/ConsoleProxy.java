@@ -2,7 +2,6 @@ package dev.soal.router.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.soal.core.Json;
 import dev.soal.router.api.ApiResponse;
 import dev.soal.router.client.JobsApiClient;
 
@@ -90,8 +89,8 @@ public final class ConsoleProxy implements AutoCloseable {
     }
 
     private static void problem(HttpExchange ex, int status, String slug, String title, String detail) throws IOException {
-        reply(ex, status, Map.of("Content-Type", "application/problem+json"), Json.write(new dev.soal.router.api.JobsApi.Problem(
-                "https://soal.dev/problems/" + slug, title, status, detail)));
+        ApiResponse p = LocalServer.problem(status, slug, title, detail);
+        reply(ex, p.status(), p.headers(), p.body());
     }
 
     private static void reply(HttpExchange ex, int status, Map<String, String> headers, String body) throws IOException {

@@ -43,6 +43,11 @@ public final class JobsApi {
     public static final String API_KEY_NAMESPACE = "api:";
     private static final Pattern JOB_PATH = Pattern.compile("/jobs/([^/]+)");
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    /** Whether {@code id} can name a job in the API's paths (what clients check before they ask). */
+    public static boolean isJobId(String id) {
+        return id != null && JOB_ID.matcher(id).matches();
+    }
     private static final Logger LOG = Logger.getLogger(JobsApi.class.getName());
 
     /** The body of {@code POST /jobs}. */
