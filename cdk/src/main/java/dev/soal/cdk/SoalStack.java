@@ -176,7 +176,7 @@ public final class SoalStack extends Stack {
         env.put("SOAL_RUNNER_JAR_URI", runnerJar.getS3ObjectUrl());
         env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
         env.put("SOAL_EMR_EXECUTION_ROLE_ARN", emrRole.getRoleArn());
-        env.put("SOAL_EMR_LOG_URI", "s3://" + policies.allowlists().outputBuckets().get(0) + "/soal-logs/emr-serverless/");
+        env.put("SOAL_EMR_LOG_URI", "s3://" + logsBucket() + "/" + EMR_LOGS);
         env.put("SOAL_GLUE_JOB_NAME", glue.getRef());
         env.put("SOAL_METRICS", "emf");
         env.put("SOAL_METRICS_NAMESPACE", METRICS_NAMESPACE);
@@ -189,6 +189,7 @@ public final class SoalStack extends Stack {
         Alias reconciler = routerFunction("reconciler", "dev.soal.router.aws.ReconcilerFunction", Duration.minutes(5), env, policyLayer, emr, emrRole, glue);
         Alias runtimeFailures = routerFunction("runtime-failures", "dev.soal.router.aws.RuntimeFailureFunction", Duration.minutes(1), env, policyLayer, emr, emrRole, glue);
 
+        allowReadingLogs(api);
         String restApiUrl = restApi(api);
         for (Policies.Trigger t : policies.triggers()) {
             notification(t, trigger);
@@ -594,6 +595,31 @@ public final class SoalStack extends Stack {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("GlueRuns")
                 .actions(List.of("glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"))
                 .resources(List.of(arn("glue", "job/" + config.prefix() + "-runner"))).build());
+    }
+
+    /** Where the stack keeps the runs' logs: under {@code soal-logs/} in the first output bucket. */
+    private String logsBucket() {
+        return config.policies().allowlists().outputBuckets().get(0);
+    }
+
+    static final String EMR_LOGS = "soal-logs/emr-serverless/";
+
+    /**
+     * The API reads a job's logs ({@code GET /jobs/{id}/logs}): the runtime functions' and Glue's log groups, and the
+     * EMR Serverless runs' driver logs under their log URI; nothing else.
+     */
+    private void allowReadingLogs(Alias api) {
+        List<String> groups = new ArrayList<>();
+        for (Policies.MemoryTier tier : config.policies().lambda().memory()) {
+            groups.add(arn("logs", "log-group:/aws/lambda/" + config.runtimeFunctionName(tier.memoryMb()) + ":*"));
+        }
+        groups.add(arn("logs", "log-group:/aws-glue/jobs/output:*"));
+        groups.add(arn("logs", "log-group:/aws-glue/jobs/error:*"));
+        api.addToRolePolicy(PolicyStatement.Builder.create().sid("ReadJobLogs")
+                .actions(List.of("logs:FilterLogEvents")).resources(groups).build());
+        api.addToRolePolicy(PolicyStatement.Builder.create().sid("ReadEmrServerlessLogs")
+                .actions(List.of("s3:GetObject"))
+                .resources(List.of("arn:" + Aws.PARTITION + ":s3:::" + logsBucket() + "/" + EMR_LOGS + "*")).build());
     }
 
     private static void allowRead(IRole role, Asset asset) {

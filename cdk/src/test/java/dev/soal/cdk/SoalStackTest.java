@@ -243,6 +243,25 @@ class SoalStackTest {
         }
     }
 
+    @Test
+    void theApi_readsTheRunsLogs_inTheRuntimeAndGlueLogGroupsAndTheEmrLogUri_only() {
+        Map<String, JsonNode> st = statementsOf("ApiRole");
+        assertThat(st).containsKeys("ReadJobLogs", "ReadEmrServerlessLogs");
+        assertThat(st.get("ReadJobLogs").path("Action").asText()).isEqualTo("logs:FilterLogEvents");
+        String groups = st.get("ReadJobLogs").path("Resource").toString();
+        for (var tier : config.policies().lambda().memory()) {
+            assertThat(groups).contains("log-group:/aws/lambda/soal-runtime-" + tier.memoryMb() + ":*");
+        }
+        assertThat(groups).contains("log-group:/aws-glue/jobs/output:*").contains("log-group:/aws-glue/jobs/error:*")
+                .doesNotContain("log-group:*");
+        assertThat(st.get("ReadEmrServerlessLogs").path("Resource").toString()).contains("soal-output/soal-logs/emr-serverless/*");
+        // the EMR Serverless runs are told to write there
+        template.hasResourceProperties("AWS::Lambda::Function", Map.of("FunctionName", "soal-api",
+                "Environment", Map.of("Variables", Map.of("SOAL_EMR_LOG_URI", "s3://soal-output/soal-logs/emr-serverless/"))));
+        // no other router function reads logs
+        assertThat(statementsOf("S3TriggerRole")).isNotEmpty().doesNotContainKey("ReadJobLogs");
+    }
+
     /** Statements of the policies attached to the role whose logical id starts with {@code role}, by Sid. */
     private static Map<String, JsonNode> statementsOf(String role) {
         Map<String, JsonNode> out = new java.util.LinkedHashMap<>();

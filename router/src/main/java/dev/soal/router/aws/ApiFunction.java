@@ -14,7 +14,7 @@ public final class ApiFunction extends RouterFunction<APIGatewayProxyRequestEven
     private final JobsApi api;
 
     public ApiFunction() {
-        this(new JobsApi(AwsRuntime.fromEnvironment().jobs()), AwsRuntime.fromEnvironment()::flushMetrics);
+        this(new JobsApi(AwsRuntime.fromEnvironment().jobs(), AwsRuntime.fromEnvironment().logs()), AwsRuntime.fromEnvironment()::flushMetrics);
     }
 
     ApiFunction(JobsApi api, Runnable afterEach) {

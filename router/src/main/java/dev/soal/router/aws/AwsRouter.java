@@ -1,6 +1,7 @@
 package dev.soal.router.aws;
 
 import dev.soal.adapters.aws.AwsClients;
+import dev.soal.adapters.aws.CloudWatchLogsReader;
 import dev.soal.adapters.aws.Resilience;
 import dev.soal.adapters.emr.EmrServerlessBackend;
 import dev.soal.adapters.glue.GlueBackend;
@@ -8,12 +9,17 @@ import dev.soal.adapters.lambda.LambdaBackend;
 import dev.soal.adapters.s3.S3JobStore;
 import dev.soal.core.Backend;
 import dev.soal.core.JobBackend;
+import dev.soal.core.S3Uri;
 import dev.soal.core.TableSettings;
 import dev.soal.policies.Policies;
 import dev.soal.policies.PolicyLoader;
 import dev.soal.policies.RoutingPolicy;
 import dev.soal.router.InputMeasurer;
 import dev.soal.router.JobService;
+import dev.soal.router.logs.EmrServerlessLogs;
+import dev.soal.router.logs.GlueLogs;
+import dev.soal.router.logs.JobLogs;
+import dev.soal.router.logs.LambdaLogs;
 import io.micrometer.core.instrument.MeterRegistry;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -78,5 +84,24 @@ public final class AwsRouter {
         return new JobService(new S3JobStore(s3, config.jobStore()),
                 new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET),
                 new RoutingPolicy(policies, backends.keySet()), backends, config.outputBase(), clock, meters);
+    }
+
+    /**
+     * Where the configured backends' runs leave their logs, read for {@code GET /jobs/{id}/logs}: Lambda's and Glue's
+     * in CloudWatch Logs, EMR Serverless's under its S3 log URI (without one the service keeps them to itself).
+     */
+    public static JobLogs logs(AwsRouterConfig config, Policies policies, AwsClients clients, S3Client s3) {
+        Map<Backend, JobLogs.Source> sources = new EnumMap<>(Backend.class);
+        CloudWatchLogsReader cloudWatch = new CloudWatchLogsReader(clients);
+        if (config.runtimeFunction() != null) {
+            sources.put(Backend.LAMBDA, new LambdaLogs(cloudWatch, lambdaConfig(config, policies)::functionFor));
+        }
+        if (config.emrApplicationId() != null && config.emrLogUri() != null) {
+            sources.put(Backend.EMR_SERVERLESS, new EmrServerlessLogs(s3, S3Uri.parse(config.emrLogUri()), config.emrApplicationId()));
+        }
+        if (config.glueJobName() != null) {
+            sources.put(Backend.GLUE, new GlueLogs(cloudWatch));
+        }
+        return new JobLogs(sources);
     }
 }

@@ -6,6 +6,7 @@ import dev.soal.adapters.s3.S3Settings;
 import dev.soal.policies.Policies;
 import dev.soal.router.JobService;
 import dev.soal.router.SoalMetrics;
+import dev.soal.router.logs.JobLogs;
 import dev.soal.router.status.StatusEvents;
 import dev.soal.router.triggers.S3TriggerHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 
 /** The router's parts in a Lambda container, built once per container from the environment. */
-public record AwsRuntime(JobService jobs, Policies policies, MeterRegistry meters, SoalMetrics.EmfFlusher emf) {
+public record AwsRuntime(JobService jobs, JobLogs logs, Policies policies, MeterRegistry meters, SoalMetrics.EmfFlusher emf) {
     private static AwsRuntime instance;
 
     public static synchronized AwsRuntime fromEnvironment() {
@@ -22,13 +23,13 @@ public record AwsRuntime(JobService jobs, Policies policies, MeterRegistry meter
             var s3 = S3Clients.create(S3Settings.fromEnvironment(System.getenv()));
             Policies policies = AwsRouter.policies(config);
             MeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-            JobService jobs = AwsRouter.create(config, policies, AwsClients.forRegion(config.region()), s3,
-                    meters, Clock.systemUTC());
+            AwsClients clients = AwsClients.forRegion(config.region());
+            JobService jobs = AwsRouter.create(config, policies, clients, s3, meters, Clock.systemUTC());
             if (config.metrics().equals("emf")) {
                 // each ended job as one EMF line, when the write that counts it is this function's
                 jobs.countOutcomesWith(dev.soal.core.JobOutcomes.emf(config.metricsNamespace(), System.out));
             }
-            instance = new AwsRuntime(jobs, policies, meters,
+            instance = new AwsRuntime(jobs, AwsRouter.logs(config, policies, clients, s3), policies, meters,
                     config.metrics().equals("emf") ? new SoalMetrics.EmfFlusher(config.metricsNamespace()) : null);
         }
         return instance;

@@ -4,6 +4,7 @@ import dev.soal.core.Backend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.SpilledAttempt;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,11 @@ public final class JobLogs {
     }
 
     /**
-     * One run of a job as its logs are found: where it ran, the attempt id (on Lambda, the invocation's request id
-     * first, then {@code /} and a nonce) and the execution environment (on Lambda, its log stream), null when unknown.
+     * One run of a job as its logs are found: where it ran (on Lambda, at which memory tier), the attempt id (on Lambda,
+     * the invocation's request id first, then {@code /} and a nonce), the execution environment (on Lambda, its log
+     * stream), null when unknown, and between which times it ran ({@code until} null while it runs).
      */
-    public record Attempt(Backend backend, String attemptId, String environmentId) {
+    public record Attempt(Backend backend, int memoryMb, String attemptId, String environmentId, Instant since, Instant until) {
         /** Lambda's request id of the invocation, or null. */
         public String requestId() {
             if (attemptId == null) {
@@ -69,12 +71,14 @@ public final class JobLogs {
         List<Attempt> out = new ArrayList<>();
         SpilledAttempt s = job.spilledFrom();
         if (s != null) {
-            out.add(new Attempt(s.backend(), s.attempt(), s.environment() == null ? null : s.environment().id()));
+            out.add(new Attempt(s.backend(), s.memoryMb(), s.attempt(), s.environment() == null ? null : s.environment().id(),
+                    job.createdAt(), s.at()));
         }
         Backend b = job.decision().backend();
         // on Lambda the runtime's attempt (the request id first); on a cluster the backend's run id
         String attempt = b == Backend.LAMBDA ? (job.attempt() == null ? null : job.attempt().owner()) : job.backendHandle();
-        out.add(new Attempt(b, attempt, job.environment() == null ? null : job.environment().id()));
+        out.add(new Attempt(b, job.decision().lambdaMemoryMb(), attempt, job.environment() == null ? null : job.environment().id(),
+                s != null ? s.at() : job.createdAt(), job.state().isTerminal() ? job.updatedAt() : null));
         return out;
     }
 
@@ -91,7 +95,15 @@ public final class JobLogs {
                         + a.backend().id() + " logs yet; they are " + where(a)));
                 continue;
             }
-            out.add(source.read(job, a, maxLines).orElseGet(() -> new Excerpt(a.backend().id(), where(a), List.of(), false,
+            Optional<Excerpt> read;
+            try {
+                read = source.read(job, a, maxLines);
+            } catch (RuntimeException e) {
+                // one attempt's logs out of reach (throttled, not allowed) leaves the others readable
+                out.add(new Excerpt(a.backend().id(), where(a), List.of(), false, "its logs could not be read: " + e.getMessage()));
+                continue;
+            }
+            out.add(read.orElseGet(() -> new Excerpt(a.backend().id(), where(a), List.of(), false,
                     a.attemptId() == null ? "the job has not started running" : "no log lines found (yet)")));
         }
         return out;
