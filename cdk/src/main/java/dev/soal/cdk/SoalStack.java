@@ -116,6 +116,8 @@ public final class SoalStack extends Stack {
             buckets.put(name, bucket(name));
         }
 
+        eventLogPrefix();
+
         Asset runnerJar = Asset.Builder.create(this, "RunnerJar").path(config.runnerJar().toString()).build();
         Asset glueScript = Asset.Builder.create(this, "GlueEntryScript").path(glueEntryScript().toString()).build();
 
@@ -177,6 +179,7 @@ public final class SoalStack extends Stack {
         env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
         env.put("SOAL_EMR_EXECUTION_ROLE_ARN", emrRole.getRoleArn());
         env.put("SOAL_EMR_LOG_URI", "s3://" + logsBucket() + "/" + EMR_LOGS);
+        env.put("SOAL_EVENT_LOG_DIR", eventLogDir());
         env.put("SOAL_GLUE_JOB_NAME", glue.getRef());
         env.put("SOAL_METRICS", "emf");
         env.put("SOAL_METRICS_NAMESPACE", METRICS_NAMESPACE);
@@ -219,6 +222,8 @@ public final class SoalStack extends Stack {
         CfnOutput.Builder.create(this, "JobStore").value("s3://" + config.jobsBucket() + "/").build();
         CfnOutput.Builder.create(this, "EmrServerlessApplicationId").value(emr.getAttrApplicationId()).build();
         CfnOutput.Builder.create(this, "GlueJobName").value(glue.getRef()).build();
+        CfnOutput.Builder.create(this, SPARK_EVENT_LOGS_OUTPUT).value(eventLogDir())
+                .description("every path's Spark event logs: soal history --stack reads them").build();
     }
 
     private Bucket bucket(String name) {
@@ -270,6 +275,7 @@ public final class SoalStack extends Stack {
     private Map<String, String> runtimeEnvironment(int memoryMb) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("SOAL_JOB_STORE", "s3://" + config.jobsBucket() + "/");
+        env.put("SOAL_EVENT_LOG_DIR", eventLogDir());
         env.putAll(config.policies().catalogInAws().toEnvironment());
         List<dev.soal.core.StreamBinding> streams = config.policies().streamBindings(memoryMb);
         if (!streams.isEmpty()) {
@@ -361,6 +367,9 @@ public final class SoalStack extends Stack {
         args.put("--class", "SoalGlueEntry");
         args.put("--extra-jars", runnerJar.getS3ObjectUrl());
         args.put("--enable-continuous-cloudwatch-log", "true");
+        // Spark's event log, with every other path's, for soal history
+        args.put("--enable-spark-ui", "true");
+        args.put("--spark-event-logs-path", eventLogDir());
         // Iceberg 1.10.0 and Delta 3.3.2, the versions the runtime image carries (docs/tables.md)
         args.put("--datalake-formats", "iceberg,delta");
         return CfnJob.Builder.create(this, "GlueJob")
@@ -604,6 +613,13 @@ public final class SoalStack extends Stack {
 
     static final String EMR_LOGS = "soal-logs/emr-serverless/";
 
+    /** The output naming where every path's Spark event logs are. */
+    public static final String SPARK_EVENT_LOGS_OUTPUT = "SparkEventLogs";
+
+    private String eventLogDir() {
+        return dev.soal.core.SparkEventLogs.in(logsBucket());
+    }
+
     /**
      * The API reads a job's logs ({@code GET /jobs/{id}/logs}): the runtime functions' and Glue's log groups, and the
      * EMR Serverless runs' driver logs under their log URI; nothing else.
@@ -620,6 +636,36 @@ public final class SoalStack extends Stack {
         api.addToRolePolicy(PolicyStatement.Builder.create().sid("ReadEmrServerlessLogs")
                 .actions(List.of("s3:GetObject"))
                 .resources(List.of("arn:" + Aws.PARTITION + ":s3:::" + logsBucket() + "/" + EMR_LOGS + "*")).build());
+    }
+
+    /**
+     * The event log prefix made at deploy (an empty object at it): a Spark session refuses to start, and the History
+     * Server too, where its event log directory does not exist, which on S3 means no object under it yet.
+     */
+    private void eventLogPrefix() {
+        String bucket = logsBucket();
+        String functionName = config.prefix() + "-event-log-prefix";
+        // its own role and log group, as every function here: Lambda's basic policy would allow every log group
+        Role role = Role.Builder.create(this, "SparkEventLogPrefixRole")
+                .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+                .description("SoAL: makes the Spark event log prefix at deploy").build();
+        allowLogs(role, "/aws/lambda/" + functionName);
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("MakeTheEventLogPrefix").actions(List.of("s3:PutObject"))
+                .resources(List.of("arn:" + Aws.PARTITION + ":s3:::" + bucket + "/" + dev.soal.core.SparkEventLogs.MARKER)).build());
+        software.amazon.awscdk.customresources.AwsCustomResource prefix = software.amazon.awscdk.customresources.AwsCustomResource.Builder
+                .create(this, "SparkEventLogPrefix")
+                .functionName(functionName)
+                .role(role)
+                .logGroup(logGroup("SparkEventLogPrefixLogs", functionName))
+                .onCreate(software.amazon.awscdk.customresources.AwsSdkCall.builder().service("S3").action("putObject")
+                        .parameters(Map.of("Bucket", bucket, "Key", dev.soal.core.SparkEventLogs.MARKER, "Body", ""))
+                        .physicalResourceId(software.amazon.awscdk.customresources.PhysicalResourceId.of(eventLogDir())).build())
+                .installLatestAwsSdk(false)
+                .build();
+        prefix.getNode().addDependency(role);
+        if (buckets.containsKey(bucket)) {
+            prefix.getNode().addDependency(buckets.get(bucket));
+        }
     }
 
     private static void allowRead(IRole role, Asset asset) {

@@ -262,6 +262,24 @@ class SoalStackTest {
         assertThat(statementsOf("S3TriggerRole")).isNotEmpty().doesNotContainKey("ReadJobLogs");
     }
 
+    @Test
+    void everyPath_writesItsSparkEventLogsToOnePrefix() {
+        String dir = "s3://soal-output/soal-logs/spark-events/";
+        for (var tier : config.policies().lambda().memory()) {
+            template.hasResourceProperties("AWS::Lambda::Function", Map.of("FunctionName", "soal-runtime-" + tier.memoryMb(),
+                    "Environment", Map.of("Variables", Map.of("SOAL_EVENT_LOG_DIR", dir))));
+        }
+        // the router passes it to EMR Serverless runs
+        template.hasResourceProperties("AWS::Lambda::Function", Map.of("FunctionName", "soal-api",
+                "Environment", Map.of("Variables", Map.of("SOAL_EVENT_LOG_DIR", dir))));
+        template.hasResourceProperties("AWS::Glue::Job", Map.of("DefaultArguments", Map.of(
+                "--enable-spark-ui", "true", "--spark-event-logs-path", dir)));
+        template.hasOutput("SparkEventLogs", Map.of("Value", dir));
+        // made at deploy: a session whose event log directory does not exist does not start
+        assertThat(resources("Custom::AWS").toString()).contains("putObject").contains("soal-logs/spark-events/.keep")
+                .contains("soal-output");
+    }
+
     /** Statements of the policies attached to the role whose logical id starts with {@code role}, by Sid. */
     private static Map<String, JsonNode> statementsOf(String role) {
         Map<String, JsonNode> out = new java.util.LinkedHashMap<>();

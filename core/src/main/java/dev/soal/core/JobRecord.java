@@ -22,6 +22,8 @@ import java.util.List;
  *                       ({@link SpillOvers}); null for a job that did not spill over
  * @param usage          what the run took (heap, {@code /tmp}, rows and bytes written), as its runtime measured it;
  *                       null until it ends, or when it ended without a report
+ * @param sparkApplicationId the Spark application the run is in, as its event log names it (on Lambda, the
+ *                       environment's long-lived session: one application for every job it runs); null until known
  */
 @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record JobRecord(
@@ -44,7 +46,8 @@ public record JobRecord(
         RuntimeEnvironment environment,
         boolean counted,
         SpilledAttempt spilledFrom,
-        RunUsage usage) {
+        RunUsage usage,
+        String sparkApplicationId) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -149,6 +152,7 @@ public record JobRecord(
         private boolean counted;
         private SpilledAttempt spilledFrom;
         private RunUsage usage;
+        private String sparkApplicationId;
 
         public Builder() {
         }
@@ -174,6 +178,7 @@ public record JobRecord(
             counted = r.counted;
             spilledFrom = r.spilledFrom;
             usage = r.usage;
+            sparkApplicationId = r.sparkApplicationId;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -196,10 +201,12 @@ public record JobRecord(
         public Builder counted(boolean v) { counted = v; return this; }
         public Builder spilledFrom(SpilledAttempt v) { spilledFrom = v; return this; }
         public Builder usage(RunUsage v) { usage = v; return this; }
+        public Builder sparkApplicationId(String v) { sparkApplicationId = v; return this; }
 
         public JobRecord build() {
             return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
-                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted, spilledFrom, usage);
+                    createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted, spilledFrom, usage,
+                    sparkApplicationId);
         }
     }
 }

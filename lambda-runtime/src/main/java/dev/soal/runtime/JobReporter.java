@@ -64,6 +64,18 @@ final class JobReporter {
         return attemptId;
     }
 
+    /** The Spark application this attempt runs in (its event log's name), written with the claim and the end. */
+    private volatile String sparkApplicationId;
+
+    void inApplication(String applicationId) {
+        this.sparkApplicationId = applicationId;
+    }
+
+    private JobRecord withApplication(JobRecord changed, JobRecord was) {
+        return changed != was && sparkApplicationId != null && !sparkApplicationId.equals(changed.sparkApplicationId())
+                ? changed.toBuilder().sparkApplicationId(sparkApplicationId).build() : changed;
+    }
+
     Duration lease() {
         return lease;
     }
@@ -94,8 +106,10 @@ final class JobReporter {
                 return j;
             }
             JobRecord claimed = RuntimeAttempts.claim(j, attemptId, where, clock.instant(), lease);
-            return environment != null && RuntimeAttempts.holds(claimed, attemptId) && claimed != j
-                    ? claimed.toBuilder().environment(environment).build() : claimed;
+            if (!RuntimeAttempts.holds(claimed, attemptId)) {
+                return claimed;
+            }
+            return withApplication(environment != null && claimed != j ? claimed.toBuilder().environment(environment).build() : claimed, j);
         });
         return path != null && after.decision().backend() != path && !after.state().isTerminal()
                 ? RuntimeAttempts.Claim.MOVED : RuntimeAttempts.outcome(after, attemptId);
@@ -221,6 +235,7 @@ final class JobReporter {
                 if (ended != j && usage != null) {
                     ended = ended.toBuilder().usage(usage).build();
                 }
+                ended = withApplication(ended, j);
                 // only where the line below reaches CloudWatch; elsewhere the router counts the end when it sees it
                 return EMIT_METRICS ? JobOutcomes.markCounted(ended) : ended;
             });

@@ -38,6 +38,7 @@ public final class RunnerMain {
         SparkSettings.tables(job.tables().catalog() != null ? job.tables() : config.tables()).forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         String where = "cluster " + spark.sparkContext().master();
+        reporter.inApplication(spark.sparkContext().applicationId());
         if (reporter.claim(where) != dev.soal.core.RuntimeAttempts.Claim.RUN) {
             System.out.println("job " + job.jobId() + " has ended or another attempt holds it; not running it again");
             spark.stop();

@@ -16,12 +16,21 @@ import java.util.Map;
  * @param tmp      the writable directory ({@code SOAL_TMP_DIR}, default {@code /tmp}, the only one Lambda allows)
  * @param tables   the {@code soal} Iceberg catalog ({@code SOAL_CATALOG}, {@code SOAL_WAREHOUSE})
  * @param streams  the streams whose batches this function runs ({@code SOAL_STREAMS}, see {@link StreamBinding})
+ * @param eventLogDir where the session's Spark event log goes ({@code SOAL_EVENT_LOG_DIR}, an {@code s3://} prefix,
+ *                 see {@link dev.soal.core.SparkEventLogs}); null: none
  */
 public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables,
-                            java.util.List<StreamBinding> streams) {
+                            java.util.List<StreamBinding> streams, S3Uri eventLogDir) {
     public RuntimeConfig {
         streams = streams == null ? java.util.List.of() : java.util.List.copyOf(streams);
     }
+
+    public RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables,
+                         java.util.List<StreamBinding> streams) {
+        this(jobStore, memoryMb, tmp, s3, tables, streams, null);
+    }
+
+    public static final String EVENT_LOG_ENV = "SOAL_EVENT_LOG_DIR";
 
     public RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s3, TableSettings tables) {
         this(jobStore, memoryMb, tmp, s3, tables, java.util.List.of());
@@ -43,6 +52,7 @@ public record RuntimeConfig(S3Uri jobStore, int memoryMb, Path tmp, S3Settings s
         }
         return new RuntimeConfig(store == null || store.isBlank() ? null : S3Uri.parse(store), mb,
                 Path.of(env.getOrDefault(TMP_ENV, "/tmp")), S3Settings.fromEnvironment(env), TableSettings.fromEnvironment(env),
-                StreamBinding.fromEnvironment(env));
+                StreamBinding.fromEnvironment(env),
+                env.get(EVENT_LOG_ENV) == null || env.get(EVENT_LOG_ENV).isBlank() ? null : S3Uri.parse(env.get(EVENT_LOG_ENV).trim()));
     }
 }

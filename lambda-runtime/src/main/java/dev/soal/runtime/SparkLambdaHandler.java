@@ -43,6 +43,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private static int baseJars;
     /** The last job ran out of resources: its session is stopped after it, and the next job starts a new one. */
     private static volatile boolean replaceSession;
+    /** The session's event log, copied to the shared prefix after each job; null without {@code SOAL_EVENT_LOG_DIR}. */
+    private static EventLogShipper eventLogs;
     private static final java.util.concurrent.atomic.AtomicInteger JOBS_RUN = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * This execution environment: one id for its life. Lambda names the environment's log stream, so that is
@@ -155,6 +157,10 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         String attemptId = context == null || context.getAwsRequestId() == null ? nonce
                 : context.getAwsRequestId() + "/" + nonce;
         JobReporter reporter = new JobReporter(Optional.of(store), job.id(), clock, attemptId, lease, outputs);
+        SparkSession live = warm;
+        if (live != null) {
+            reporter.inApplication(live.sparkContext().applicationId());
+        }
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
         // cold: the first job this environment runs (it paid for the environment's start, INIT included)
         RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, JOBS_RUN.get() == 0),
@@ -180,14 +186,42 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             return result(job.id(), JobState.FAILED, took, message);
         }
         session.sparkContext().setJobGroup(job.id(), "soal job " + job.id(), true);
+        reporter.inApplication(session.sparkContext().applicationId());
         try (CancellationWatcher watcher = new CancellationWatcher(reporter, job.id(), session.sparkContext(), cancelPoll)) {
             return run(job, session, scratch, start, reporter, where, watcher);
         } finally {
             session.sparkContext().clearJobGroup();
             deleteTree(scratch);
+            shipEventLog(session.sparkContext());
             cleanAfterJob();
         }
     }
+
+    /**
+     * The job's events, from the session's event log to the shared prefix, once Spark's listeners have taken them (its
+     * event log is written by one of them, behind the others). A failure costs the History Server this job's view, not
+     * the job.
+     */
+    private static void shipEventLog(org.apache.spark.SparkContext context) {
+        if (eventLogs == null) {
+            return;
+        }
+        try {
+            if (context != null && !context.isStopped()) {
+                context.listenerBus().waitUntilEmpty(EVENT_LOG_WAIT_MILLIS);
+            }
+        } catch (Exception e) {
+            System.err.println("the event log may miss this job's last events: " + e);
+        }
+        try {
+            eventLogs.ship();
+        } catch (RuntimeException e) {
+            System.err.println("could not copy the event log to the shared prefix: " + JobRunner.describe(e));
+        }
+    }
+
+    static final long EVENT_LOG_WAIT_MILLIS = 5_000;
+    static final String EVENT_LOG_FOLDER = "spark-events";
 
     /** The job's I/O staged under {@code scratch}, within half of the free space of {@code /tmp} (2 GB at most). */
     private StagedIo.Staged stage(RunnerArgs args, Path scratch) throws IOException {
@@ -230,16 +264,19 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 System.out.println("the job added jars or files: the next job gets a new Spark session");
                 root.stop();
                 warm = null;
+                shipEventLog(null);
             } else if (replaceSession) {
                 System.out.println("the job ran out of resources: the next job gets a new Spark session");
                 root.stop();
                 warm = null;
+                shipEventLog(null);
             }
             replaceSession = false;
         } catch (RuntimeException e) {
             System.err.println("could not clean the session after the job (" + JobRunner.describe(e) + "); it will be replaced");
             warm.stop();
             warm = null;
+            shipEventLog(null);
         }
         // /tmp is the environment's own in Lambda (and in the local service); a shared /tmp elsewhere is left alone
         if (System.getenv("AWS_LAMBDA_RUNTIME_API") != null || !config.tmp().equals(Path.of("/tmp"))) {
@@ -258,6 +295,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             // S3A's buffer folder: its file system looks its local folder up once and fails its next write
             // ("Could not find any valid local directory") if the folder is gone; its blocks are deleted once uploaded
             keep.add("s3a");
+            // the live session's event log (EventLogShipper): its newest file is still being written
+            keep.add(EVENT_LOG_FOLDER);
         }
         Path root = tmp.toAbsolutePath().normalize();
         for (String entry : classpath == null ? new String[0] : classpath.split(java.io.File.pathSeparator)) {
@@ -331,6 +370,14 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
             SparkSettings.lambda(cores, config.tmp()).forEach(b::config);
             SparkSettings.s3a(config.s3()).forEach(b::config);
             SparkSettings.tables(config.tables()).forEach(b::config);
+            if (config.eventLogDir() != null) {
+                if (eventLogs == null) {
+                    eventLogs = new EventLogShipper(S3Clients.create(config.s3()), config.tmp().resolve(EVENT_LOG_FOLDER),
+                            config.eventLogDir());
+                }
+                eventLogs.prepare();
+                eventLogs.settings().forEach(b::config);
+            }
             warm = b.getOrCreate();
             baseJars = warm.sparkContext().listJars().size() + warm.sparkContext().listFiles().size();
             System.out.printf("spark session local[%d] started in %d ms (cold start)%n", cores, (System.nanoTime() - t0) / 1_000_000);

@@ -103,30 +103,8 @@ public final class SparkSettings {
         }
     }
 
-    /**
-     * S3A for {@code s3://} and {@code s3a://}. With an endpoint (the embedded S3 server): path-style,
-     * plain HTTP, static credentials, no multi-object delete and kept directory markers, which S3Proxy
-     * needs. Without one, S3A's default credential chain (Lambda role, instance profile, env) applies.
-     */
+    /** S3A for {@code s3://} and {@code s3a://}: {@link S3Settings#sparkS3a()}. */
     public static Map<String, String> s3a(S3Settings s3) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
-        c.put("spark.hadoop.fs.s3a.endpoint.region", s3.region());
-        c.put("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
-        if (s3.endpoint() != null) {
-            c.put("spark.hadoop.fs.s3a.endpoint", s3.endpoint().toString());
-            c.put("spark.hadoop.fs.s3a.path.style.access", "true");
-            c.put("spark.hadoop.fs.s3a.connection.ssl.enabled", String.valueOf("https".equals(s3.endpoint().getScheme())));
-            c.put("spark.hadoop.fs.s3a.multiobjectdelete.enable", "false");
-            c.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
-            c.put("spark.hadoop.fs.s3a.attempts.maximum", "3");
-            c.put("spark.hadoop.fs.s3a.retry.limit", "3");
-        }
-        if (s3.accessKey() != null) {
-            c.put("spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-            c.put("spark.hadoop.fs.s3a.access.key", s3.accessKey());
-            c.put("spark.hadoop.fs.s3a.secret.key", s3.secretKey());
-        }
-        return c;
+        return s3.sparkS3a();
     }
 }

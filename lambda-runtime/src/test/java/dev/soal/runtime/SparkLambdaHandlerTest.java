@@ -271,7 +271,7 @@ class SparkLambdaHandlerTest {
         String classpath = tmp.resolve("checkout/lambda-runtime/target/lambda-ric") + "/*" + java.io.File.pathSeparator + "/opt/other.jar";
 
         java.util.Set<String> keep = SparkLambdaHandler.keptInTmp(tmp, classpath, true);
-        assertThat(keep).containsExactlyInAnyOrder("spark-local", "s3a", "checkout");
+        assertThat(keep).containsExactlyInAnyOrder("spark-local", "s3a", "spark-events", "checkout");
         SparkLambdaHandler.emptyTmp(tmp, keep);
         try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("spark-local", "checkout", "hsperfdata_root");

@@ -122,6 +122,11 @@ class ConsoleIT {
                         .contains(input);
                 until("the job's page shows its log", () -> driver.findElement(By.id("logs")).getText().contains("START RequestId: "));
                 assertThat(driver.findElement(By.id("logs")).getText()).contains("statement 1/");
+                // its Spark application, linked to soal history
+                String app = stack.jobs().get(ok).sparkApplicationId();
+                assertThat(app).isNotBlank();
+                assertThat(driver.findElement(By.id("spark-ui")).getAttribute("href"))
+                        .isEqualTo("http://127.0.0.1:18080/history/" + app + "/");
                 screenshot(driver, "console-job.png");
 
                 driver.get(server.uri() + "/#/jobs/" + running);

@@ -118,6 +118,57 @@ class ExampleOnBothPathsIT {
         long groups = expectedGroups(csv);
         assertThat(groups).isGreaterThan(10);
         assertThat(counts.get(1)).isEqualTo(groups + "," + groups + ",0,0");
+
+        // soal history: Spark's History Server over the one prefix both paths write their event logs to
+        assertThat(small.sparkApplicationId()).isNotBlank();
+        assertThat(large.sparkApplicationId()).isNotBlank().isNotEqualTo(small.sparkApplicationId());
+        // the Lambda environment's long-lived session is one application for every job it runs
+        assertThat(diff.sparkApplicationId()).isEqualTo(small.sparkApplicationId());
+        assertHistoryShows(small, large);
+    }
+
+    /** {@code soal history} in its own process, asked by its REST API for the jobs' applications and their queries. */
+    private static void assertHistoryShows(JobRecord small, JobRecord large) throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dsoal.home=" + ROOT, "-cp", System.getProperty("java.class.path"), "dev.soal.router.cli.SoalCli",
+                "history", "--home", home.toString(), "--port", "0");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            String first = out.readLine();
+            while (first != null && !first.startsWith("soal history")) {
+                System.out.println("  | " + first); // what its S3 server logs as it starts
+                first = out.readLine();
+            }
+            System.out.println("$ soal history\n" + first);
+            assertThat(first).startsWith("soal history: http://127.0.0.1:");
+            String url = first.substring("soal history: ".length(), first.indexOf(' ', "soal history: ".length()));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            Map<String, com.fasterxml.jackson.databind.JsonNode> apps = Map.of();
+            for (int i = 0; i < 120 && !(apps.containsKey(small.sparkApplicationId()) && apps.containsKey(large.sparkApplicationId())); i++) {
+                Thread.sleep(1000);
+                com.fasterxml.jackson.databind.JsonNode list = dev.soal.core.Json.mapper().readTree(http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "api/v1/applications")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                Map<String, com.fasterxml.jackson.databind.JsonNode> seen = new java.util.HashMap<>();
+                list.forEach(a -> seen.put(a.path("id").asText(), a));
+                apps = seen;
+            }
+            assertThat(apps).containsKeys(small.sparkApplicationId(), large.sparkApplicationId());
+            // the cluster run's application ended with its job; the Lambda environment's runs on
+            assertThat(apps.get(large.sparkApplicationId()).path("name").asText()).isEqualTo("soal-" + large.id());
+            assertThat(apps.get(large.sparkApplicationId()).path("attempts").get(0).path("completed").asBoolean()).isTrue();
+            assertThat(apps.get(small.sparkApplicationId()).path("attempts").get(0).path("completed").asBoolean()).isFalse();
+            // the small job's queries are in its environment's application, by the job's id
+            String sql = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "api/v1/applications/"
+                    + small.sparkApplicationId() + "/sql?details=false")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(sql).contains(small.id()).contains("COMPLETED");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
     }
 
     @Test

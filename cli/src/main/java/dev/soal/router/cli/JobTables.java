@@ -54,6 +54,9 @@ final class JobTables {
         if (j.hasNonNull("cost")) {
             rows.add(new String[] {"cost", cost(j) + " (" + j.path("cost").path("basis").asText() + ")"});
         }
+        if (j.hasNonNull("sparkApplicationId")) {
+            rows.add(new String[] {"spark application", j.path("sparkApplicationId").asText() + " (soal history)"});
+        }
         if (j.hasNonNull("environmentId")) {
             rows.add(new String[] {"environment", j.path("environmentId").asText() + (j.path("coldStart").asBoolean() ? ", cold start" : ", warm")});
         }

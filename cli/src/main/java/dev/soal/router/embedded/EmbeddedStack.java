@@ -109,6 +109,7 @@ public final class EmbeddedStack implements AutoCloseable {
         for (String bucket : List.of(SCRIPTS, DATA, OUTPUT, JOBS)) {
             createBucket(bucket);
         }
+        ensureEventLogDirectory(s3);
         String store = "s3://" + JOBS + "/";
         S3JobStore jobStore = new S3JobStore(s3, S3Uri.parse(store));
         // the runtime functions' timeout, the same the stack gives them in AWS
@@ -176,7 +177,8 @@ public final class EmbeddedStack implements AutoCloseable {
                     runtimeTimeout, Duration.ofSeconds(60)), new Resilience(Resilience.Settings.ofDefaults(),
                     new SimpleMeterRegistry()), Clock.systemUTC()));
             backends.put(Backend.STANDALONE, new StandaloneBackend(() -> cluster(artifacts), s3Settings, tables, store,
-                    workDir, Clock.systemUTC(), output, CLUSTER_JOB_TIMEOUT));
+                    workDir, Clock.systemUTC(), output, CLUSTER_JOB_TIMEOUT,
+                    dev.soal.core.SparkEventLogs.s3a(dev.soal.core.SparkEventLogs.in(OUTPUT))));
         }
         this.measurer = new InputMeasurer(s3, InputMeasurer.DEFAULT_PARALLELISM, InputMeasurer.DEFAULT_BUDGET);
         this.jobs = new JobService(jobStore, measurer,
@@ -209,6 +211,7 @@ public final class EmbeddedStack implements AutoCloseable {
         Map<String, String> env = new java.util.LinkedHashMap<>(s3.toEnvironment());
         env.putAll(tables.toEnvironment());
         env.put("SOAL_JOB_STORE", store);
+        env.put("SOAL_EVENT_LOG_DIR", dev.soal.core.SparkEventLogs.in(OUTPUT));
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
         if (!streams.isEmpty()) {
             env.put(dev.soal.core.StreamBinding.ENV, dev.soal.core.StreamBinding.toJson(streams));
@@ -258,6 +261,17 @@ public final class EmbeddedStack implements AutoCloseable {
     /** The policies' warehouse, else {@code s3://soal-data/warehouse/}. */
     static String warehouse(Policies policies) {
         return policies.tables() != null ? policies.tables().warehouse() : "s3://" + DATA + "/warehouse/";
+    }
+
+    /**
+     * Every path's Spark event logs, {@code s3://soal-output/soal-logs/spark-events/}: a session refuses to start, and
+     * the History Server too, where that directory does not exist, which on S3 means no object under it yet.
+     */
+    public static void ensureEventLogDirectory(software.amazon.awssdk.services.s3.S3Client s3) {
+        String key = dev.soal.core.SparkEventLogs.PREFIX;
+        if (s3.listObjectsV2(r -> r.bucket(OUTPUT).prefix(key).maxKeys(1)).keyCount() == 0) {
+            s3.putObject(r -> r.bucket(OUTPUT).key(dev.soal.core.SparkEventLogs.MARKER), software.amazon.awssdk.core.sync.RequestBody.empty());
+        }
     }
 
     private void createBucket(String bucket) {

@@ -102,8 +102,11 @@ class LocalServerTest {
         HttpResponse<String> script = send("GET", "/console/console.js", null, null, null);
         assertThat(script.headers().firstValue("Content-Type")).get().asString().startsWith("text/javascript");
         assertThat(script.body()).contains("Authorization: 'Bearer ' + token");
-        // no address but the SVG namespace: everything the page loads or asks for is this server's
-        assertThat(script.body().replace("http://www.w3.org/2000/svg", "")).doesNotContain("http://").doesNotContain("https://");
+        // no address but the SVG namespace and soal history's on loopback (a link the user follows, never fetched):
+        // everything the page loads or asks for is this server's
+        assertThat(script.body()).contains("const HISTORY = 'http://127.0.0.1:" + dev.soal.router.embedded.HistoryServer.DEFAULT_PORT + "';");
+        assertThat(script.body().replace("http://www.w3.org/2000/svg", "").replace("'http://127.0.0.1:18080'", ""))
+                .doesNotContain("http://").doesNotContain("https://");
         assertThat(send("GET", "/console/console.css", null, null, null).statusCode()).isEqualTo(200);
         assertThat(server.consoleUri().toString()).isEqualTo(server.uri() + "/?token=t0ken");
         // nothing else is served without the token: other names, other methods, the API

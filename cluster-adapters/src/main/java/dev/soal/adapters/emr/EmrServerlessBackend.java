@@ -47,9 +47,11 @@ public final class EmrServerlessBackend implements JobBackend {
      * @param logUri           where EMR Serverless writes driver and executor logs; null for none
      * @param jobStore         the job store the runner reports to; null for none
      * @param tables           the {@code soal} catalog every run gets (the Glue Data Catalog in AWS); none for none
+     * @param eventLogDir      where runs write their Spark event logs ({@link dev.soal.core.SparkEventLogs}); null for
+     *                         the service's own
      */
     public record Config(String applicationId, String executionRoleArn, String runnerJarUri, String logUri,
-                         String jobStore, Policies.EmrPolicy policy, TableSettings tables) {
+                         String jobStore, Policies.EmrPolicy policy, TableSettings tables, String eventLogDir) {
         public Config {
             require(applicationId, "applicationId");
             require(executionRoleArn, "executionRoleArn");
@@ -60,6 +62,11 @@ public final class EmrServerlessBackend implements JobBackend {
         public Config(String applicationId, String executionRoleArn, String runnerJarUri, String logUri, String jobStore,
                       Policies.EmrPolicy policy) {
             this(applicationId, executionRoleArn, runnerJarUri, logUri, jobStore, policy, TableSettings.none());
+        }
+
+        public Config(String applicationId, String executionRoleArn, String runnerJarUri, String logUri, String jobStore,
+                      Policies.EmrPolicy policy, TableSettings tables) {
+            this(applicationId, executionRoleArn, runnerJarUri, logUri, jobStore, policy, tables, null);
         }
     }
 
@@ -99,7 +106,7 @@ public final class EmrServerlessBackend implements JobBackend {
                 .jobDriver(d -> d.sparkSubmit(s -> s.entryPoint(config.runnerJarUri())
                         .entryPointArguments(RunnerArgs.of(job, config.jobStore(), config.tables()).toArgs())
                         .sparkSubmitParameters(config.policy().sparkSubmitParameters(RUNNER_MAIN)
-                                + " --conf spark.jars=" + TABLE_FORMAT_JARS)))
+                                + " --conf spark.jars=" + TABLE_FORMAT_JARS + eventLogParameters())))
                 .executionTimeoutMinutes((long) config.policy().timeoutMinutes())
                 .configurationOverrides(o -> {
                     if (config.logUri() != null) {
@@ -108,6 +115,16 @@ public final class EmrServerlessBackend implements JobBackend {
                 })
                 .tags(Map.of("soal-job-id", job.id()))
                 .build();
+    }
+
+    /** {@code --conf} for each event log setting, or nothing without a directory. */
+    private String eventLogParameters() {
+        if (config.eventLogDir() == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        dev.soal.core.SparkEventLogs.conf(config.eventLogDir()).forEach((k, v) -> b.append(" --conf ").append(k).append('=').append(v));
+        return b.toString();
     }
 
     @Override

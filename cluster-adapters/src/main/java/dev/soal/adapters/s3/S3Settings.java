@@ -1,6 +1,7 @@
 package dev.soal.adapters.s3;
 
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -53,5 +54,32 @@ public record S3Settings(String region, URI endpoint, String accessKey, String s
             env.put("AWS_SECRET_ACCESS_KEY", secretKey);
         }
         return env;
+    }
+
+    /**
+     * S3A for {@code s3://} and {@code s3a://}. With an endpoint (the embedded S3 server): path-style,
+     * plain HTTP, static credentials, no multi-object delete and kept directory markers, which S3Proxy
+     * needs. Without one, S3A's default credential chain (Lambda role, instance profile, env) applies.
+     */
+    public Map<String, String> sparkS3a() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+        c.put("spark.hadoop.fs.s3a.endpoint.region", region);
+        c.put("spark.hadoop.fs.s3a.directory.marker.retention", "keep");
+        if (endpoint != null) {
+            c.put("spark.hadoop.fs.s3a.endpoint", endpoint.toString());
+            c.put("spark.hadoop.fs.s3a.path.style.access", "true");
+            c.put("spark.hadoop.fs.s3a.connection.ssl.enabled", String.valueOf("https".equals(endpoint.getScheme())));
+            c.put("spark.hadoop.fs.s3a.multiobjectdelete.enable", "false");
+            c.put("spark.hadoop.fs.s3a.change.detection.mode", "none");
+            c.put("spark.hadoop.fs.s3a.attempts.maximum", "3");
+            c.put("spark.hadoop.fs.s3a.retry.limit", "3");
+        }
+        if (accessKey != null) {
+            c.put("spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+            c.put("spark.hadoop.fs.s3a.access.key", accessKey);
+            c.put("spark.hadoop.fs.s3a.secret.key", secretKey);
+        }
+        return c;
     }
 }

@@ -37,10 +37,18 @@ public final class StandaloneBackend implements JobBackend {
     private final LaunchedDrivers drivers;
     private final Consumer<String> output;
     private final Duration timeout;
+    private final String eventLogDir;
 
     /** {@code cluster} is asked for on first submit, so a router that never needs it never starts it. */
     public StandaloneBackend(Supplier<StandaloneCluster> cluster, S3Settings s3, TableSettings tables, String jobStore, Path workDir,
                              Clock clock, Consumer<String> output, Duration timeout) {
+        this(cluster, s3, tables, jobStore, workDir, clock, output, timeout, null);
+    }
+
+    /** @param eventLogDir where the drivers write their Spark event logs ({@code s3a://...}); null for none */
+    public StandaloneBackend(Supplier<StandaloneCluster> cluster, S3Settings s3, TableSettings tables, String jobStore, Path workDir,
+                             Clock clock, Consumer<String> output, Duration timeout, String eventLogDir) {
+        this.eventLogDir = eventLogDir;
         this.cluster = cluster;
         this.s3 = s3;
         this.tables = tables;
@@ -86,7 +94,11 @@ public final class StandaloneBackend implements JobBackend {
                 .setConf("spark.driver.bindAddress", "127.0.0.1")
                 .setConf("spark.ui.enabled", "false")
                 .setConf("spark.sql.adaptive.enabled", "true")
-                .setConf("spark.sql.shuffle.partitions", "8")
+                .setConf("spark.sql.shuffle.partitions", "8");
+        if (eventLogDir != null) {
+            dev.soal.core.SparkEventLogs.conf(eventLogDir).forEach(launcher::setConf);
+        }
+        launcher
                 // the catalog goes on the runner's command line, as on EMR Serverless and Glue
                 .addAppArgs(RunnerArgs.of(job, jobStore, tables).toArgs().toArray(String[]::new));
         drivers.start(job.id(), launcher, dir.resolve("driver.log"), dir.resolve("driver.pid"), timeout, output);

@@ -124,6 +124,23 @@ class EmrServerlessBackendTest {
     }
 
     @Test
+    void withAnEventLogDirectory_runsWriteTheirSparkEventLogThere() throws Exception {
+        aws.server.stubFor(post(urlEqualTo(RUNS)).willReturn(okJson(startedRun("00fjr2"))));
+        EmrServerlessBackend logging = new EmrServerlessBackend(aws.clients.emrServerless(), new EmrServerlessBackend.Config(APP,
+                "arn:aws:iam::123456789012:role/soal-emr", "s3://soal-artifacts/soal-runner.jar", "s3://soal-logs/emr/",
+                "s3://soal-jobs/", Policies.EmrPolicy.ofDefaults(), WAREHOUSE, "s3://soal-output/soal-logs/spark-events/"),
+                aws.resilience());
+        logging.submit(WireMockAws.job(Backend.EMR_SERVERLESS));
+        JsonNode body = Json.mapper().readTree(aws.server.findAll(postRequestedFor(urlEqualTo(RUNS))).get(0).getBodyAsString());
+        assertThat(body.path("jobDriver").path("sparkSubmit").path("sparkSubmitParameters").asText())
+                .contains("--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=s3://soal-output/soal-logs/spark-events/");
+        // and none without one: the service's own
+        aws.server.resetRequests();
+        backend.submit(WireMockAws.job(Backend.EMR_SERVERLESS));
+        assertThat(aws.server.findAll(postRequestedFor(urlEqualTo(RUNS))).get(0).getBodyAsString()).doesNotContain("spark.eventLog");
+    }
+
+    @Test
     void retriedSubmit_usesTheSameClientToken_soEmrReturnsTheSameRun() {
         aws.server.stubFor(post(urlEqualTo(RUNS)).willReturn(okJson(startedRun("00fjr1"))));
         JobRecord job = WireMockAws.job(Backend.EMR_SERVERLESS);

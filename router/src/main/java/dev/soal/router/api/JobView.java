@@ -19,13 +19,14 @@ import java.util.Map;
  * @param deadlineSeconds the job's deadline, from its submit
  * @param predictions what the router predicted on each backend it weighed (a job with a deadline), the chosen first
  * @param predictionOutcome an ended job's chosen prediction beside what it took ({@link PredictionOutcome})
+ * @param sparkApplicationId the Spark application the run is in, as the History Server ({@code soal history}) names it
  */
 public record JobView(String jobId, String state, String nativeState, String message, String backend,
                       Integer lambdaMemoryMb, List<String> reasons, Long inputBytes, Long inputObjects, String script,
                       List<String> inputs, String output, Map<String, String> tags, Instant createdAt, Instant updatedAt,
                       Long durationMillis, Cost cost, List<StateChange> history, Boolean coldStart, String environmentId,
                       String spillTo, SpilledView spilledOver, dev.soal.core.RunUsage usage, Long deadlineSeconds,
-                      List<PredictionView> predictions, OutcomeView predictionOutcome) {
+                      List<PredictionView> predictions, OutcomeView predictionOutcome, String sparkApplicationId) {
 
     /** {@link PredictionOutcome} as the API shows it. */
     public record OutcomeView(String backend, long predictedMillis, long actualMillis, double timeRatio, double predictedUsd,
@@ -64,6 +65,7 @@ public record JobView(String jobId, String state, String nativeState, String mes
                 j.environment() == null ? null : j.environment().coldStart(),
                 j.environment() == null ? null : j.environment().id(),
                 j.decision().spillTo() == null ? null : j.decision().spillTo().id(), SpilledView.of(j.spilledFrom()),
-                j.usage(), j.request().deadlineSeconds(), PredictionView.of(j.decision().predictions()), OutcomeView.of(j));
+                j.usage(), j.request().deadlineSeconds(), PredictionView.of(j.decision().predictions()), OutcomeView.of(j),
+                j.sparkApplicationId());
     }
 }

@@ -75,7 +75,7 @@ public final class AwsRouter {
         if (config.emrApplicationId() != null) {
             backends.put(Backend.EMR_SERVERLESS, new EmrServerlessBackend(clients.emrServerless(),
                     new EmrServerlessBackend.Config(config.emrApplicationId(), config.emrExecutionRoleArn(),
-                            config.runnerJarUri(), config.emrLogUri(), store, policies.emrServerless(), tables), resilience));
+                            config.runnerJarUri(), config.emrLogUri(), store, policies.emrServerless(), tables, config.eventLogDir()), resilience));
         }
         if (config.glueJobName() != null) {
             backends.put(Backend.GLUE, new GlueBackend(clients.glue(),

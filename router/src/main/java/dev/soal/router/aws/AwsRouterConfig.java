@@ -22,6 +22,8 @@ import java.util.Map;
  *   <tr><td>{@code SOAL_RUNNER_JAR_URI}</td><td>{@code s3://.../soal-runner.jar} (EMR Serverless entryPoint)</td></tr>
  *   <tr><td>{@code SOAL_EMR_APPLICATION_ID}, {@code SOAL_EMR_EXECUTION_ROLE_ARN}</td><td>EMR Serverless</td></tr>
  *   <tr><td>{@code SOAL_EMR_LOG_URI}</td><td>optional: S3 log URI of EMR Serverless runs</td></tr>
+ *   <tr><td>{@code SOAL_EVENT_LOG_DIR}</td><td>optional: where EMR Serverless runs write their Spark event logs
+ *   ({@code s3://.../soal-logs/spark-events/}; Glue's job and the runtime functions are given it by the stack)</td></tr>
  *   <tr><td>{@code SOAL_GLUE_JOB_NAME}</td><td>the Glue 5.0+ job that runs the runner jar</td></tr>
  *   <tr><td>{@code SOAL_METRICS}</td><td>{@code emf} (default: Embedded Metric Format log lines, flushed per
  *   invocation, which CloudWatch turns into metrics) or {@code none}</td></tr>
@@ -31,7 +33,7 @@ import java.util.Map;
 public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, Path policy,
                               String runtimeFunction, int runtimeMaxEventAgeSeconds,
                               String runnerJarUri, String emrApplicationId, String emrExecutionRoleArn, String emrLogUri,
-                              String glueJobName, String metrics, String metricsNamespace) {
+                              String glueJobName, String metrics, String metricsNamespace, String eventLogDir) {
 
     public AwsRouterConfig {
         require(region, "AWS_REGION");
@@ -72,7 +74,7 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
                 blankToNull(env.get("SOAL_RUNNER_JAR_URI")), blankToNull(env.get("SOAL_EMR_APPLICATION_ID")),
                 blankToNull(env.get("SOAL_EMR_EXECUTION_ROLE_ARN")), blankToNull(env.get("SOAL_EMR_LOG_URI")),
                 blankToNull(env.get("SOAL_GLUE_JOB_NAME")), env.getOrDefault("SOAL_METRICS", "emf"),
-                env.getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL"));
+                env.getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL"), blankToNull(env.get("SOAL_EVENT_LOG_DIR")));
     }
 
     private static int seconds(Map<String, String> env, String name, int orElse) {
