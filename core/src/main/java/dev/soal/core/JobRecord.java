@@ -24,6 +24,7 @@ import java.util.List;
  *                       null until it ends, or when it ended without a report
  * @param sparkApplicationId the Spark application the run is in, as its event log names it (on Lambda, the
  *                       environment's long-lived session: one application for every job it runs); null until known
+ * @param progress       how far the run has got, as its runtime last reported it while it ran ({@link JobProgress})
  */
 @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record JobRecord(
@@ -47,7 +48,8 @@ public record JobRecord(
         boolean counted,
         SpilledAttempt spilledFrom,
         RunUsage usage,
-        String sparkApplicationId) {
+        String sparkApplicationId,
+        JobProgress progress) {
 
     public JobRecord {
         if (id == null || id.isBlank()) {
@@ -153,6 +155,7 @@ public record JobRecord(
         private SpilledAttempt spilledFrom;
         private RunUsage usage;
         private String sparkApplicationId;
+        private JobProgress progress;
 
         public Builder() {
         }
@@ -179,6 +182,7 @@ public record JobRecord(
             spilledFrom = r.spilledFrom;
             usage = r.usage;
             sparkApplicationId = r.sparkApplicationId;
+            progress = r.progress;
         }
 
         public Builder id(String v) { id = v; return this; }
@@ -202,11 +206,12 @@ public record JobRecord(
         public Builder spilledFrom(SpilledAttempt v) { spilledFrom = v; return this; }
         public Builder usage(RunUsage v) { usage = v; return this; }
         public Builder sparkApplicationId(String v) { sparkApplicationId = v; return this; }
+        public Builder progress(JobProgress v) { progress = v; return this; }
 
         public JobRecord build() {
             return new JobRecord(id, request, measurement, decision, state, nativeState, message, backendHandle,
                     createdAt, updatedAt, durationMillis, cost, history, submitLease, submits, attempt, environment, counted, spilledFrom, usage,
-                    sparkApplicationId);
+                    sparkApplicationId, progress);
         }
     }
 }

@@ -115,6 +115,12 @@ final class JobReporter {
                 ? RuntimeAttempts.Claim.MOVED : RuntimeAttempts.outcome(after, attemptId);
     }
 
+    /** How far the run has got, into the record while this attempt holds it (nothing without a store). */
+    void progress(dev.soal.core.JobProgress progress) {
+        store.ifPresent(s -> s.update(jobId, j -> RuntimeAttempts.holds(j, attemptId) && !j.state().isTerminal()
+                ? j.toBuilder().progress(progress).build() : j));
+    }
+
     /** Renews the lease when due; the record as it is now (empty without a store). */
     Optional<JobRecord> renew() {
         return store.map(s -> s.update(jobId, j -> RuntimeAttempts.renew(j, attemptId, clock.instant(), lease)));

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -67,7 +66,7 @@ public final class JobRunner {
      * is kept by reference ({@code --event-uri}) has it read first; a stream batch's event also gives the session the
      * view {@code records}, and every Iceberg commit of the run carries the batch ({@link BatchCommits}).
      */
-    public Result run(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
+    Result run(SparkSession spark, RunnerArgs job, Path scratch, RunControl cancelled) {
         applySparkConf(spark, job);
         if (job.eventUri() == null) {
             return runScript(spark, job, scratch, cancelled);
@@ -91,7 +90,7 @@ public final class JobRunner {
         }
     }
 
-    private Result runScript(SparkSession spark, RunnerArgs job, Path scratch, BooleanSupplier cancelled) {
+    private Result runScript(SparkSession spark, RunnerArgs job, Path scratch, RunControl cancelled) {
         S3Uri script = S3Uri.parse(job.scriptUri());
         if (script.key().endsWith(".jar")) {
             return runJar(spark, job, fetchToFile(script, scratch));
@@ -100,7 +99,7 @@ public final class JobRunner {
     }
 
     public Result runSql(SparkSession spark, RunnerArgs job, String sql) {
-        return runSql(spark, job, sql, () -> false);
+        return runSql(spark, job, sql, RunControl.NONE);
     }
 
     /** Thrown when the job was cancelled; the statements before it have run. */
@@ -121,7 +120,7 @@ public final class JobRunner {
         });
     }
 
-    public Result runSql(SparkSession spark, RunnerArgs job, String sql, BooleanSupplier cancelled) {
+    Result runSql(SparkSession spark, RunnerArgs job, String sql, RunControl cancelled) {
         List<SqlScript.Statement> statements = SqlScript.split(sql);
         if (statements.isEmpty()) {
             throw new SoalException("script " + job.scriptUri() + " holds no SQL statement", false);
@@ -130,10 +129,17 @@ public final class JobRunner {
         String printed = "";
         for (int i = 0; i < statements.size(); i++) {
             SqlScript.Statement st = statements.get(i);
-            if (cancelled.getAsBoolean()) {
+            if (cancelled.cancelled()) {
                 throw new CancelledException("cancelled before statement " + (i + 1) + " of " + statements.size());
             }
             SqlScript.Bound bound = SqlScript.bind(st, vars);
+            cancelled.statement(i + 1, statements.size(), st.text());
+            // Spark's jobs for it are named after it too: the History Server shows which statement each ran for
+            String group = spark.sparkContext().getLocalProperty("spark.jobGroup.id");
+            if (group != null) {
+                spark.sparkContext().setJobDescription("soal job " + group + ": statement " + (i + 1) + "/" + statements.size()
+                        + " (line " + st.line() + ", " + st.keyword() + ")");
+            }
             long t0 = System.nanoTime();
             String substitution = spark.conf().get(VARIABLE_SUBSTITUTE, "true");
             try {
@@ -152,7 +158,7 @@ public final class JobRunner {
                             done.getMessage());
                     continue;
                 }
-                if (cancelled.getAsBoolean()) {
+                if (cancelled.cancelled()) {
                     throw new CancelledException("cancelled during statement " + (i + 1) + " (line " + st.line() + ")");
                 }
                 throw new SoalException("statement " + (i + 1) + " (line " + st.line() + ") failed: "

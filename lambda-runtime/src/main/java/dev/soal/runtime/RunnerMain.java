@@ -51,7 +51,7 @@ public final class RunnerMain {
              UsageMeter meter = new UsageMeter(spark.sparkContext(), config.tmp())) {
             RunFlow.Outcome o = RunFlow.run(job.jobId(), reporter, watcher, clock, start, where, null, meter, () -> new RunFlow.Ran(
                     new JobRunner(s3).run(spark, job, Path.of(config.tmp().toString(), "soal-job-" + job.jobId()),
-                            watcher == null ? () -> false : watcher::cancelled), ""));
+                            watcher == null ? RunControl.NONE : watcher), ""));
             if (o.failure() != null) {
                 // the cluster's own state must say FAILED too (EMR Serverless, Glue): the driver ends with the failure
                 throw o.failure() instanceof RuntimeException re ? re : new IllegalStateException(o.message(), o.failure());

@@ -349,7 +349,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         return RunFlow.run(job.id(), reporter, watcher, clock, start, where,
                 ms -> dev.soal.core.Prices.lambda(config.memoryMb(), ms), meter, () -> {
             StagedIo.Staged staged = stage(RunnerArgs.of(job, null), scratch);
-            JobRunner.Result r = runner.run(session, staged.args(), scratch, watcher::cancelled);
+            JobRunner.Result r = runner.run(session, staged.args(), scratch, watcher);
             String note = "";
             if (staged.uploadTo().isPresent()) {
                 long t0 = System.nanoTime();

@@ -36,6 +36,64 @@ class JobRunnerTest {
     }
 
     @Test
+    void progress_namesTheRunningStatement_andTheTasksOfItsRunningStage() throws Exception {
+        SparkSession own = spark.newSession();
+        own.sparkContext().setJobGroup("progress-job", "soal job progress-job", true);
+        RunProgress progress = new RunProgress(own.sparkContext(), "progress-job");
+        assertThat(progress.now(java.time.Instant.now())).as("nothing runs yet").isNull();
+        java.util.List<dev.soal.core.JobProgress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunControl control = new RunControl() {
+            @Override
+            public boolean cancelled() {
+                return false;
+            }
+
+            @Override
+            public void statement(int index, int count, String sql) {
+                progress.statement(index, count, sql);
+            }
+        };
+        Thread watcher = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                dev.soal.core.JobProgress p = progress.now(java.time.Instant.now());
+                if (p != null) {
+                    seen.add(p);
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        try {
+            // four tasks of 400 ms each, one at a time on local[1]
+            new JobRunner(uri -> new byte[0]).runSql(own, new RunnerArgs("progress-job", null, "s3://b/s.sql", null, List.of(), null,
+                    java.util.Map.of(), null), """
+                    -- first, nothing for Spark to run
+                    CREATE OR REPLACE TEMPORARY VIEW slow AS
+                      SELECT java_method('java.lang.Thread', 'sleep', 400L) AS s FROM range(0, 4, 1, 4);
+                    SELECT count(*) FROM slow;
+                    """, control);
+        } finally {
+            watcher.interrupt();
+            watcher.join();
+            own.sparkContext().clearJobGroup();
+        }
+        assertThat(seen).anySatisfy(p -> {
+            assertThat(p.statement()).isEqualTo(2);
+            assertThat(p.statements()).isEqualTo(2);
+            assertThat(p.text()).isEqualTo("SELECT count(*) FROM slow");
+            assertThat(p.stagesRunning()).isEqualTo(1);
+            assertThat(p.tasksTotal()).isEqualTo(4);
+            assertThat(p.tasksDone()).isBetween(0, 3);
+            assertThat(p.describe()).startsWith("statement 2/2 (SELECT count(*) FROM slow): ").endsWith("/4 tasks in 1 stage");
+        });
+        assertThat(seen).anySatisfy(p -> assertThat(p.text()).startsWith("CREATE OR REPLACE TEMPORARY VIEW slow AS SELECT"));
+    }
+
+    @Test
     void runsStatementsWithVariables_writesOutput_andPrintsTheLastQuery() throws Exception {
         Path csv = Files.writeString(tmp.resolve("in.csv"), "city,amount\nOslo,3\nLima,4\nOslo,5\n");
         Path out = tmp.resolve("out");

@@ -136,6 +136,24 @@ class SparkLambdaHandlerTest {
     }
 
     @Test
+    void whileItRuns_theJobsProgressAndItsSparkApplication_areInItsRecord() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        Map<String, Object> out = handler(store, """
+                SELECT 1 AS warm_up;
+                SELECT count(*) FROM (SELECT java_method('java.lang.Thread', 'sleep', 300L) AS s FROM range(0, 6, 1, 6));
+                """).handleRequest(payload(job), null);
+
+        assertThat(out).containsEntry("state", "SUCCEEDED");
+        JobRecord after = store.get(job.id()).orElseThrow();
+        // reported while it ran, and kept as it last was
+        assertThat(after.progress()).isNotNull();
+        assertThat(after.progress().statements()).isEqualTo(2);
+        assertThat(after.progress().statement()).isBetween(1, 2);
+        assertThat(after.sparkApplicationId()).startsWith("local-");
+    }
+
+    @Test
     void theRunsUsage_isKeptWithItsEnd_heapAndRowsWritten() throws Exception {
         InMemoryJobStore store = new InMemoryJobStore();
         Path out = Files.createTempDirectory(tmp, "usage-out");

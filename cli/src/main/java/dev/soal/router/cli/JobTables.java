@@ -54,6 +54,7 @@ final class JobTables {
         if (j.hasNonNull("cost")) {
             rows.add(new String[] {"cost", cost(j) + " (" + j.path("cost").path("basis").asText() + ")"});
         }
+        progressOf(j).ifPresent(p -> rows.add(new String[] {ended(j) ? "last progress" : "progress", p.describe()}));
         if (j.hasNonNull("sparkApplicationId")) {
             rows.add(new String[] {"spark application", j.path("sparkApplicationId").asText() + " (soal history)"});
         }
@@ -97,6 +98,29 @@ final class JobTables {
             JsonNode c = h.get(i);
             out.println(time(c.path("at")) + "  " + c.path("state").asText() + (c.hasNonNull("message") ? "  " + c.path("message").asText() : ""));
         }
+    }
+
+    /** The job's progress as its runtime last reported it, when it did. */
+    static java.util.Optional<dev.soal.core.JobProgress> progressOf(JsonNode j) {
+        JsonNode p = j.path("progress");
+        return p.isMissingNode() || p.isNull() ? java.util.Optional.empty()
+                : java.util.Optional.of(dev.soal.core.Json.mapper().convertValue(p, dev.soal.core.JobProgress.class));
+    }
+
+    private static boolean ended(JsonNode j) {
+        return JobsCommand.ended(j.path("state").asText());
+    }
+
+    /**
+     * With {@code --follow}: the running job's progress, when it moved since {@code before} (what the previous look
+     * showed); answers what it shows now.
+     */
+    static dev.soal.core.JobProgress progress(JsonNode j, dev.soal.core.JobProgress before, PrintStream out) {
+        dev.soal.core.JobProgress now = progressOf(j).orElse(null);
+        if (now != null && !ended(j) && !now.sameAs(before)) {
+            out.println(time(j.path("progress").path("at")) + "  " + j.path("state").asText() + "  " + now.describe());
+        }
+        return now;
     }
 
     /** {@code GET /jobs/{id}/logs}: each attempt's lines under a heading that says where they come from. */

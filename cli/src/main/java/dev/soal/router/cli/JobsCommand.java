@@ -128,10 +128,14 @@ final class JobsCommand {
                 return code;
             }
             int seen = last[0].path("history").size();
+            dev.soal.core.JobProgress[] shown = {JobTables.progressOf(last[0]).orElse(null)};
             while (!ended(last[0].path("state").asText())) {
                 Thread.sleep((long) (interval * 1000));
                 int before = seen;
-                code = run(client, json, "show", c -> last[0] = c.show(jobId), job -> JobTables.changes(job, before, System.out));
+                code = run(client, json, "show", c -> last[0] = c.show(jobId), job -> {
+                    JobTables.changes(job, before, System.out);
+                    shown[0] = JobTables.progress(job, shown[0], System.out);
+                });
                 if (code != 0) {
                     return code;
                 }

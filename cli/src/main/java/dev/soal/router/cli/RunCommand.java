@@ -185,11 +185,17 @@ final class RunCommand implements Callable<Integer> {
 
     private JobRecord follow(JobService jobs, JobRecord job) {
         int shown = 0;
+        dev.soal.core.JobProgress progress = null;
         while (true) {
             List<StateChange> history = job.history();
             for (; shown < history.size(); shown++) {
                 StateChange c = history.get(shown);
                 out.printf("[%s] %-10s %s%n", TIME.format(c.at()), c.state(), c.message() == null ? "" : c.message());
+            }
+            // the running statement and its stages' tasks, as the runtime reports them
+            if (!job.state().isTerminal() && job.progress() != null && !job.progress().sameAs(progress)) {
+                progress = job.progress();
+                out.printf("[%s] %-10s %s%n", TIME.format(progress.at()), job.state(), progress.describe());
             }
             if (job.state().isTerminal()) {
                 return job;

@@ -189,6 +189,10 @@ class JobsCommandTest {
         r.put("state", "RUNNING").put("nativeState", "RUNNING");
         ((com.fasterxml.jackson.databind.node.ArrayNode) r.path("history")).remove(2);
         String running = r.toString();
+        // the runtime's progress, as it reports it: the running statement, then its stage's tasks
+        r.set("progress", dev.soal.core.Json.mapper().readTree("{\"statement\":2,\"statements\":3,\"text\":\"SELECT count(*) FROM t\","
+                + "\"stagesRunning\":1,\"tasksDone\":3,\"tasksTotal\":8,\"at\":\"2026-12-07T06:31:01Z\"}"));
+        String progressed = r.toString();
         com.fasterxml.jackson.databind.node.ObjectNode f = (com.fasterxml.jackson.databind.node.ObjectNode) dev.soal.core.Json.mapper().readTree(JOB);
         f.put("state", "FAILED").put("nativeState", "FAILED");
         ((com.fasterxml.jackson.databind.node.ObjectNode) f.path("history").get(2)).put("state", "FAILED");
@@ -197,13 +201,18 @@ class JobsCommandTest {
         wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(running)).willSetStateTo("1"));
         wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs("1")
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(running)).willSetStateTo("2"));
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(progressed)).willSetStateTo("2"));
         wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs("2")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(progressed)).willSetStateTo("3"));
+        wire.stubFor(get(urlPathEqualTo(path)).inScenario("run").whenScenarioStateIs("3")
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(JOB)));
 
         assertThat(jobs("show", "20261207-063057-75bdff4f", "--follow", "--interval", "0.05", "--api", wire.baseUrl(), "--token", "t")).isZero();
         assertThat(out.toString()).contains("state        RUNNING").endsWith("2026-12-07 06:31:03  SUCCEEDED  ran 3 statement(s)\n");
         assertThat(out.toString().split("SUCCEEDED  ran 3", -1)).hasSize(2);
+        // once, though it was seen twice; not after the end
+        assertThat(out.toString().split("2026-12-07 06:31:01  RUNNING  statement 2/3 \\(SELECT count\\(\\*\\) FROM t\\): 3/8 tasks in 1 stage\n", -1))
+                .hasSize(2);
 
         wire.resetAll();
         wire.stubFor(get(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(failed)));

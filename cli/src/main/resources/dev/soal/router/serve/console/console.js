@@ -4,6 +4,12 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 const STATES = ['QUEUED', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 /** Where `soal history` serves Spark's History Server (its default port). */
 const HISTORY = 'http://127.0.0.1:18080';
+/** A job's progress as people read it (JobProgress.describe on the server's side). */
+function progressText(p) {
+  let s = p.statements > 0 ? `statement ${p.statement}/${p.statements}` + (p.text ? ` (${p.text})` : '') : 'running';
+  if (p.stagesRunning > 0) s += `: ${p.tasksDone}/${p.tasksTotal} tasks in ${p.stagesRunning} stage${p.stagesRunning === 1 ? '' : 's'}`;
+  return s;
+}
 const COLORS = { SUCCEEDED: '#1b7f3b', FAILED: '#b3261e', TIMED_OUT: '#e07b00', CANCELLED: '#7a4fb0',
   lambda: '#1f5fbf', standalone: '#5b8c2a', 'emr-serverless': '#c2410c', glue: '#7c3aed', cold: '#1f5fbf', warm: '#e0a100' };
 const main = document.getElementById('main');
@@ -239,6 +245,7 @@ async function showJob(id) {
       facts(['native state', j.nativeState], ['created', when(j.createdAt)], ['updated', when(j.updatedAt)], ['duration', duration(j.durationMillis)],
         ['cost', j.cost ? usd(j.cost.usd) + ' (' + j.cost.basis + ')' : null],
         ['environment', j.environmentId ? j.environmentId + (j.coldStart ? ' (cold start)' : ' (warm)') : null],
+        [TERMINAL.has(j.state) ? 'last progress' : 'progress', j.progress ? progressText(j.progress) : null],
         ['Spark application', j.sparkApplicationId ? h('span', {}, h('a', { id: 'spark-ui', href: HISTORY + '/history/' + encodeURIComponent(j.sparkApplicationId) + '/' }, j.sparkApplicationId), ' (in soal history)') : null],
         ['spilled over', j.spilledOver ? `from ${j.spilledOver.backend} ${j.spilledOver.memoryMb} MB: ${j.spilledOver.ranOut.toLowerCase()} ran out after ${duration(j.spilledOver.durationMillis)}` : null],
         ['heap', j.usage ? `${size(j.usage.peakHeapBytes)} at its peak of ${size(j.usage.maxHeapBytes)}` : null],
