@@ -75,6 +75,12 @@ final class JobsCommand {
         @Option(names = "--state", description = "Only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...).")
         String state;
 
+        @Option(names = "--backend", description = "Only jobs on this backend (lambda, emr-serverless, glue, standalone).")
+        String backend;
+
+        @Option(names = "--trigger", description = "Only jobs of this S3 trigger or stream.")
+        String trigger;
+
         @Option(names = "--limit", description = "Jobs per page, 1..100 (default: the API's, 20).")
         Integer limit;
 
@@ -85,6 +91,8 @@ final class JobsCommand {
         public Integer call() {
             Map<String, String> q = new LinkedHashMap<>();
             q.put("state", state == null ? null : state.toUpperCase(java.util.Locale.ROOT));
+            q.put("backend", backend);
+            q.put("trigger", trigger);
             q.put("limit", limit == null ? null : String.valueOf(limit));
             q.put("nextToken", nextToken);
             return run(api, json, "list", c -> c.list(q), page -> JobTables.list(page, System.out));

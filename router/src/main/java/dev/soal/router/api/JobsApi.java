@@ -246,9 +246,22 @@ public final class JobsApi {
         if (token != null && (token.isEmpty() || token.length() > 512)) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "nextToken must be a token from an earlier page");
         }
+        dev.soal.core.Backend backend = null;
+        String b = r.query().get("backend");
+        if (b != null && !b.isEmpty()) {
+            try {
+                backend = dev.soal.core.Backend.fromId(b);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "backend: " + abbreviate(e.getMessage()));
+            }
+        }
+        String trigger = r.query().get("trigger");
+        trigger = trigger == null || trigger.isEmpty() ? null : trigger;
+        if (trigger != null && trigger.length() > 256) {
+            throw new BadRequest(400, "invalid-parameter", "Invalid parameter", "trigger must be at most 256 characters");
+        }
         try {
-            var page = jobs.list(state, limit, token);
-            return json(200, new Page(page.jobs().stream().map(JobView::of).toList(), page.nextToken()));
+            return json(200, ListFilter.page(jobs, state, backend, trigger, limit, token));
         } catch (dev.soal.core.JobStore.InvalidPageTokenException e) {
             throw new BadRequest(400, "invalid-parameter", "Invalid parameter", e.getMessage());
         }

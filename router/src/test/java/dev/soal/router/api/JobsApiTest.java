@@ -227,6 +227,29 @@ class JobsApiTest {
         assertThat(body(call("GET", "/jobs", Map.of("state", "QUEUED"), null)).path("jobs")).isEmpty();
     }
 
+    @Test
+    void theListFiltersByBackendAndByTriggerOrStream_acrossTheStoresPages() throws Exception {
+        String nightly = body(call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],"
+                + "\"tags\":{\"trigger\":\"nightly\"}}")).path("jobId").asText();
+        String clicks = body(call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"],"
+                + "\"tags\":{\"stream\":\"clicks\"}}")).path("jobId").asText();
+        for (int i = 0; i < 3; i++) {
+            call("POST", "/jobs", null, "{\"script\":\"s3://soal-scripts/job.sql\",\"inputs\":[\"s3://soal-data/small.csv\"]}");
+        }
+        // newest first, the three untagged ones before it: the filter reads the pages on until it has its one
+        JsonNode page = body(call("GET", "/jobs", Map.of("trigger", "nightly", "limit", "1"), null));
+        assertThat(page.path("jobs")).extracting(j -> j.path("jobId").asText()).containsExactly(nightly);
+        assertThat(body(call("GET", "/jobs", Map.of("trigger", "clicks"), null)).path("jobs"))
+                .extracting(j -> j.path("jobId").asText()).containsExactly(clicks);
+        assertThat(body(call("GET", "/jobs", Map.of("backend", "lambda"), null)).path("jobs")).hasSize(5);
+        JsonNode none = body(call("GET", "/jobs", Map.of("backend", "glue", "limit", "2"), null));
+        assertThat(none.path("jobs")).isEmpty();
+        assertThat(none.has("nextToken")).as("all were read").isFalse();
+        Map<String, Object> bad = call("GET", "/jobs", Map.of("backend", "spark"), null);
+        assertThat(bad.get("statusCode")).isEqualTo(400);
+        assertThat(body(bad).path("detail").asText()).contains("unknown backend 'spark'").contains("emr-serverless");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
             "truncated JSON           | POST   | /jobs        | {\"script\": \"s3://soal-scripts/a.sql\", \"inp | 400 | malformed-json | the body is not valid JSON",

@@ -67,10 +67,10 @@ async function showList() {
   const form = h('form', { class: 'filters', 'aria-label': 'Filter jobs', onsubmit: e => e.preventDefault() },
     h('label', {}, 'State', h('select', { id: 'f-state', onchange: e => { list.state = e.target.value; list.tokens = [null]; list.page = 0; refreshList(); } },
       h('option', { value: '' }, 'any'), STATES.map(s => h('option', { value: s, selected: s === list.state }, s)))),
-    h('label', {}, 'Backend', h('select', { id: 'f-backend', onchange: e => { list.backend = e.target.value; refreshList(); } },
+    h('label', {}, 'Backend', h('select', { id: 'f-backend', onchange: e => { list.backend = e.target.value; list.tokens = [null]; list.page = 0; refreshList(); } },
       h('option', { value: '' }, 'any'), ['lambda', 'standalone', 'emr-serverless', 'glue'].map(b => h('option', { value: b, selected: b === list.backend }, b)))),
     h('label', {}, 'Trigger or stream', h('input', { id: 'f-trigger', type: 'search', value: list.trigger, placeholder: 'name',
-      oninput: e => { list.trigger = e.target.value.trim(); refreshList(); } })));
+      oninput: e => { list.trigger = e.target.value.trim(); list.tokens = [null]; list.page = 0; refreshList(); } })));
   const me = view;
   main.replaceChildren(h('h2', {}, 'Jobs'), form, h('div', { id: 'jobs' }), h('h2', {}, 'Over time'), h('div', { id: 'charts', class: 'charts' }));
   listTimer = setInterval(() => { refreshList(); }, 3000);
@@ -81,6 +81,8 @@ async function showList() {
 async function refreshList() {
   const q = new URLSearchParams({ limit: '50' });
   if (list.state) q.set('state', list.state);
+  if (list.backend) q.set('backend', list.backend);
+  if (list.trigger) q.set('trigger', list.trigger);
   const t = list.tokens[list.page];
   if (t) q.set('nextToken', t);
   let page;
@@ -93,8 +95,7 @@ async function refreshList() {
     return;
   }
   list.tokens[list.page + 1] = page.nextToken || null;
-  const jobs = page.jobs.filter(j => (!list.backend || j.backend === list.backend)
-    && (!list.trigger || [j.tags && j.tags.trigger, j.tags && j.tags.stream].includes(list.trigger)));
+  const jobs = page.jobs;
   const rows = jobs.map(j => h('tr', {},
     h('td', {}, h('a', { href: '#/jobs/' + encodeURIComponent(j.jobId) }, j.jobId)), h('td', {}, stateCell(j.state)),
     h('td', {}, backend(j)), h('td', {}, when(j.createdAt)), h('td', { class: 'num' }, duration(j.durationMillis)),
