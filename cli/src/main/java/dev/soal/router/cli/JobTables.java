@@ -54,9 +54,9 @@ final class JobTables {
         if (j.hasNonNull("cost")) {
             rows.add(new String[] {"cost", cost(j) + " (" + j.path("cost").path("basis").asText() + ")"});
         }
-        progressOf(j).ifPresent(p -> rows.add(new String[] {ended(j) ? "last progress" : "progress", p.describe()}));
+        progressOf(j).ifPresent(p -> rows.add(new String[] {"progress", p.describe() + (ended(j) ? " (its last report)" : "")}));
         if (j.hasNonNull("sparkApplicationId")) {
-            rows.add(new String[] {"spark application", j.path("sparkApplicationId").asText() + " (soal history)"});
+            rows.add(new String[] {"spark app", j.path("sparkApplicationId").asText() + " (in soal history)"});
         }
         if (j.hasNonNull("environmentId")) {
             rows.add(new String[] {"environment", j.path("environmentId").asText() + (j.path("coldStart").asBoolean() ? ", cold start" : ", warm")});
