@@ -122,6 +122,10 @@ class ConsoleIT {
                         .contains(input);
                 until("the job's page shows its log", () -> driver.findElement(By.id("logs")).getText().contains("START RequestId: "));
                 assertThat(driver.findElement(By.id("logs")).getText()).contains("statement 1/");
+                // its objects beside where the embedded S3 server keeps them
+                String output = stack.jobs().get(ok).request().outputUri();
+                assertThat(driver.findElements(By.cssSelector("code.local"))).extracting(WebElement::getText)
+                        .anyMatch(t -> t.endsWith("/soal-output/" + output.substring("s3://soal-output/".length())));
                 // its Spark application, linked to soal history
                 String app = stack.jobs().get(ok).sparkApplicationId();
                 assertThat(app).isNotBlank();

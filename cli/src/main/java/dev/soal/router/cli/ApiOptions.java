@@ -32,13 +32,18 @@ final class ApiOptions {
     @Option(names = "--sigv4", description = "Sign with SigV4 (execute-api) though the URL is not an API Gateway one (a custom domain).")
     boolean sigV4;
 
+    /** The API is a deployed stack's (signed with SigV4), not a soal serve's. */
+    boolean deployed() {
+        return stack != null || sigV4 || (api != null && ApiAuth.regionOf(api) != null);
+    }
+
     /** The client these options name; a usage error (nothing to talk to, both named) throws IllegalArgumentException. */
     JobsApiClient client() {
         if ((api == null) == (stack == null)) {
             throw new IllegalArgumentException("name the jobs API with --api URL or --stack NAME (one of them)");
         }
         // a deployed API is always signed: soal serve's token (from the flag or $SOAL_TOKEN) is never sent to AWS
-        boolean aws = stack != null || sigV4 || (api != null && ApiAuth.regionOf(api) != null);
+        boolean aws = deployed();
         if (aws && token != null) {
             throw new IllegalArgumentException("--token is soal serve's; a deployed API (--stack, an API Gateway URL, --sigv4)"
                     + " is signed with your AWS credentials");

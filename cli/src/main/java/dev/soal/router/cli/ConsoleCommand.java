@@ -33,7 +33,7 @@ final class ConsoleCommand implements Callable<Integer> {
         }
         ConsoleProxy proxy;
         try {
-            proxy = ConsoleProxy.start(client, port);
+            proxy = ConsoleProxy.start(client, port, api.deployed());
         } catch (java.io.IOException e) {
             System.err.println("soal console: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
             return 2;

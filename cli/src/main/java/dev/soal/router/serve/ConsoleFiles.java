@@ -26,8 +26,33 @@ final class ConsoleFiles {
     private ConsoleFiles() {
     }
 
+    /**
+     * What the page needs to know of where it is served, at {@code /console/settings.json}: where the S3 objects it
+     * names can be seen (the embedded S3 server's folder, or the AWS console for a deployed stack), and where
+     * {@code soal history} listens. No secret is in it: it loads without the token, as the other files.
+     *
+     * @param localBuckets the folder the embedded S3 server keeps its buckets in; null elsewhere
+     * @param awsConsole   the objects are in AWS: link them to the S3 console
+     */
+    record Settings(String localBuckets, boolean awsConsole, String history) {
+        static Settings embedded(java.nio.file.Path buckets) {
+            return new Settings(buckets == null ? null : buckets.toString(), false, HISTORY);
+        }
+
+        static Settings aws(boolean aws) {
+            return new Settings(null, aws, HISTORY);
+        }
+    }
+
+    /** Where {@code soal history} serves by default. */
+    static final String HISTORY = "http://127.0.0.1:" + dev.soal.router.embedded.HistoryServer.DEFAULT_PORT;
+
     /** The file for a GET of {@code path}, or empty when the path is not one of the console's. */
-    static Optional<ApiResponse> get(String method, String path) {
+    static Optional<ApiResponse> get(String method, String path, Settings settings) {
+        if (path.equals("/console/settings.json") && (method.equals("GET") || method.equals("HEAD"))) {
+            return Optional.of(new ApiResponse(200, Map.of("Content-Type", "application/json", "Cache-Control", "no-cache",
+                    "X-Content-Type-Options", "nosniff"), dev.soal.core.Json.write(settings)));
+        }
         String name = FILES.get(path);
         if (name == null || !(method.equals("GET") || method.equals("HEAD"))) {
             return Optional.empty();

@@ -34,8 +34,11 @@ public final class ConsoleProxy implements AutoCloseable {
     private final JobsApiClient remote;
     private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
 
-    private ConsoleProxy(JobsApiClient remote, int port) throws IOException {
+    private final ConsoleFiles.Settings settings;
+
+    private ConsoleProxy(JobsApiClient remote, int port, boolean aws) throws IOException {
         this.remote = remote;
+        this.settings = ConsoleFiles.Settings.aws(aws);
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         http.setExecutor(workers);
         http.createContext("/", this::handle);
@@ -44,7 +47,12 @@ public final class ConsoleProxy implements AutoCloseable {
 
     /** Serves the console on 127.0.0.1:{@code port} (0: any free port) for the API {@code remote} talks to. */
     public static ConsoleProxy start(JobsApiClient remote, int port) throws IOException {
-        return new ConsoleProxy(remote, port);
+        return start(remote, port, false);
+    }
+
+    /** @param aws the API is a deployed stack's: the page links the S3 objects it names to the AWS console */
+    public static ConsoleProxy start(JobsApiClient remote, int port, boolean aws) throws IOException {
+        return new ConsoleProxy(remote, port, aws);
     }
 
     public URI uri() {
@@ -60,7 +68,7 @@ public final class ConsoleProxy implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
             String method = ex.getRequestMethod();
-            java.util.Optional<ApiResponse> file = ConsoleFiles.get(method, ex.getRequestURI().getPath());
+            java.util.Optional<ApiResponse> file = ConsoleFiles.get(method, ex.getRequestURI().getPath(), settings);
             if (file.isPresent()) {
                 reply(ex, file.get().status(), file.get().headers(), method.equals("HEAD") ? null : file.get().body());
                 return;

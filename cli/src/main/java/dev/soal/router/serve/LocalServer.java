@@ -74,10 +74,14 @@ public final class LocalServer implements AutoCloseable {
     private final String token;
     private final JobsApi api;
 
+    /** What the console's page is told of where it is served. */
+    private final ConsoleFiles.Settings settings;
+
     private LocalServer(JobService jobs, dev.soal.router.logs.JobLogs logs, EmbeddedS3 s3, Policies policies, int port,
                         String token, PrintStream log) throws Exception {
         this.token = token;
         this.api = new JobsApi(jobs, logs);
+        this.settings = ConsoleFiles.Settings.embedded(s3 == null ? null : s3.directory());
         this.triggers = Executors.newSingleThreadExecutor(daemon("soal-s3-trigger"));
         this.reconciler = Executors.newSingleThreadScheduledExecutor(daemon("soal-reconcile"));
         S3TriggerHandler trigger = new S3TriggerHandler(jobs, policies);
@@ -175,7 +179,7 @@ public final class LocalServer implements AutoCloseable {
     private ApiResponse exchange(Request base, HttpServletRequest request) {
         try {
             String where = base.getHttpURI().getDecodedPath();
-            java.util.Optional<ApiResponse> file = ConsoleFiles.get(request.getMethod(), where == null ? "" : where);
+            java.util.Optional<ApiResponse> file = ConsoleFiles.get(request.getMethod(), where == null ? "" : where, settings);
             if (file.isPresent()) {
                 return file.get();
             }

@@ -44,7 +44,7 @@ class ConsoleProxyTest {
         wire.start();
         JobsApiClient remote = new JobsApiClient(URI.create(wire.baseUrl() + "/prod/"), ApiAuth.sigV4(
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDSOAL", "secret")), "eu-west-1", Clock.systemUTC()));
-        proxy = ConsoleProxy.start(remote, 0);
+        proxy = ConsoleProxy.start(remote, 0, true);
     }
 
     @AfterEach
@@ -87,6 +87,14 @@ class ConsoleProxyTest {
         for (LoggedRequest r : sent) {
             assertThat(r.getHeader("Authorization")).matches(SIGV4).doesNotContain(token);
         }
+    }
+
+    @Test
+    void forADeployedStack_thePageIsToldToLinkItsObjectsToTheS3Console() throws Exception {
+        HttpResponse<String> settings = send("GET", "/console/settings.json", null);
+        assertThat(settings.statusCode()).isEqualTo(200);
+        assertThat(dev.soal.core.Json.mapper().readTree(settings.body()).path("awsConsole").asBoolean()).isTrue();
+        assertThat(wire.getAllServeEvents()).as("nothing went to AWS for it").isEmpty();
     }
 
     @Test

@@ -102,11 +102,17 @@ class LocalServerTest {
         HttpResponse<String> script = send("GET", "/console/console.js", null, null, null);
         assertThat(script.headers().firstValue("Content-Type")).get().asString().startsWith("text/javascript");
         assertThat(script.body()).contains("Authorization: 'Bearer ' + token");
-        // no address but the SVG namespace and soal history's on loopback (a link the user follows, never fetched):
-        // everything the page loads or asks for is this server's
-        assertThat(script.body()).contains("const HISTORY = 'http://127.0.0.1:" + dev.soal.router.embedded.HistoryServer.DEFAULT_PORT + "';");
-        assertThat(script.body().replace("http://www.w3.org/2000/svg", "").replace("'http://127.0.0.1:18080'", ""))
-                .doesNotContain("http://").doesNotContain("https://");
+        // no address but the SVG namespace and two the user may follow, never fetched (soal history's on loopback, the
+        // AWS S3 console for a deployed stack's objects): everything the page loads or asks for is this server's
+        assertThat(script.body()).contains("let HISTORY = 'http://127.0.0.1:" + dev.soal.router.embedded.HistoryServer.DEFAULT_PORT + "';");
+        assertThat(script.body().replace("http://www.w3.org/2000/svg", "").replace("'http://127.0.0.1:18080'", "")
+                .replace("'https://s3.console.aws.amazon.com/s3/buckets/'", "")).doesNotContain("http://").doesNotContain("https://");
+        // what the page is told of where it is served, without the token: the embedded S3 server's folder
+        HttpResponse<String> settings = send("GET", "/console/settings.json", null, null, null);
+        assertThat(settings.statusCode()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode told = dev.soal.core.Json.mapper().readTree(settings.body());
+        assertThat(told.path("awsConsole").asBoolean()).isFalse();
+        assertThat(told.path("history").asText()).isEqualTo("http://127.0.0.1:18080");
         assertThat(send("GET", "/console/console.css", null, null, null).statusCode()).isEqualTo(200);
         assertThat(server.consoleUri().toString()).isEqualTo(server.uri() + "/?token=t0ken");
         // nothing else is served without the token: other names, other methods, the API

@@ -29,6 +29,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     private final BlobStoreContext context;
     private final S3Settings settings;
     private final EmbeddedBlobStore store;
+    private final Path directory;
 
     /** Told of every object written through the S3 API (what S3 event notifications would report). */
     @FunctionalInterface
@@ -37,11 +38,17 @@ public final class EmbeddedS3 implements AutoCloseable {
         void created(String bucket, String key, long size, String etag, String how);
     }
 
-    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings, EmbeddedBlobStore store) {
+    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, S3Settings settings, EmbeddedBlobStore store, Path directory) {
+        this.directory = directory;
         this.proxy = proxy;
         this.context = context;
         this.settings = settings;
         this.store = store;
+    }
+
+    /** The folder its buckets are kept in, one folder per bucket. */
+    public Path directory() {
+        return directory;
     }
 
     public void addListener(ObjectCreatedListener listener) {
@@ -79,7 +86,8 @@ public final class EmbeddedS3 implements AutoCloseable {
                 }
                 Thread.sleep(20);
             }
-            return new EmbeddedS3(proxy, context, new S3Settings(S3Settings.DEFAULT_REGION, endpoint, ACCESS_KEY, SECRET_KEY), store);
+            return new EmbeddedS3(proxy, context, new S3Settings(S3Settings.DEFAULT_REGION, endpoint, ACCESS_KEY, SECRET_KEY), store,
+                    dir.toAbsolutePath().normalize());
         } catch (SoalException e) {
             throw e;
         } catch (Exception e) {

@@ -2,8 +2,23 @@
 // with the token soal serve printed. No second source of truth, nothing from the network but the API.
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 const STATES = ['QUEUED', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
-/** Where `soal history` serves Spark's History Server (its default port). */
-const HISTORY = 'http://127.0.0.1:18080';
+/** Where `soal history` serves Spark's History Server (its default port); the server's settings may say otherwise. */
+let HISTORY = 'http://127.0.0.1:18080';
+/** Where the S3 objects the page names can be seen: the embedded S3 server's folder, or the AWS console. */
+let settings = { localBuckets: null, awsConsole: false };
+fetch('/console/settings.json').then(r => r.ok ? r.json() : null).then(s => {
+  if (s) { settings = s; if (s.history) HISTORY = s.history; }
+}).catch(() => {});
+
+/** An s3:// URI, linked to the S3 console for a deployed stack, beside its local folder on the embedded default. */
+function objectLink(uri) {
+  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri || '');
+  if (!m) return uri;
+  if (settings.awsConsole) {
+    return h('a', { href: 'https://s3.console.aws.amazon.com/s3/buckets/' + encodeURIComponent(m[1]) + '?prefix=' + encodeURIComponent(m[2]) }, uri);
+  }
+  return settings.localBuckets ? h('span', {}, uri, ' ', h('code', { class: 'local' }, settings.localBuckets + '/' + m[1] + '/' + m[2])) : uri;
+}
 /** A job's progress as people read it (JobProgress.describe on the server's side). */
 function progressText(p) {
   let s = p.statements > 0 ? `statement ${p.statement}/${p.statements}` + (p.text ? ` (${p.text})` : '') : 'running';
@@ -253,7 +268,8 @@ async function showJob(id) {
         ['/tmp', j.usage ? `${size(j.usage.tmpUsedBytes)} at its peak` : null],
         ['written', j.usage ? `${j.usage.rowsWritten} row(s) in ${size(j.usage.bytesWritten)}` : null])),
     h('section', { class: 'panel', 'aria-labelledby': 'io-h' }, h('h2', { id: 'io-h' }, 'Script, inputs and output'),
-      facts(['script', j.script], ['inputs', (j.inputs || []).join(', ')], ['output', j.output],
+      facts(['script', objectLink(j.script)], ['inputs', (j.inputs || []).length ? h('span', {}, (j.inputs || []).map((u, i) => [i ? ', ' : '', objectLink(u)])) : null],
+        ['output', j.output ? objectLink(j.output) : null],
         ['tags', j.tags ? Object.entries(j.tags).map(([k, v]) => k + '=' + v).join(', ') : null])));
   main.append(h('section', { class: 'panel', 'aria-labelledby': 'l-h' }, h('h2', { id: 'l-h' }, 'Logs'), h('div', { id: 'logs' }, 'loading...')));
   api('/jobs/' + encodeURIComponent(j.jobId) + '/logs?lines=500').then(logs => {
