@@ -48,6 +48,8 @@ public class SmallPath {
             System.out.printf("== %s (%d bytes): tier %d MB, local[%d], heap %d MB%n", size, Files.size(csv), memoryMb, cores, heap);
 
             double[] a = new double[runs], b = new double[runs], c = new double[runs], d = new double[runs], whole = new double[runs];
+            double[] e = new double[runs];
+            boolean provisioned = Boolean.parseBoolean(System.getProperty("provisioned", "true"));
             for (int i = 0; i < runs; i++) {
                 List<String> plain = new ArrayList<>(List.of(RuntimeArtifacts.javaExecutable(), "-Xmx" + heap + "m"));
                 plain.addAll(RuntimeArtifacts.SPARK_JAVA_OPTIONS);
@@ -60,20 +62,23 @@ public class SmallPath {
                 double[] bc = soal(artifacts, policies, csv, i);
                 b[i] = bc[0];
                 c[i] = bc[1];
+                if (provisioned) {
+                    e[i] = provisioned(artifacts, policies, csv, i);
+                }
                 if (first && Boolean.parseBoolean(System.getProperty("soalrun", "true"))) {
                     whole[i] = timed(List.of(ROOT.resolve("soal").toString(), "run", "--script", SCRIPT.toString(), "--input", csv.toString()));
                 }
-                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i],
+                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s, e %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i], e[i],
                         whole[i] > 0 ? String.format(Locale.ROOT, ", ./soal run %.1f s", whole[i]) : "");
             }
-            double ma = median(a), mb = median(b), mc = median(c), md = median(d);
-            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f |%s", size, ma, mb, mc, md,
-                    mb / ma, mc / ma, mc / md, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
+            double ma = median(a), mb = median(b), mc = median(c), md = median(d), me = median(e);
+            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f | %.2f |%s", size, ma, mb, mc,
+                    md, me, mb / ma, mc / ma, mc / md, me / ma, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
             first = false;
         }
         System.out.println();
-        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | b/a | c/a | c/d |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | e SoAL first job, provisioned | b/a | c/a | c/d | e/a |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         report.forEach(System.out::println);
     }
 
@@ -100,6 +105,50 @@ public class SmallPath {
                 }
             }
             return out;
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    /**
+     * A stack as soal serve starts it, its tier with one provisioned environment: once that is primed, the first
+     * job's wall time, POST to result.
+     */
+    static double provisioned(RuntimeArtifacts artifacts, Policies policies, Path csv, int run) throws Exception {
+        Path home = WORK.resolve("provisioned-" + run);
+        List<Policies.MemoryTier> tiers = policies.lambda().memory().stream()
+                .map(t -> new Policies.MemoryTier(t.upToBytes(), t.memoryMb(), 1)).toList();
+        String yaml = Files.readString(ROOT.resolve("policies/policies.yaml"));
+        for (Policies.MemoryTier t : policies.lambda().memory()) {
+            yaml = yaml.replace("memoryMb: " + t.memoryMb() + " }", "memoryMb: " + t.memoryMb() + ", provisioned: 1 }");
+        }
+        Policies kept = PolicyLoader.parse(yaml, "bench-policies.yaml");
+        if (kept.lambda().memory().stream().anyMatch(t -> t.provisioned() != 1) || tiers.size() != kept.lambda().memory().size()) {
+            throw new IllegalStateException("could not give every tier one provisioned environment");
+        }
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        try (EmbeddedStack stack = EmbeddedStack.start(home, artifacts, kept, line -> {
+            if (line.startsWith("provisioned environments ready: ")) {
+                ready.countDown();
+            }
+        }, EmbeddedStack.Options.serving(null, null))) {
+            if (!ready.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the provisioned environments did not become ready");
+            }
+            String script = stack.upload(SCRIPT, EmbeddedStack.SCRIPTS, "neighbourhood_stats.sql");
+            String input = stack.upload(csv, EmbeddedStack.DATA, "bench/" + csv.getFileName());
+            long t0 = System.nanoTime();
+            String id = stack.jobs().submit(new JobRequest(script, null, List.of(input), null, null, null, null, null)).job().id();
+            JobRecord job;
+            while (!(job = stack.jobs().get(id)).state().isTerminal()) {
+                Thread.sleep(20);
+            }
+            double took = (System.nanoTime() - t0) / 1e9;
+            if (!job.state().name().equals("SUCCEEDED") || job.environment() == null || job.environment().coldStart()
+                    || !"provisioned-concurrency".equals(job.environment().initializationType())) {
+                throw new IllegalStateException("job " + id + " ended " + job.state() + " in " + job.environment() + ": " + job.message());
+            }
+            return took;
         } finally {
             deleteTree(home);
         }

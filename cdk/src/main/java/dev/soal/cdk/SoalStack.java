@@ -104,6 +104,7 @@ public final class SoalStack extends Stack {
     private final SoalStackConfig config;
     private final Map<String, Bucket> buckets = new LinkedHashMap<>();
     private final List<Function> runtimeFunctions = new ArrayList<>();
+    private final List<software.amazon.awscdk.services.lambda.Alias> runtimeAliases = new ArrayList<>();
     /** Each bucket's Lambda notifications so far: a bucket with several triggers gets them all. */
     private final Map<String, List<Object>> notifications = new LinkedHashMap<>();
 
@@ -137,6 +138,7 @@ public final class SoalStack extends Stack {
         for (Policies.MemoryTier tier : policies.lambda().memory()) {
             Function runtime = runtimeFunction(tier.memoryMb(), runtimeRole, failures);
             runtimeFunctions.add(runtime);
+            runtimeAliases.add(RuntimeAlias.of(this, runtime, tier, failures, RUNTIME_MAX_EVENT_AGE_SECONDS));
             for (dev.soal.policies.StreamPolicy stream : policies.streams()) {
                 if (stream.binding().memoryMb() == tier.memoryMb()) {
                     StreamMappings.add(this, stream, runtime, runtimeRole);
@@ -174,6 +176,7 @@ public final class SoalStack extends Stack {
         env.put("SOAL_OUTPUT_BASE", "s3://" + policies.allowlists().outputBuckets().get(0) + "/jobs/");
         env.put("SOAL_POLICY", "/opt/soal/policies.yaml");
         env.put("SOAL_RUNTIME_FUNCTION", config.runtimeFunctionPattern());
+        env.put("SOAL_RUNTIME_ALIAS", RuntimeAlias.NAME);
         env.put("SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS", String.valueOf(RUNTIME_MAX_EVENT_AGE_SECONDS));
         env.put("SOAL_RUNNER_JAR_URI", runnerJar.getS3ObjectUrl());
         env.put("SOAL_EMR_APPLICATION_ID", emr.getAttrApplicationId());
@@ -590,6 +593,10 @@ public final class SoalStack extends Stack {
         List<String> runtimes = new ArrayList<>();
         for (Function f : runtimeFunctions) {
             runtimes.add(f.getFunctionArn());
+        }
+        // the alias the router invokes (its ARN is the function's with ":live")
+        for (software.amazon.awscdk.services.lambda.Alias alias : runtimeAliases) {
+            runtimes.add(alias.getFunctionArn());
         }
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("InvokeTheRuntime")
                 .actions(List.of("lambda:InvokeFunction")).resources(runtimes).build());

@@ -100,7 +100,8 @@ class SoalStackTest {
         }
         assertThat(config.ephemeralStorageMb()).isEqualTo(3 * 400 + 512);
         Capture queue = new Capture();
-        template.resourceCountIs("AWS::Lambda::EventInvokeConfig", images.size());
+        // each runtime function's, and its live alias's (which the router invokes): the same settings
+        template.resourceCountIs("AWS::Lambda::EventInvokeConfig", 2 * images.size());
         // the events' maximum age is what the router's start lease of a Lambda submit is made of
         template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", Map.of("MaximumRetryAttempts", 0,
                 "MaximumEventAgeInSeconds", SoalStack.RUNTIME_MAX_EVENT_AGE_SECONDS,
@@ -132,7 +133,8 @@ class SoalStackTest {
                             "SOAL_GLUE_JOB_NAME", Match.anyValue(),
                             "SOAL_RUNNER_JAR_URI", Match.anyValue())))));
         }
-        template.resourceCountIs("AWS::Lambda::Alias", 5);
+        // the five router functions', and one per runtime function (RuntimeAlias)
+        template.resourceCountIs("AWS::Lambda::Alias", 5 + config.policies().lambda().memory().size());
         template.resourceCountIs("AWS::Lambda::LayerVersion", 1);
     }
 

@@ -45,6 +45,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private static volatile boolean replaceSession;
     /** The session's event log, copied to the shared prefix after each job; null without {@code SOAL_EVENT_LOG_DIR}. */
     private static EventLogShipper eventLogs;
+    /** INIT ran the built-in priming job ({@link Primer}): even the first job finds the environment warm. */
+    private static volatile boolean primed;
     private static final java.util.concurrent.atomic.AtomicInteger JOBS_RUN = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * This execution environment: one id for its life. Lambda names the environment's log stream, so that is
@@ -163,7 +165,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
         String where = "lambda " + (context == null ? "?" : context.getFunctionName()) + " (" + config.memoryMb() + " MB)";
         // cold: the first job this environment runs (it paid for the environment's start, INIT included)
-        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID, JOBS_RUN.get() == 0),
+        RuntimeAttempts.Claim claim = reporter.claim(where, new dev.soal.core.RuntimeEnvironment(ENVIRONMENT_ID,
+                        JOBS_RUN.get() == 0 && !primed, System.getenv(Primer.INITIALIZATION_TYPE)),
                 dev.soal.core.Backend.LAMBDA);
         if (claim == RuntimeAttempts.Claim.RUN) {
             JOBS_RUN.incrementAndGet();
@@ -326,6 +329,12 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     private void prime() {
         try {
             session();
+            if (Primer.provisioned(System.getenv())) {
+                // kept ready before any job (provisioned concurrency): INIT may take longer, and the first job finds it warm
+                long ms = Primer.prime(warm, config.tmp());
+                primed = true;
+                System.out.println("primed for provisioned concurrency in " + ms + " ms (a built-in job; nothing of it is kept)");
+            }
         } catch (Exception | LinkageError e) {
             System.err.println("the session did not start during INIT (the first job will try again): " + JobRunner.describe(e));
         }

@@ -94,7 +94,7 @@ public final class SparkSettings {
     /** The Iceberg catalog every script names its tables in: {@code soal.<namespace>.<table>}. */
     public static final String CATALOG = "soal";
 
-    private static boolean present(String className) {
+    static boolean present(String className) {
         try {
             Class.forName(className, false, SparkSettings.class.getClassLoader());
             return true;

@@ -415,11 +415,25 @@ public record Policies(LambdaPolicy lambda, List<Backend> clusterOrder, List<Rul
     }
 
     /** Lambda memory for inputs up to {@code upToBytes}. */
-    public record MemoryTier(long upToBytes, int memoryMb) {
+    /**
+     * A Lambda memory tier: jobs up to {@code upToBytes} as read run in its function of {@code memoryMb}, and
+     * {@code provisioned} of its environments are kept ready and primed (provisioned concurrency; 0 for none).
+     */
+    public record MemoryTier(long upToBytes, int memoryMb, int provisioned) {
+        /** The most environments one tier keeps ready: Lambda's default account concurrency is 1,000. */
+        public static final int MAX_PROVISIONED = 100;
+
         public MemoryTier {
             if (memoryMb < 128 || memoryMb > 10_240) {
                 throw new IllegalArgumentException("memoryMb must be within 128..10240 (Lambda's limits), but was " + memoryMb);
             }
+            if (provisioned < 0 || provisioned > MAX_PROVISIONED) {
+                throw new IllegalArgumentException("provisioned must be within 0.." + MAX_PROVISIONED + ", but was " + provisioned);
+            }
+        }
+
+        public MemoryTier(long upToBytes, int memoryMb) {
+            this(upToBytes, memoryMb, 0);
         }
     }
 

@@ -319,10 +319,15 @@ public final class PolicyLoader {
             for (int i = 0; i < items.size(); i++) {
                 Node item = items.get(i);
                 String p = path + ".memory[" + i + "]";
-                Map<String, Node> t = mapping(item, p, Set.of("upTo", "memoryMb"));
+                Map<String, Node> t = mapping(item, p, Set.of("upTo", "memoryMb", "provisioned"));
                 long upTo = size(require(t, "upTo", item), p + ".upTo");
                 int mb = integer(require(t, "memoryMb", item), p + ".memoryMb");
-                tiers.add(build(t.get("memoryMb"), p + ".memoryMb", () -> new Policies.MemoryTier(upTo, mb)));
+                int provisioned = t.containsKey("provisioned") ? integer(t.get("provisioned"), p + ".provisioned") : 0;
+                if (provisioned < 0 || provisioned > Policies.MemoryTier.MAX_PROVISIONED) {
+                    throw error(t.get("provisioned"), p + ".provisioned", "must be within 0.." + Policies.MemoryTier.MAX_PROVISIONED
+                            + " (environments kept ready), but was " + provisioned);
+                }
+                tiers.add(build(t.get("memoryMb"), p + ".memoryMb", () -> new Policies.MemoryTier(upTo, mb, provisioned)));
             }
             int timeout = m.containsKey("timeoutSeconds") ? integer(m.get("timeoutSeconds"), path + ".timeoutSeconds")
                     : Policies.LambdaPolicy.DEFAULT_TIMEOUT_SECONDS;

@@ -78,6 +78,9 @@ class PolicyLoaderTest {
         assertThat(p.lambda().tierFor(10)).extracting(Policies.MemoryTier::memoryMb).isEqualTo(2048);
         assertThat(p.lambda().tierFor(100L * 1024 * 1024)).extracting(Policies.MemoryTier::memoryMb).isEqualTo(4096);
         assertThat(p.allowlists().inputBuckets()).containsExactly("soal-data");
+        assertThat(p.lambda().memory()).allSatisfy(t -> assertThat(t.provisioned()).as("none by default").isZero());
+        Policies kept = PolicyLoader.parse(VALID.replace("memoryMb: 4096", "memoryMb: 4096, provisioned: 2"), "p.yaml");
+        assertThat(kept.lambda().tierFor(100L * 1024 * 1024).provisioned()).isEqualTo(2);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -87,6 +90,8 @@ class PolicyLoaderTest {
             "zero size                       | maxInputBytes: 400MB          | maxInputBytes: 0MB              | p.yaml:3: lambda.maxInputBytes: must be > 0, but was '0MB'",
             "memory over Lambda's limit      | memoryMb: 4096                | memoryMb: 20000                 | p.yaml:6: lambda.memory[1].memoryMb: memoryMb must be within 128..10240 (Lambda's limits), but was 20000",
             "memory not a number             | memoryMb: 4096                | memoryMb: big                   | p.yaml:6: lambda.memory[1].memoryMb: expected a whole number, but was 'big'",
+            "provisioned below zero          | memoryMb: 4096                | memoryMb: 4096, provisioned: -1 | p.yaml:6: lambda.memory[1].provisioned: must be within 0..100 (environments kept ready), but was -1",
+            "provisioned not a number        | memoryMb: 4096                | memoryMb: 4096, provisioned: two | p.yaml:6: lambda.memory[1].provisioned: expected a whole number, but was 'two'",
             "tiers do not cover threshold    | upTo: 400MB, memoryMb: 4096   | upTo: 100MB, memoryMb: 4096     | p.yaml:3: lambda: lambda.memory must cover lambda.maxInputBytes 400 MB, but its last tier ends at 100 MB",
             "unknown backend                 | order: [emr-serverless, glue, standalone] | order: [emr, glue]  | p.yaml:8: clusters.order[0]: unknown backend 'emr', expected one of lambda, standalone, emr-serverless, glue",
             "lambda as cluster               | order: [emr-serverless, glue, standalone] | order: [lambda]     | p.yaml:8: clusters.order[0]: must be a cluster backend",

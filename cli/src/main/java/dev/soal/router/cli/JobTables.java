@@ -59,7 +59,8 @@ final class JobTables {
             rows.add(new String[] {"spark app", j.path("sparkApplicationId").asText() + " (in soal history)"});
         }
         if (j.hasNonNull("environmentId")) {
-            rows.add(new String[] {"environment", j.path("environmentId").asText() + (j.path("coldStart").asBoolean() ? ", cold start" : ", warm")});
+            rows.add(new String[] {"environment", j.path("environmentId").asText() + (j.path("coldStart").asBoolean() ? ", cold start" : ", warm")
+                    + ("provisioned-concurrency".equals(j.path("initializationType").asText()) ? ", provisioned and primed" : "")});
         }
         JsonNode u = j.path("usage");
         if (!u.isMissingNode() && !u.isNull()) {

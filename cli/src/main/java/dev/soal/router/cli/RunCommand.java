@@ -214,7 +214,8 @@ final class RunCommand implements Callable<Integer> {
         S3Uri outUri = S3Uri.parse(job.request().outputUri());
         String took = job.durationMillis() == null ? "" : String.format(" in %.1f s", job.durationMillis() / 1000.0);
         String warmth = job.environment() == null ? ""
-                : " (" + (job.environment().coldStart() ? "cold start" : "warm") + " in " + job.environment().id() + ")";
+                : " (" + (job.environment().coldStart() ? "cold start" : "warm") + " in " + job.environment().id()
+                + ("provisioned-concurrency".equals(job.environment().initializationType()) ? ", provisioned and primed" : "") + ")";
         out.println(job.state() + took + " on " + job.decision().backend() + warmth + " [job " + job.id() + "]");
         JobRecord priced = awaitCost(stack.jobs(), job);
         if (priced.cost() != null) {

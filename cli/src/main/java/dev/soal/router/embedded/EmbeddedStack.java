@@ -164,6 +164,8 @@ public final class EmbeddedStack implements AutoCloseable {
                 }
                 lambdaEndpoint = lambdaService.endpoint();
                 if (options.hosts()) {
+                    // soal serve keeps the tiers' provisioned environments ready, primed, as provisioned concurrency does
+                    ProvisionedEnvironments.start(lambdaService, ProvisionedEnvironments.of(tiers, functions, runtimeTimeout), output);
                     // soal serve polls the policies' streams, as Lambda's event source mappings do
                     this.streams = LocalStreams.start(policies, artifacts.kafkaHome(), artifacts.kinesisHome(), home, lambdaService, s3, output);
                     published = new HostedServices(lambdaEndpoint, functions, tables.catalog(), tables.warehouse());

@@ -143,7 +143,7 @@ public final class LocalLambdaService implements AutoCloseable {
 
     /** An environment as seen from outside, for logs and tests. */
     public record EnvironmentView(String id, String function, String state, long pid, int invocations, Path tmp,
-                                  String logStream) {
+                                  String logStream, boolean provisioned) {
     }
 
     enum State { INIT, IDLE, BUSY, STOPPED }
@@ -177,6 +177,8 @@ public final class LocalLambdaService implements AutoCloseable {
         final String logStream = DAY.format(Instant.now()) + "/[$LATEST]" + HexFormat.of().formatHex(uuidBytes());
         final Function function;
         final boolean suppressedInit;
+        /** Kept ready (provisioned concurrency): INIT as {@code provisioned-concurrency}, no idle timeout. */
+        final boolean provisioned;
         final long startedNanos = System.nanoTime();
         final Path dir;
         HttpServer api;
@@ -187,9 +189,10 @@ public final class LocalLambdaService implements AutoCloseable {
         long deadlineMillis;
         int invocations;
 
-        Environment(Function function, boolean suppressedInit) {
+        Environment(Function function, boolean suppressedInit, boolean provisioned) {
             this.function = function;
             this.suppressedInit = suppressedInit;
+            this.provisioned = provisioned;
             this.dir = workDir.resolve(function.name()).resolve(id);
         }
 
@@ -200,7 +203,7 @@ public final class LocalLambdaService implements AutoCloseable {
 
         EnvironmentView view() {
             return new EnvironmentView(id, function.name(), state.name(), process == null ? -1 : process.pid(),
-                    invocations, dir.resolve("tmp"), logStream);
+                    invocations, dir.resolve("tmp"), logStream, provisioned);
         }
     }
 
@@ -337,17 +340,38 @@ public final class LocalLambdaService implements AutoCloseable {
     }
 
     private boolean evictIdleOtherThan(Function f) {
-        for (Environment e : environments) {
-            if (e.state == State.IDLE && !e.function.name().equals(f.name())) {
-                stop(e, "stopped to make room for " + f.name(), false);
-                return true;
-            }
-        }
-        return false;
+        // an on-demand one first: a provisioned one is kept while room can be made otherwise
+        Optional<Environment> idle = environments.stream().filter(e -> e.state == State.IDLE && !e.function.name().equals(f.name()))
+                .min(java.util.Comparator.comparing(e -> e.provisioned));
+        idle.ifPresent(e -> stop(e, "stopped to make room for " + f.name(), false));
+        return idle.isPresent();
     }
 
     private void startEnvironment(Function f, boolean suppressedInit) {
-        Environment env = new Environment(f, suppressedInit);
+        startEnvironment(f, suppressedInit, false);
+    }
+
+    /**
+     * Starts an environment of {@code functionName} kept ready, as provisioned concurrency keeps one: its INIT runs as
+     * {@code provisioned-concurrency} (the runtime then primes itself), under the function's timeout rather than
+     * the INIT budget, and it is never stopped for being idle. Answers its id, or empty when the concurrency limit
+     * leaves no room.
+     */
+    public synchronized Optional<String> provision(String functionName) {
+        Function f = functions.get(functionName);
+        if (f == null) {
+            throw new IllegalArgumentException("no function " + functionName);
+        }
+        if (closed || (environments.size() >= settings.concurrency() && !evictIdleOtherThan(f))) {
+            return Optional.empty();
+        }
+        int before = environments.size();
+        startEnvironment(f, false, true);
+        return environments.size() > before ? Optional.of(environments.get(environments.size() - 1).id) : Optional.empty();
+    }
+
+    private void startEnvironment(Function f, boolean suppressedInit, boolean provisioned) {
+        Environment env = new Environment(f, suppressedInit, provisioned);
         environments.add(env);
         try {
             runtime.preflight().run();
@@ -429,7 +453,7 @@ public final class LocalLambdaService implements AutoCloseable {
         v.put("AWS_LAMBDA_FUNCTION_NAME", env.function.name());
         v.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", String.valueOf(env.function.memoryMb()));
         v.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-        v.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        v.put("AWS_LAMBDA_INITIALIZATION_TYPE", env.provisioned ? "provisioned-concurrency" : "on-demand");
         v.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + env.function.name());
         v.put("AWS_LAMBDA_LOG_STREAM_NAME", env.logStream);
         v.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + env.api.getAddress().getPort());
@@ -466,7 +490,8 @@ public final class LocalLambdaService implements AutoCloseable {
                     env.deadlineMillis = System.currentTimeMillis() + inv.function.timeout().toMillis();
                     return inv;
                 }
-                long idleLeft = settings.idleTimeout().toNanos() - (System.nanoTime() - env.idleSinceNanos);
+                long idleLeft = env.provisioned ? TimeUnit.SECONDS.toNanos(1)
+                        : settings.idleTimeout().toNanos() - (System.nanoTime() - env.idleSinceNanos);
                 if (idleLeft <= 0) {
                     stop(env, "idle for " + settings.idleTimeout().toSeconds() + " s", false);
                     dispatch();
@@ -549,11 +574,11 @@ public final class LocalLambdaService implements AutoCloseable {
                     stop(env, "task timed out after " + after + " seconds", true);
                     finish(inv, env, error("Sandbox.Timedout", "RequestId: " + inv.requestId
                             + " Error: Task timed out after " + after + " seconds"), true);
-                } else if (env.state == State.INIT && !env.suppressedInit && age > settings.initBudget().toMillis()) {
+                } else if (env.state == State.INIT && !env.suppressedInit && !env.provisioned && age > settings.initBudget().toMillis()) {
                     stop(env, "INIT took longer than " + settings.initBudget().toSeconds()
                             + " s; Lambda retries INIT with the first invocation, under the function timeout", true);
                     startEnvironment(env.function, true);
-                } else if (env.state == State.INIT && env.suppressedInit && age > env.function.timeout().toMillis()) {
+                } else if (env.state == State.INIT && (env.suppressedInit || env.provisioned) && age > env.function.timeout().toMillis()) {
                     stop(env, "INIT did not end within the function timeout", true);
                     failHead(env.function, "Sandbox.Timedout", "Task timed out during INIT after "
                             + env.function.timeout().toSeconds() + " seconds");

@@ -46,8 +46,11 @@ public final class LambdaBackend implements JobBackend {
      * @param maxEventAge          the functions' maximum event age (60 s to 6 h): how long Lambda keeps an
      *                             accepted event queued (throttled, or waiting for concurrency) before it gives
      *                             up on it and sends it to the on-failure destination (EventAgeExceeded)
+     * @param qualifier            the alias (or version) to invoke, where provisioned environments are kept; null for
+     *                             {@code $LATEST}
      */
-    public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace, Duration maxEventAge) {
+    public record Config(String functionNameTemplate, Duration functionTimeout, Duration grace, Duration maxEventAge,
+                         String qualifier) {
         public static final Duration MAX_TIMEOUT = Duration.ofSeconds(900);
         /**
          * Lambda's own default is 6 h; 15 minutes is what the stack sets (and tells the router in
@@ -60,6 +63,10 @@ public final class LambdaBackend implements JobBackend {
 
         public Config(String functionNameTemplate, Duration functionTimeout, Duration grace) {
             this(functionNameTemplate, functionTimeout, grace, DEFAULT_MAX_EVENT_AGE);
+        }
+
+        public Config(String functionNameTemplate, Duration functionTimeout, Duration grace, Duration maxEventAge) {
+            this(functionNameTemplate, functionTimeout, grace, maxEventAge, null);
         }
 
         public Config {
@@ -117,7 +124,7 @@ public final class LambdaBackend implements JobBackend {
         SdkBytes payload = SdkBytes.fromUtf8String(Json.write(Map.of("job", job)));
         try {
             InvokeResponse r = resilience.callRetryingThrottlesOnly(NAME, () -> lambda.invoke(b -> b.functionName(function)
-                    .invocationType(InvocationType.EVENT).payload(payload)));
+                    .qualifier(config.qualifier()).invocationType(InvocationType.EVENT).payload(payload)));
             if (r.statusCode() != 202) {
                 return new SubmitOutcome.Rejected("Invoke answered " + r.statusCode() + " instead of 202"
                         + (r.functionError() == null ? "" : " (" + r.functionError() + ")"));

@@ -75,6 +75,17 @@ class LambdaBackendTest {
     }
 
     @Test
+    void withAQualifier_theAliasIsInvoked_whereTheProvisionedEnvironmentsAre() {
+        aws.server.stubFor(post(urlEqualTo(INVOKE + "?Qualifier=live")).willReturn(aResponse().withStatus(202).withHeader("x-amzn-RequestId", "req-7")));
+        LambdaBackend aliased = new LambdaBackend(aws.clients.lambda(), new LambdaBackend.Config("soal-runtime-{memoryMb}",
+                Duration.ofSeconds(900), Duration.ofSeconds(60), LambdaBackend.Config.DEFAULT_MAX_EVENT_AGE, "live"), aws.resilience(),
+                Clock.systemUTC());
+
+        assertThat(aliased.submit(WireMockAws.job(Backend.LAMBDA))).isEqualTo(new SubmitOutcome.Accepted("soal-runtime-4096/req-7", "INVOKED"));
+        aws.server.verify(1, postRequestedFor(urlEqualTo(INVOKE + "?Qualifier=live")));
+    }
+
+    @Test
     void throttled_429_isRetriedWithBackoff_thenAccepted() {
         aws.server.stubFor(post(urlEqualTo(INVOKE)).inScenario("t").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(error(429, "TooManyRequestsException").withHeader("Retry-After", "0")).willSetStateTo("ok"));

@@ -20,12 +20,14 @@ import java.util.Map;
  * @param predictions what the router predicted on each backend it weighed (a job with a deadline), the chosen first
  * @param predictionOutcome an ended job's chosen prediction beside what it took ({@link PredictionOutcome})
  * @param sparkApplicationId the Spark application the run is in, as the History Server ({@code soal history}) names it
+ * @param initializationType how Lambda started the job's environment ({@code on-demand}, {@code provisioned-concurrency})
  * @param progress    how far the run has got, as its runtime last reported it ({@link dev.soal.core.JobProgress})
  */
 public record JobView(String jobId, String state, String nativeState, String message, String backend,
                       Integer lambdaMemoryMb, List<String> reasons, Long inputBytes, Long inputObjects, String script,
                       List<String> inputs, String output, Map<String, String> tags, Instant createdAt, Instant updatedAt,
                       Long durationMillis, Cost cost, List<StateChange> history, Boolean coldStart, String environmentId,
+                      String initializationType,
                       String spillTo, SpilledView spilledOver, dev.soal.core.RunUsage usage, Long deadlineSeconds,
                       List<PredictionView> predictions, OutcomeView predictionOutcome, String sparkApplicationId,
                       dev.soal.core.JobProgress progress) {
@@ -66,6 +68,7 @@ public record JobView(String jobId, String state, String nativeState, String mes
                 j.createdAt(), j.updatedAt(), j.durationMillis(), j.cost(), j.history(),
                 j.environment() == null ? null : j.environment().coldStart(),
                 j.environment() == null ? null : j.environment().id(),
+                j.environment() == null ? null : j.environment().initializationType(),
                 j.decision().spillTo() == null ? null : j.decision().spillTo().id(), SpilledView.of(j.spilledFrom()),
                 j.usage(), j.request().deadlineSeconds(), PredictionView.of(j.decision().predictions()), OutcomeView.of(j),
                 j.sparkApplicationId(), j.progress());

@@ -59,7 +59,7 @@ public final class AwsRouter {
      */
     static LambdaBackend.Config lambdaConfig(AwsRouterConfig config, Policies policies) {
         return new LambdaBackend.Config(config.runtimeFunction(), Duration.ofSeconds(policies.lambda().timeoutSeconds()),
-                Duration.ofSeconds(60), Duration.ofSeconds(config.runtimeMaxEventAgeSeconds()));
+                Duration.ofSeconds(60), Duration.ofSeconds(config.runtimeMaxEventAgeSeconds()), config.runtimeAlias());
     }
 
     public static JobService create(AwsRouterConfig config, Policies policies, AwsClients clients, S3Client s3,

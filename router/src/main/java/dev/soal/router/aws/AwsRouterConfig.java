@@ -17,6 +17,8 @@ import java.util.Map;
  *   <tr><td>{@code SOAL_OUTPUT_BASE}</td><td>required: where jobs without an output write, {@code s3://bucket/jobs/}</td></tr>
  *   <tr><td>{@code SOAL_POLICY}</td><td>a policies YAML file (default: the built-in policies)</td></tr>
  *   <tr><td>{@code SOAL_RUNTIME_FUNCTION}</td><td>Lambda function name with {@code {memoryMb}}, e.g. {@code soal-runtime-{memoryMb}}</td></tr>
+ *   <tr><td>{@code SOAL_RUNTIME_ALIAS}</td><td>optional: the runtime functions' alias to invoke (the stack's
+ *   {@code live}, where the tiers' provisioned environments are kept); default {@code $LATEST}</td></tr>
  *   <tr><td>{@code SOAL_RUNTIME_MAX_EVENT_AGE_SECONDS}</td><td>the runtime functions' maximum event age (default
  *   900, 60..21600): how long an accepted submit may wait in Lambda's queue; the start lease follows it</td></tr>
  *   <tr><td>{@code SOAL_RUNNER_JAR_URI}</td><td>{@code s3://.../soal-runner.jar} (EMR Serverless entryPoint)</td></tr>
@@ -33,7 +35,8 @@ import java.util.Map;
 public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, Path policy,
                               String runtimeFunction, int runtimeMaxEventAgeSeconds,
                               String runnerJarUri, String emrApplicationId, String emrExecutionRoleArn, String emrLogUri,
-                              String glueJobName, String metrics, String metricsNamespace, String eventLogDir) {
+                              String glueJobName, String metrics, String metricsNamespace, String eventLogDir,
+                              String runtimeAlias) {
 
     public AwsRouterConfig {
         require(region, "AWS_REGION");
@@ -74,7 +77,8 @@ public record AwsRouterConfig(String region, S3Uri jobStore, S3Uri outputBase, P
                 blankToNull(env.get("SOAL_RUNNER_JAR_URI")), blankToNull(env.get("SOAL_EMR_APPLICATION_ID")),
                 blankToNull(env.get("SOAL_EMR_EXECUTION_ROLE_ARN")), blankToNull(env.get("SOAL_EMR_LOG_URI")),
                 blankToNull(env.get("SOAL_GLUE_JOB_NAME")), env.getOrDefault("SOAL_METRICS", "emf"),
-                env.getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL"), blankToNull(env.get("SOAL_EVENT_LOG_DIR")));
+                env.getOrDefault("SOAL_METRICS_NAMESPACE", "SoAL"), blankToNull(env.get("SOAL_EVENT_LOG_DIR")),
+                blankToNull(env.get("SOAL_RUNTIME_ALIAS")));
     }
 
     private static int seconds(Map<String, String> env, String name, int orElse) {

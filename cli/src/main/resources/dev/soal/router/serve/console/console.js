@@ -260,7 +260,8 @@ async function showJob(id) {
     h('section', { class: 'panel', 'aria-labelledby': 'r-h' }, h('h2', { id: 'r-h' }, 'Run'),
       facts(['native state', j.nativeState], ['created', when(j.createdAt)], ['updated', when(j.updatedAt)], ['duration', duration(j.durationMillis)],
         ['cost', j.cost ? usd(j.cost.usd) + ' (' + j.cost.basis + ')' : null],
-        ['environment', j.environmentId ? j.environmentId + (j.coldStart ? ' (cold start)' : ' (warm)') : null],
+        ['environment', j.environmentId ? j.environmentId + (j.coldStart ? ' (cold start)' : ' (warm)')
+          + (j.initializationType === 'provisioned-concurrency' ? ', provisioned and primed' : '') : null],
         [TERMINAL.has(j.state) ? 'last progress' : 'progress', j.progress ? progressText(j.progress) : null],
         ['Spark application', j.sparkApplicationId ? h('span', {}, h('a', { id: 'spark-ui', href: HISTORY + '/history/' + encodeURIComponent(j.sparkApplicationId) + '/' }, j.sparkApplicationId), ' (in soal history)') : null],
         ['spilled over', j.spilledOver ? `from ${j.spilledOver.backend} ${j.spilledOver.memoryMb} MB: ${j.spilledOver.ranOut.toLowerCase()} ran out after ${duration(j.spilledOver.durationMillis)}` : null],
