@@ -664,15 +664,21 @@ public final class SoalStack extends Stack {
                 .functionName(functionName)
                 .role(role)
                 .logGroup(logGroup("SparkEventLogPrefixLogs", functionName))
-                .onCreate(software.amazon.awscdk.customresources.AwsSdkCall.builder().service("S3").action("putObject")
-                        .parameters(Map.of("Bucket", bucket, "Key", dev.soal.core.SparkEventLogs.MARKER, "Body", ""))
-                        .physicalResourceId(software.amazon.awscdk.customresources.PhysicalResourceId.of(eventLogDir())).build())
+                .onCreate(putMarker(bucket))
+                // and again on every update: a changed bucket, or a marker someone deleted, would stop every session
+                .onUpdate(putMarker(bucket))
                 .installLatestAwsSdk(false)
                 .build();
         prefix.getNode().addDependency(role);
         if (buckets.containsKey(bucket)) {
             prefix.getNode().addDependency(buckets.get(bucket));
         }
+    }
+
+    private software.amazon.awscdk.customresources.AwsSdkCall putMarker(String bucket) {
+        return software.amazon.awscdk.customresources.AwsSdkCall.builder().service("S3").action("putObject")
+                .parameters(Map.of("Bucket", bucket, "Key", dev.soal.core.SparkEventLogs.MARKER, "Body", ""))
+                .physicalResourceId(software.amazon.awscdk.customresources.PhysicalResourceId.of(eventLogDir())).build();
     }
 
     private static void allowRead(IRole role, Asset asset) {

@@ -280,6 +280,8 @@ class SoalStackTest {
         // made at deploy: a session whose event log directory does not exist does not start
         assertThat(resources("Custom::AWS").toString()).contains("putObject").contains("soal-logs/spark-events/.keep")
                 .contains("soal-output");
+        // made again on every update: without it every session would refuse to start
+        assertThat(resources("Custom::AWS").get(0).path("Properties").has("Update")).isTrue();
     }
 
     /** Statements of the policies attached to the role whose logical id starts with {@code role}, by Sid. */

@@ -75,7 +75,8 @@ public final class SpillOvers {
                 j.attempt() == null ? null : j.attempt().owner(), j.environment(), kind, text, durationMillis, cost, now);
         return j.toBuilder().decision(d.movedTo(to, reasons)).state(JobState.QUEUED).nativeState(SPILLED_OVER)
                 .message(message).history(history).backendHandle(null).attempt(null).submitLease(null).submits(0)
-                .durationMillis(null).cost(null).environment(null).updatedAt(now).spilledFrom(attempt).build();
+                .durationMillis(null).cost(null).environment(null).progress(null).sparkApplicationId(null).updatedAt(now)
+                .spilledFrom(attempt).build();
     }
 
     /** True for a job that spilled over and waits for its cluster run to be submitted. */

@@ -109,7 +109,15 @@ final class JobReporter {
             if (!RuntimeAttempts.holds(claimed, attemptId)) {
                 return claimed;
             }
-            return withApplication(environment != null && claimed != j ? claimed.toBuilder().environment(environment).build() : claimed, j);
+            if (claimed == j) {
+                return j;
+            }
+            // a new attempt: an earlier one's progress is not its own
+            JobRecord.Builder b = claimed.toBuilder().progress(null);
+            if (environment != null) {
+                b.environment(environment);
+            }
+            return withApplication(b.build(), j);
         });
         return path != null && after.decision().backend() != path && !after.state().isTerminal()
                 ? RuntimeAttempts.Claim.MOVED : RuntimeAttempts.outcome(after, attemptId);

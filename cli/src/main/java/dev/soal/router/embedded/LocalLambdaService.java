@@ -316,8 +316,9 @@ public final class LocalLambdaService implements AutoCloseable {
         }
         for (Map.Entry<String, Deque<Invocation>> q : queues.entrySet()) {
             Function f = functions.get(q.getKey());
+            // a provisioned one still priming is not counted: a job does not wait for its INIT, as in Lambda
             long ready = environments.stream().filter(e -> e.function.name().equals(f.name())
-                    && (e.state == State.IDLE || e.state == State.INIT || e.returning())).count();
+                    && (e.state == State.IDLE || (e.state == State.INIT && !e.provisioned) || e.returning())).count();
             long need = q.getValue().size() - ready;
             while (need > 0) {
                 if (initWithinBudget()) {
@@ -546,7 +547,7 @@ public final class LocalLambdaService implements AutoCloseable {
             logs.accept("[" + env.function.name() + "] " + env.id + " exited (" + status + ") while " + was);
             if (was == State.BUSY && inv != null) {
                 finish(inv, env, error("Runtime.ExitError", "RequestId: " + inv.requestId + " Error: Runtime exited with error: " + status), true);
-            } else if (was == State.INIT) {
+            } else if (was == State.INIT && !env.provisioned) { // a provisioned one's INIT was no job's
                 failHead(env.function, "Runtime.ExitError", "Runtime exited during INIT with error: " + status);
             }
             notifyAll();
@@ -580,8 +581,10 @@ public final class LocalLambdaService implements AutoCloseable {
                     startEnvironment(env.function, true);
                 } else if (env.state == State.INIT && (env.suppressedInit || env.provisioned) && age > env.function.timeout().toMillis()) {
                     stop(env, "INIT did not end within the function timeout", true);
-                    failHead(env.function, "Sandbox.Timedout", "Task timed out during INIT after "
-                            + env.function.timeout().toSeconds() + " seconds");
+                    if (!env.provisioned) {
+                        failHead(env.function, "Sandbox.Timedout", "Task timed out during INIT after "
+                                + env.function.timeout().toSeconds() + " seconds");
+                    }
                 }
             }
             dispatch();
@@ -817,7 +820,9 @@ public final class LocalLambdaService implements AutoCloseable {
                 synchronized (this) {
                     if (env.state == State.INIT) {
                         stop(env, "INIT failed: " + body, true);
-                        failHead(env.function, header(ex, "Lambda-Runtime-Function-Error-Type", "Runtime.InitError"), body);
+                        if (!env.provisioned) {
+                            failHead(env.function, header(ex, "Lambda-Runtime-Function-Error-Type", "Runtime.InitError"), body);
+                        }
                         dispatch();
                     }
                 }

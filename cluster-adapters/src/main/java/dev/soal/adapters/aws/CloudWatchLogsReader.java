@@ -93,8 +93,10 @@ public final class CloudWatchLogsReader implements AutoCloseable {
 
     public CloudWatchLogsReader(AwsClients clients) {
         this.clients = clients;
+        // a region this SDK does not know yet has no metadata: the commercial partition's domain then
+        String domain = clients.region().metadata() == null ? "amazonaws.com" : clients.region().metadata().domain();
         this.endpoint = clients.endpoint() != null ? clients.endpoint()
-                : URI.create("https://logs." + clients.region().id() + "." + clients.region().metadata().domain() + "/");
+                : URI.create("https://logs." + clients.region().id() + "." + domain + "/");
         this.http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
                 .socketTimeout(clients.attemptTimeout()).build();
     }
@@ -169,7 +171,15 @@ public final class CloudWatchLogsReader implements AutoCloseable {
                 text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
             int status = response.httpResponse().statusCode();
-            JsonNode json = text.isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(text);
+            JsonNode json;
+            try {
+                json = text.isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(text);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                if (status / 100 == 2) {
+                    throw new LogsException(status, "MalformedAnswer", "not JSON: " + text.substring(0, Math.min(200, text.length())));
+                }
+                json = Json.mapper().createObjectNode(); // an error page from a proxy: its status speaks
+            }
             if (status / 100 != 2) {
                 // "__type" is the code, sometimes after "<namespace>#"; the message is "message" or "Message"
                 String type = json.path("__type").asText(response.httpResponse().firstMatchingHeader("x-amzn-ErrorType")

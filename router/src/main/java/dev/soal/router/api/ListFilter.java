@@ -11,13 +11,15 @@ import java.util.List;
 
 /**
  * {@code GET /jobs} with filters the store's index does not hold (the backend, the trigger or stream a job came
- * from): the store's pages, newest first, read on until {@code limit} jobs match or {@link #MAX_SCANNED} were looked
- * at. A page may then hold fewer than {@code limit} jobs (even none) and still a {@code nextToken}: the scan goes on from
+ * from): the store's pages, newest first, read on until {@code limit} jobs match, {@link #MAX_SCANNED} were looked
+ * at or {@link #MAX_CALLS} pages were asked for. A page may then hold fewer than {@code limit} jobs (even none) and still a {@code nextToken}: the scan goes on from
  * there, as DynamoDB's filtered queries do.
  */
 final class ListFilter {
     /** The most jobs one request reads from the store. */
     static final int MAX_SCANNED = 1_000;
+    /** The most pages one request asks the store for: each is a listing of the index, whatever its size. */
+    static final int MAX_CALLS = 10;
 
     private ListFilter() {
     }
@@ -29,8 +31,10 @@ final class ListFilter {
         }
         List<JobView> out = new ArrayList<>();
         int scanned = 0;
+        int calls = 0;
         String next = token;
         do {
+            calls++;
             JobStore.Page page = jobs.list(state, Math.min(JobsApi.MAX_LIMIT, limit - out.size()), next);
             for (JobRecord j : page.jobs()) {
                 scanned++;
@@ -39,7 +43,7 @@ final class ListFilter {
                 }
             }
             next = page.nextToken();
-        } while (next != null && out.size() < limit && scanned < MAX_SCANNED);
+        } while (next != null && out.size() < limit && scanned < MAX_SCANNED && calls < MAX_CALLS);
         return new JobsApi.Page(out, next);
     }
 

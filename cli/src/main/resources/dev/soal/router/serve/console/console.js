@@ -85,7 +85,7 @@ async function showList() {
     h('label', {}, 'Backend', h('select', { id: 'f-backend', onchange: e => { list.backend = e.target.value; list.tokens = [null]; list.page = 0; refreshList(); } },
       h('option', { value: '' }, 'any'), ['lambda', 'standalone', 'emr-serverless', 'glue'].map(b => h('option', { value: b, selected: b === list.backend }, b)))),
     h('label', {}, 'Trigger or stream', h('input', { id: 'f-trigger', type: 'search', value: list.trigger, placeholder: 'name',
-      oninput: e => { list.trigger = e.target.value.trim(); list.tokens = [null]; list.page = 0; refreshList(); } })));
+      onchange: e => { list.trigger = e.target.value.trim(); list.tokens = [null]; list.page = 0; refreshList(); } })));
   const me = view;
   main.replaceChildren(h('h2', {}, 'Jobs'), form, h('div', { id: 'jobs' }), h('h2', {}, 'Over time'), h('div', { id: 'charts', class: 'charts' }));
   listTimer = setInterval(() => { refreshList(); }, 3000);
