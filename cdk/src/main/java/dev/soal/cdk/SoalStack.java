@@ -138,10 +138,12 @@ public final class SoalStack extends Stack {
         for (Policies.MemoryTier tier : policies.lambda().memory()) {
             Function runtime = runtimeFunction(tier.memoryMb(), runtimeRole, failures);
             runtimeFunctions.add(runtime);
-            runtimeAliases.add(RuntimeAlias.of(this, runtime, tier, failures, RUNTIME_MAX_EVENT_AGE_SECONDS));
+            software.amazon.awscdk.services.lambda.Alias live = RuntimeAlias.of(this, runtime, tier, failures, RUNTIME_MAX_EVENT_AGE_SECONDS);
+            runtimeAliases.add(live);
             for (dev.soal.policies.StreamPolicy stream : policies.streams()) {
                 if (stream.binding().memoryMb() == tier.memoryMb()) {
-                    StreamMappings.add(this, stream, runtime, runtimeRole);
+                    // the alias, as the router's jobs: a tier's provisioned environments run its stream batches too
+                    StreamMappings.add(this, stream, live, runtimeRole);
                 }
             }
         }

@@ -86,7 +86,7 @@ class StreamMappingsTest {
     void aKinesisStream_isMappedOnItsTier_withItsSettings_andPartialBatchResponses() {
         JsonNode m = mapping("EventSourceArn", KINESIS);
         assertThat(m.path("EventSourceArn").asText()).isEqualTo(KINESIS);
-        assertThat(m.path("FunctionName").toString()).contains("Runtime2048");
+        assertThat(m.path("FunctionName").toString()).contains("Runtime2048Live");
         assertThat(m.path("BatchSize").asInt()).isEqualTo(500);
         assertThat(m.path("MaximumBatchingWindowInSeconds").asInt()).isEqualTo(5);
         assertThat(m.path("MaximumRetryAttempts").asInt()).isEqualTo(4);
@@ -101,7 +101,7 @@ class StreamMappingsTest {
     @Test
     void anMskStream_inProvisionedMode_hasKafkasErrorHandling_aNamedGroup_andTheGivenQueue() {
         JsonNode m = mapping("EventSourceArn", MSK);
-        assertThat(m.path("FunctionName").toString()).contains("Runtime4096");
+        assertThat(m.path("FunctionName").toString()).contains("Runtime4096Live");
         assertThat(m.path("Topics").toString()).isEqualTo("[\"readings\"]");
         assertThat(m.path("AmazonManagedKafkaEventSourceConfig").path("ConsumerGroupId").asText()).isEqualTo("soal-iot");
         assertThat(m.path("ProvisionedPollerConfig").path("MinimumPollers").asInt()).isEqualTo(1);

@@ -31,22 +31,25 @@ final class RunProgress {
 
     /** Now; null before the first statement and when nothing runs that Spark reports. */
     JobProgress now(Instant at) {
+        // the stages of this group's jobs that Spark runs now (submitted, not yet completed)
+        java.util.Set<Integer> ours = new java.util.HashSet<>();
+        for (int jobId : spark.statusTracker().getJobIdsForGroup(jobGroup)) {
+            SparkJobInfo job = spark.statusTracker().getJobInfo(jobId).getOrElse(() -> null);
+            if (job != null) {
+                for (int stageId : job.stageIds()) {
+                    ours.add(stageId);
+                }
+            }
+        }
         int stages = 0;
         int done = 0;
         int total = 0;
-        for (int jobId : spark.statusTracker().getJobIdsForGroup(jobGroup)) {
-            SparkJobInfo job = spark.statusTracker().getJobInfo(jobId).getOrElse(() -> null);
-            if (job == null || job.status() != org.apache.spark.JobExecutionStatus.RUNNING) {
-                continue;
-            }
-            for (int stageId : job.stageIds()) {
-                SparkStageInfo stage = spark.statusTracker().getStageInfo(stageId).getOrElse(() -> null);
-                // a stage of a running job that has started and not finished
-                if (stage != null && stage.numActiveTasks() + stage.numCompletedTasks() > 0 && stage.numCompletedTasks() < stage.numTasks()) {
-                    stages++;
-                    done += stage.numCompletedTasks();
-                    total += stage.numTasks();
-                }
+        for (int stageId : spark.statusTracker().getActiveStageIds()) {
+            SparkStageInfo stage = ours.contains(stageId) ? spark.statusTracker().getStageInfo(stageId).getOrElse(() -> null) : null;
+            if (stage != null) {
+                stages++;
+                total += stage.numTasks();
+                done += Math.min(stage.numCompletedTasks(), stage.numTasks());
             }
         }
         if (statement == 0 && stages == 0) {

@@ -141,7 +141,7 @@ class SparkLambdaHandlerTest {
         JobRecord job = queued(store);
         Map<String, Object> out = handler(store, """
                 SELECT 1 AS warm_up;
-                SELECT count(*) FROM (SELECT java_method('java.lang.Thread', 'sleep', 300L) AS s FROM range(0, 6, 1, 6));
+                SELECT count(s) FROM (SELECT java_method('java.lang.Thread', 'sleep', 300L) AS s FROM range(0, 6, 1, 6));
                 """).handleRequest(payload(job), null);
 
         assertThat(out).containsEntry("state", "SUCCEEDED");
