@@ -23,7 +23,8 @@ class SpillOversTest {
 
     @Test
     void aRunningLambdaJob_spillsOverQueuedOnItsCluster_keepingItsAttemptHistoryAndCost() {
-        JobRecord j = running(Backend.EMR_SERVERLESS);
+        JobRecord j = running(Backend.EMR_SERVERLESS).toBuilder().sparkApplicationId("local-1")
+                .progress(new JobProgress(3, 4, "INSERT ...", 1, 2, 8, T)).build();
         assertThat(SpillOvers.refusal(j)).isEmpty();
         Cost lambda = new Cost(0.014, "848.0 GB-s x $0.0000166667");
         JobRecord s = SpillOvers.spill(j, ResourceExhaustion.Kind.MEMORY, "statement 3 (line 7) failed: Java heap space",
@@ -38,6 +39,9 @@ class SpillOversTest {
         assertThat(s.history()).extracting(StateChange::state).containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.QUEUED);
         assertThat(s.attempt()).isNull();
         assertThat(s.backendHandle()).isNull();
+        // the Lambda attempt's progress and application are not the cluster run's
+        assertThat(s.progress()).isNull();
+        assertThat(s.sparkApplicationId()).isNull();
         assertThat(s.submitLease()).isNull();
         assertThat(s.environment()).isNull();
         assertThat(s.spilledFrom()).isEqualTo(new SpilledAttempt(Backend.LAMBDA, 4096, "req-1/abcd",

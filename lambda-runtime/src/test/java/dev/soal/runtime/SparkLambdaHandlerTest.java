@@ -136,6 +136,18 @@ class SparkLambdaHandlerTest {
     }
 
     @Test
+    void aNewAttempt_doesNotShowAnEarlierAttemptsProgress() {
+        InMemoryJobStore store = new InMemoryJobStore();
+        JobRecord job = queued(store);
+        // what an earlier attempt left: statement 9 of 9
+        store.update(job.id(), j -> j.toBuilder().progress(new dev.soal.core.JobProgress(9, 9, "SELECT old", 0, 0, 0, Instant.now())).build());
+        JobReporter reporter = new JobReporter(java.util.Optional.of(store), job.id(), Clock.systemUTC(), "req-2/n2", Duration.ofMinutes(1));
+
+        assertThat(reporter.claim("lambda test", new dev.soal.core.RuntimeEnvironment("env-2", false))).isEqualTo(dev.soal.core.RuntimeAttempts.Claim.RUN);
+        assertThat(store.get(job.id()).orElseThrow().progress()).as("cleared by the claim").isNull();
+    }
+
+    @Test
     void whileItRuns_theJobsProgressAndItsSparkApplication_areInItsRecord() {
         InMemoryJobStore store = new InMemoryJobStore();
         JobRecord job = queued(store);
