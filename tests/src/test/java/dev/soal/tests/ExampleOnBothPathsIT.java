@@ -64,6 +64,9 @@ class ExampleOnBothPathsIT {
         String script = stack.upload(ROOT.resolve("examples/listings/neighbourhood_stats.sql"), EmbeddedStack.SCRIPTS,
                 "neighbourhood_stats.sql");
 
+        // the other test's job may still be returning its environment (the event log is copied first): wait for it,
+        // or this job starts a second environment and the comparison below may land in that one, cold
+        awaitNoBusyEnvironment();
         JobRecord small = run(new JobRequest(script, null, List.of(input), null, null, null, null, null));
         JobRecord large = run(new JobRequest(script, null, List.of(input), null, null, Map.of("path", "cluster"), null, null));
 
@@ -125,6 +128,13 @@ class ExampleOnBothPathsIT {
         // the Lambda environment's long-lived session is one application for every job it runs
         assertThat(diff.sparkApplicationId()).isEqualTo(small.sparkApplicationId());
         assertHistoryShows(small, large);
+    }
+
+    private static void awaitNoBusyEnvironment() throws InterruptedException {
+        for (int i = 0; i < 300 && stack.lambdaService().orElseThrow().environments().stream()
+                .anyMatch(e -> !e.state().equals("IDLE")); i++) {
+            Thread.sleep(100);
+        }
     }
 
     /** {@code soal history} in its own process, asked by its REST API for the jobs' applications and their queries. */
