@@ -44,7 +44,7 @@ final class ConsoleCommand implements Callable<Integer> {
             stop.countDown();
         }));
         System.out.println("soal console: " + proxy.consoleUri());
-        System.out.println("  its API calls go to " + (api.stack != null ? "stack " + api.stack + "'s API" : api.api)
+        System.out.println("  its API calls go to " + (api.stack != null ? "stack " + api.stack + "'s API" : client.base())
                 + ", signed as you; Ctrl-C stops it");
         stop.await();
         return 0;

@@ -30,6 +30,27 @@ final class EmbeddedOptions {
         }
     }
 
+    /**
+     * The policies for a command that joins {@code up} when it is present: those given, else the ones the stack that is
+     * up was started with, else the built-in ones; null once it has said why they cannot be loaded.
+     */
+    Policies policiesOrSay(String command, java.util.Optional<dev.soal.router.embedded.UpStack> up) {
+        if (policy == null && up.isPresent() && up.get().policy() != null) {
+            try {
+                return PolicyLoader.load(Path.of(up.get().policy()));
+            } catch (dev.soal.policies.PolicyException e) {
+                System.err.println("soal " + command + ": the policies of the stack that is up: " + e.getMessage());
+                return null;
+            }
+        }
+        return policiesOrSay(command);
+    }
+
+    /** The home, absolute: what a stack that is up records and its joiners compare. */
+    Path absoluteHome() {
+        return stackHome().toAbsolutePath().normalize();
+    }
+
     /** The checkout the {@code ./soal} script runs from (its runner jar and SPARK_HOME). */
     static Path root() {
         return Path.of(System.getProperty("soal.home", "."));
@@ -40,6 +61,11 @@ final class EmbeddedOptions {
     }
 
     Path stackHome() {
-        return home != null ? home : Path.of(System.getenv().getOrDefault("SOAL_HOME", root().resolve(".soal").toString()));
+        return home != null ? home : defaultHome();
+    }
+
+    /** {@code $SOAL_HOME}, else {@code .soal} in the checkout. */
+    static Path defaultHome() {
+        return Path.of(System.getenv().getOrDefault("SOAL_HOME", root().resolve(".soal").toString()));
     }
 }

@@ -15,6 +15,7 @@ import dev.soal.router.JobService;
 import dev.soal.router.api.JobsApi;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.embedded.LocalUploads;
+import dev.soal.router.embedded.UpStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -84,11 +85,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Policies policies = embedded.policiesOrSay("run");
+        Path stackHome = embedded.absoluteHome();
+        // a stack that is up in this home (soal up) is joined: its S3, job store, warm environments and catalog
+        java.util.Optional<UpStack> up = UpStack.running(stackHome);
+        Policies policies = embedded.policiesOrSay("run", up);
         if (policies == null) {
             return 2;
         }
-        Path stackHome = embedded.stackHome();
         RuntimeArtifacts artifacts = embedded.artifacts();
         if (!dryRun) {
             try {
@@ -138,9 +141,21 @@ final class RunCommand implements Callable<Integer> {
             out.println("dry run: nothing invoked");
             return 0;
         }
+        if (up.isPresent() && kind != null && kind.binding() != null) {
+            // the batch's stream binding is made for this run, and the stack that is up gave its runtime its streams at start
+            System.err.println("soal run: a stream batch (--event) runs on a stack of its own, and a stack is up in " + stackHome
+                    + " (pid " + up.get().pid() + "): 'soal down' first, or give this run another --home");
+            return 2;
+        }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
-        try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line))) {
-            out.println("embedded S3 at " + stack.s3Settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
+        EmbeddedStack.Options options = up.map(u -> new EmbeddedStack.Options(u.s3(), null)).orElse(EmbeddedStack.Options.defaults());
+        try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line), options)) {
+            if (up.isPresent()) {
+                out.println("using the stack that is up (soal up, pid " + up.get().pid() + "): S3 at " + up.get().s3()
+                        + ", jobs API " + up.get().api() + "/jobs");
+            } else {
+                out.println("embedded S3 at " + stack.s3Settings().endpoint() + " (buckets in " + stackHome.resolve("s3") + ")");
+            }
             String scriptUri = stage(stack, script, EmbeddedStack.SCRIPTS, "");
             if (kind != null && kind.binding() != null) {
                 return EventRun.invoke(stack, policies, kind.binding(), eventJson, out);
@@ -168,6 +183,12 @@ final class RunCommand implements Callable<Integer> {
                 dev.soal.router.SoalMetrics.print(jobs.meters(), out);
             }
             return code;
+        } catch (IllegalStateException e) {
+            if (up.isEmpty()) {
+                throw e;
+            }
+            System.err.println("soal run: cannot join the stack that is up in " + stackHome + ": " + e.getMessage());
+            return 2;
         } catch (JobRejectedException | IllegalArgumentException e) {
             System.err.println("soal run: rejected: " + e.getMessage());
             return 2;

@@ -3,6 +3,7 @@ package dev.soal.router.cli;
 import dev.soal.policies.Policies;
 import dev.soal.router.embedded.EmbeddedStack;
 import dev.soal.router.embedded.LocalUploads;
+import dev.soal.router.embedded.UpStack;
 import dev.soal.router.serve.LocalServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,8 +15,13 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the jobs API (POST/GET/DELETE /jobs) on loopback and run jobs for objects written under the policies' triggers.")
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--port", defaultValue = "" + LocalServer.DEFAULT_PORT, description = "Port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 for any).")
-    int port;
+    @Option(names = "--port", description = "Port on 127.0.0.1 (default " + LocalServer.DEFAULT_PORT + ", or any free one when it"
+            + " joins a stack that is up; 0 for any).")
+    Integer port;
+
+    /** Set by {@code soal up}: this server is the home's stack that is up ({@link UpStack}). */
+    @Option(names = "--up", hidden = true)
+    boolean up;
 
     @Option(names = "--token", description = "The bearer token to require (default: a random one, printed).")
     String token;
@@ -42,7 +48,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Policies policies = embedded.policiesOrSay("serve");
+        java.nio.file.Path home = embedded.absoluteHome();
+        java.util.Optional<UpStack> running = UpStack.running(home);
+        // a plain soal serve joins the stack that is up in its home, as a second router over it
+        java.util.Optional<UpStack> joinable = !up && s3Endpoint == null && simulateRunsMillis == null ? running : java.util.Optional.empty();
+        Policies policies = embedded.policiesOrSay("serve", joinable);
         if (policies == null) {
             return 2;
         }
@@ -50,9 +60,19 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("soal serve: --simulate-runs must be >= 0, but was " + simulateRunsMillis);
             return 2;
         }
+        if (up && running.isPresent()) {
+            System.err.println("soal serve: a stack is already up in " + home + " (pid " + running.get().pid() + "); 'soal down' stops it");
+            return 2;
+        }
+        boolean joinsUp = joinable.isPresent();
+        if (joinsUp) {
+            s3Endpoint = running.get().s3();
+            System.out.println("soal serve: joining the stack that is up in " + home + " (soal up, pid " + running.get().pid()
+                    + "; its jobs API is " + running.get().api() + "/jobs)");
+        }
         EmbeddedStack stack;
         try {
-            stack = EmbeddedStack.start(embedded.stackHome(), embedded.artifacts(), policies,
+            stack = EmbeddedStack.start(home, embedded.artifacts(), policies,
                     line -> System.out.println("  | " + line), EmbeddedStack.Options.serving(s3Endpoint,
                             simulateRunsMillis == null ? null : java.time.Duration.ofMillis(simulateRunsMillis)));
         } catch (RuntimeException e) {
@@ -81,9 +101,27 @@ final class ServeCommand implements Callable<Integer> {
         for (java.nio.file.Path in : inputs) {
             System.out.println("  uploaded " + uploads.upload(in, EmbeddedStack.DATA, EmbeddedStack.INPUTS));
         }
-        LocalServer server = LocalServer.start(stack, policies, port, token, System.out);
+        int listen = port != null ? port : joinsUp ? 0 : LocalServer.DEFAULT_PORT;
+        LocalServer server;
+        try {
+            server = LocalServer.start(stack, policies, listen, token, System.out);
+        } catch (java.io.IOException e) {
+            boolean inUse = e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException;
+            System.err.println("soal serve: cannot listen on 127.0.0.1:" + listen + ": " + (inUse
+                    ? "the port is in use (another soal serve, or a soal up?); --port 0 takes any free one" : e.getMessage()));
+            stack.close();
+            return 2;
+        }
+        UpStack record = !up ? null : new UpStack(ProcessHandle.current().pid(), server.uri(), server.token(),
+                stack.s3Settings().endpoint(), stack.lambdaService().map(dev.soal.router.embedded.LocalLambdaService::endpoint)
+                .orElse(null), server.consoleUri(), embedded.policy == null ? null
+                : embedded.policy.toAbsolutePath().normalize().toString(), home.resolve("work").resolve("up.log").toString(),
+                java.time.Instant.now());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (record != null) {
+                record.removeIfCurrent(home);
+            }
             server.close();
             stack.close();
             stop.countDown();
@@ -95,6 +133,9 @@ final class ServeCommand implements Callable<Integer> {
                 + stack.s3Settings().endpoint() + " (access key " + stack.s3Settings().accessKey() + ", secret "
                 + stack.s3Settings().secretKey() + ")");
         LocalServer.describe(policies).forEach(t -> System.out.println("  trigger: " + t));
+        if (record != null) {
+            record.write(home); // last: soal up waits for it, and soal run joins what it names
+        }
         stop.await();
         return 0;
     }

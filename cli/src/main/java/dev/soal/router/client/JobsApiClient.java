@@ -31,6 +31,11 @@ public final class JobsApiClient {
     private final HttpClient http;
 
     /** @param base the API's root, the one {@code jobs} is under ({@code http://127.0.0.1:8080/}, a stage's URL) */
+    /** The API's base address. */
+    public URI base() {
+        return base;
+    }
+
     public JobsApiClient(URI base, ApiAuth auth) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b : b + "/");

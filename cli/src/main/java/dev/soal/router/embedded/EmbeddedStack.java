@@ -64,6 +64,8 @@ public final class EmbeddedStack implements AutoCloseable {
     private final JobService jobs;
     private final Path workDir;
     private final LocalLambdaService lambdaService;
+    /** The local Lambda service of the stack this one joined; null when it has its own or simulates runs. */
+    private java.net.URI joinedLambda;
     /** The policies' streams polled here (soal serve); null when there are none or this stack does not serve. */
     private LocalStreams streams;
     private final LambdaClient lambdaClient;
@@ -151,6 +153,7 @@ public final class EmbeddedStack implements AutoCloseable {
             if (joined != null) {
                 this.lambdaService = null;
                 lambdaEndpoint = joined.lambdaEndpoint();
+                joinedLambda = lambdaEndpoint;
             } else {
                 // a failed invocation's destination record reaches the status handler as SQS would deliver it
                 this.lambdaService = LocalLambdaService.start(lambdaRuntime(artifacts, s3Settings, store, tables,
@@ -231,9 +234,12 @@ public final class EmbeddedStack implements AutoCloseable {
                 List.of(artifacts.runnerJar().toAbsolutePath().getParent()));
     }
 
-    /** Whether an environment of the runtime function for {@code memoryMb} is idle in this stack's local Lambda service. */
+    /** Whether an environment of the runtime function for {@code memoryMb} is idle in this stack's local Lambda service, or the one it joined. */
     private boolean lambdaWarm(int memoryMb) {
         String function = RUNTIME_FUNCTION.replace("{memoryMb}", String.valueOf(memoryMb));
+        if (joinedLambda != null) {
+            return LocalEnvironments.idle(joinedLambda, function);
+        }
         return lambdaService != null && lambdaService.environments().stream()
                 .anyMatch(e -> e.function().equals(function) && e.state().equals("IDLE"));
     }

@@ -90,11 +90,12 @@ public record HostedServices(URI lambdaEndpoint, List<String> functions, String 
         return hosted;
     }
 
-    private static boolean answers(URI endpoint) {
+    /** Whether something listens at the endpoint's host and port (within 2 s). */
+    static boolean answers(URI endpoint) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), CONNECT_TIMEOUT_MILLIS);
             return true;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             return false;
         }
     }

@@ -675,6 +675,11 @@ public final class LocalLambdaService implements AutoCloseable {
     private void invokeApi(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
+            if (path.equals(LocalEnvironments.PATH) && "GET".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                send(ex, 200, LocalEnvironments.json(environments()).getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if (!path.startsWith(INVOKE_PREFIX) || !path.endsWith("/invocations")) {
                 lambdaError(ex, 404, "UnknownOperationException", "Unknown operation " + ex.getRequestMethod() + " " + path);
                 return;
