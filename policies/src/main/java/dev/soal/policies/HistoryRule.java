@@ -15,7 +15,8 @@ import java.util.Optional;
  * sends to Lambda: its last run spilled over (to the cluster at once), its Lambda runs came within {@link #NEAR} of a
  * limit once scaled to this job's input (a bigger tier that leaves room, else the cluster), or they left room (it keeps
  * its tier). Scaling is linear in the bytes as read: a run's duration, its heap above what it started with, its
- * {@code /tmp}.
+ * {@code /tmp}; only runs of at least 1/{@link #REACH} of this job's bytes are scaled, since a much smaller run's
+ * usage is mostly Spark's own and says nothing of how this one grows.
  */
 final class HistoryRule {
     /** A run that uses this share of a limit (heap, function timeout, /tmp) is near it. */
@@ -52,8 +53,10 @@ final class HistoryRule {
                     + Sizes.format(last.estimatedBytes()) + " as read) spilled over from lambda " + last.lambdaMemoryMb()
                     + " MB (" + last.spilled().name().toLowerCase(Locale.ROOT) + " ran out) -> " + cluster));
         }
+        // runs on far smaller inputs say too little of this one: what a run of 200 KB uses is mostly Spark's own
+        // baseline, which scaled by bytes predicts a 50 MB job needs many times any heap
         List<PastRun> onLambda = runs.stream().filter(r -> r.backend() == Backend.LAMBDA && r.outcome() == JobState.SUCCEEDED
-                && r.usage() != null && r.memoryMb() > 0).limit(RUNS).toList();
+                && r.usage() != null && r.memoryMb() > 0 && comparable(r, asRead)).limit(RUNS).toList();
         if (onLambda.isEmpty()) {
             return Optional.empty();
         }
@@ -100,7 +103,7 @@ final class HistoryRule {
             return Optional.empty();
         }
         List<PastRun> onLambda = runs.stream().filter(r -> r.backend() == Backend.LAMBDA && r.outcome() == JobState.SUCCEEDED
-                && r.usage() != null && r.memoryMb() > 0 && r.estimatedBytes() * REACH >= asRead).limit(RUNS).toList();
+                && r.usage() != null && r.memoryMb() > 0 && comparable(r, asRead)).limit(RUNS).toList();
         if (onLambda.isEmpty()) {
             return Optional.empty();
         }
@@ -118,6 +121,14 @@ final class HistoryRule {
                 .map(t -> new Verdict(Backend.LAMBDA, t, "history: " + onLambda.size() + " run(s) of this script on lambda (up to "
                         + Sizes.format(largest) + " as read) predict " + shares(heap(onLambda, t, asRead), time, tmp) + " at "
                         + Sizes.format(asRead) + " as read -> lambda " + t.memoryMb() + " MB (spills over if it runs out)"));
+    }
+
+    /**
+     * Whether a run's input was at least 1/{@link #REACH} of this job's, so that scaling its usage by bytes says
+     * something of this job (a larger run always does; one whose bytes are not known, of its shape only, too).
+     */
+    private static boolean comparable(PastRun r, long asRead) {
+        return r.estimatedBytes() <= 0 || r.estimatedBytes() * REACH >= asRead;
     }
 
     /** This job's bytes over the run's (1 when the run's are not known). */

@@ -48,6 +48,18 @@ class HistoryRuleTest {
     }
 
     @Test
+    void runsOnFarSmallerInputs_sayNothingOfThisOne_andTheSizeRuleHolds() {
+        // a 1 MB run whose heap grew by 200 MB (Spark's own baseline, mostly) would predict 10 GB at 50 MB scaled by bytes
+        List<PastRun> tiny = List.of(lambdaRun("j1", 1, 1_600, 250, 450));
+        RoutingDecision d = decide(50, tiny);
+        assertThat(d.backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(d.reasons()).noneMatch(r -> r.startsWith("history:"));
+        // a quarter of this job's size is near enough to scale
+        RoutingDecision near = decide(4, tiny);
+        assertThat(near.reasons()).anyMatch(r -> r.startsWith("history: 1 run(s)"));
+    }
+
+    @Test
     void aScriptThatCameNearTheHeap_getsABiggerTier_andNearTheTimeout_goesToTheCluster() {
         RoutingDecision bigger = decide(30, List.of(lambdaRun("j1", 30, 60_000, 300, 1_400)));
         assertThat(bigger.backend()).isEqualTo(Backend.LAMBDA);
