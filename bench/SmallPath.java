@@ -18,8 +18,10 @@ import java.util.Locale;
  * The small path against plain Spark and DuckDB, on generated listings CSVs (bench/small-path.sh):
  * (a) plain Spark 3.5 local in a fresh JVM with the tier's cores and heap, (b) SoAL cold: the first job in a
  * new Lambda environment, from submit to its result, INIT included, (c) SoAL warm: the next job in that
- * environment, (d) DuckDB JDBC in a fresh JVM; and the whole `./soal run` (a fresh process) at the first size.
- * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true.
+ * environment, (d) DuckDB JDBC in a fresh JVM, (e) the first job on a provisioned, primed environment, (f) at the first
+ * size, the second whole `./soal run` on a stack `soal up` started (the first run's environment is then warm); and the
+ * whole `./soal run` on its own (a fresh process and stack) at the first size.
+ * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true -Dprovisioned=true -Dup=true.
  */
 public class SmallPath {
     static final Path ROOT = Path.of(System.getProperty("soal.home")).toAbsolutePath().normalize();
@@ -48,7 +50,8 @@ public class SmallPath {
             System.out.printf("== %s (%d bytes): tier %d MB, local[%d], heap %d MB%n", size, Files.size(csv), memoryMb, cores, heap);
 
             double[] a = new double[runs], b = new double[runs], c = new double[runs], d = new double[runs], whole = new double[runs];
-            double[] e = new double[runs];
+            double[] e = new double[runs], f = new double[runs];
+            boolean up = first && Boolean.parseBoolean(System.getProperty("up", "true"));
             boolean provisioned = Boolean.parseBoolean(System.getProperty("provisioned", "true"));
             for (int i = 0; i < runs; i++) {
                 List<String> plain = new ArrayList<>(List.of(RuntimeArtifacts.javaExecutable(), "-Xmx" + heap + "m"));
@@ -65,20 +68,23 @@ public class SmallPath {
                 if (provisioned) {
                     e[i] = provisioned(artifacts, policies, csv, i);
                 }
+                if (up) {
+                    f[i] = secondRunWithUp(csv, i);
+                }
                 if (first && Boolean.parseBoolean(System.getProperty("soalrun", "true"))) {
                     whole[i] = timed(List.of(ROOT.resolve("soal").toString(), "run", "--script", SCRIPT.toString(), "--input", csv.toString()));
                 }
-                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s, e %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i], e[i],
+                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s, e %.1f s, f %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i], e[i], f[i],
                         whole[i] > 0 ? String.format(Locale.ROOT, ", ./soal run %.1f s", whole[i]) : "");
             }
-            double ma = median(a), mb = median(b), mc = median(c), md = median(d), me = median(e);
-            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f | %.2f |%s", size, ma, mb, mc,
-                    md, me, mb / ma, mc / ma, mc / md, me / ma, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
+            double ma = median(a), mb = median(b), mc = median(c), md = median(d), me = median(e), mf = median(f);
+            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f | %.2f | %.2f |%s", size, ma, mb, mc,
+                    md, me, mf, mb / ma, mc / ma, mc / md, me / ma, mf / ma, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
             first = false;
         }
         System.out.println();
-        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | e SoAL first job, provisioned | b/a | c/a | c/d | e/a |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | e SoAL first job, provisioned | f second ./soal run, soal up | b/a | c/a | c/d | e/a | f/a |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         report.forEach(System.out::println);
     }
 
@@ -150,6 +156,29 @@ public class SmallPath {
             }
             return took;
         } finally {
+            deleteTree(home);
+        }
+    }
+
+    /**
+     * {@code soal up} in a home of its own, a first {@code ./soal run} (its environment starts cold), then the second
+     * one's whole command, checked to have run warm; {@code soal down} after.
+     */
+    static double secondRunWithUp(Path csv, int run) throws Exception {
+        Path home = WORK.resolve("up-" + run);
+        String soal = ROOT.resolve("soal").toString();
+        List<String> runCommand = List.of(soal, "run", "--home", home.toString(), "--script", SCRIPT.toString(), "--input", csv.toString());
+        try {
+            timed(List.of(soal, "up", "--home", home.toString(), "--port", "0"));
+            timed(runCommand);
+            double took = timed(runCommand);
+            String out = Files.readString(WORK.resolve("last-process.log"));
+            if (!out.contains("using the stack that is up") || !out.contains("(warm in ")) {
+                throw new IllegalStateException("the second run did not run warm on the stack that is up:\n" + out);
+            }
+            return took;
+        } finally {
+            timed(List.of(soal, "down", "--force", "--home", home.toString()));
             deleteTree(home);
         }
     }

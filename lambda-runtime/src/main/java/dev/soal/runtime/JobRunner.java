@@ -126,13 +126,21 @@ public final class JobRunner {
             throw new SoalException("script " + job.scriptUri() + " holds no SQL statement", false);
         }
         Map<String, String> vars = variables(job);
+        List<SqlScript.Bound> bounds = statements.stream().map(st -> SqlScript.bind(st, vars)).toList();
+        try (ViewReuse reuse = new ViewReuse(spark, statements)) {
+            return runStatements(spark, statements, bounds, reuse, cancelled);
+        }
+    }
+
+    private Result runStatements(SparkSession spark, List<SqlScript.Statement> statements, List<SqlScript.Bound> bounds,
+                                 ViewReuse reuse, RunControl cancelled) {
         String printed = "";
         for (int i = 0; i < statements.size(); i++) {
             SqlScript.Statement st = statements.get(i);
             if (cancelled.cancelled()) {
                 throw new CancelledException("cancelled before statement " + (i + 1) + " of " + statements.size());
             }
-            SqlScript.Bound bound = SqlScript.bind(st, vars);
+            SqlScript.Bound bound = bounds.get(i);
             cancelled.statement(i + 1, statements.size(), st.text());
             // Spark's jobs for it are named after it too: the History Server shows which statement each ran for
             String group = spark.sparkContext().getLocalProperty("spark.jobGroup.id");
@@ -170,8 +178,21 @@ public final class JobRunner {
             }
             System.out.printf("statement %d/%d (line %d, %s): %d ms%n", i + 1, statements.size(), st.line(),
                     st.keyword(), (System.nanoTime() - t0) / 1_000_000);
+            reuseView(reuse, i, statements.size(), bounds);
         }
         return new Result(printed, statements.size());
+    }
+
+    /** Caches the view statement {@code i} defined when later statements read it twice ({@link ViewReuse}); never fails the job. */
+    private static void reuseView(ViewReuse reuse, int i, int n, List<SqlScript.Bound> bounds) {
+        try {
+            String note = reuse.afterStatement(i, bounds.subList(i + 1, n).stream().map(SqlScript.Bound::text).toList());
+            if (note != null) {
+                System.out.printf("statement %d/%d: %s%n", i + 1, n, note);
+            }
+        } catch (RuntimeException e) {
+            System.out.printf("statement %d/%d: its view is not cached (%s)%n", i + 1, n, describe(e));
+        }
     }
 
     static Map<String, String> variables(RunnerArgs job) {
