@@ -17,11 +17,11 @@ import java.util.Locale;
 /**
  * The small path against plain Spark and DuckDB, on generated listings CSVs (bench/small-path.sh):
  * (a) plain Spark 3.5 local in a fresh JVM with the tier's cores and heap, (b) SoAL cold: the first job in a
- * new Lambda environment, from submit to its result, INIT included, (c) SoAL warm: the next job in that
- * environment, (d) DuckDB JDBC in a fresh JVM, (e) the first job on a provisioned, primed environment, (f) at the first
+ * new Lambda environment, from submit to its result, INIT included, (c) the next job in that environment, sent as the
+ * first ends, (w) warm: the median of the three jobs after it, (d) DuckDB JDBC in a fresh JVM, (e) the first job on a provisioned, primed environment, (f) at the first
  * size, the second whole `./soal run` on a stack `soal up` started (the first run's environment is then warm); and the
  * whole `./soal run` on its own (a fresh process and stack) at the first size.
- * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true -Dprovisioned=true -Dup=true.
+ * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true -Dprovisioned=true -Dup=true -Dverbose=false (the stacks' output).
  */
 public class SmallPath {
     static final Path ROOT = Path.of(System.getProperty("soal.home")).toAbsolutePath().normalize();
@@ -50,7 +50,7 @@ public class SmallPath {
             System.out.printf("== %s (%d bytes): tier %d MB, local[%d], heap %d MB%n", size, Files.size(csv), memoryMb, cores, heap);
 
             double[] a = new double[runs], b = new double[runs], c = new double[runs], d = new double[runs], whole = new double[runs];
-            double[] e = new double[runs], f = new double[runs];
+            double[] e = new double[runs], f = new double[runs], w = new double[runs];
             boolean up = first && Boolean.parseBoolean(System.getProperty("up", "true"));
             boolean provisioned = Boolean.parseBoolean(System.getProperty("provisioned", "true"));
             for (int i = 0; i < runs; i++) {
@@ -65,6 +65,7 @@ public class SmallPath {
                 double[] bc = soal(artifacts, policies, csv, i);
                 b[i] = bc[0];
                 c[i] = bc[1];
+                w[i] = bc[2];
                 if (provisioned) {
                     e[i] = provisioned(artifacts, policies, csv, i);
                 }
@@ -74,35 +75,50 @@ public class SmallPath {
                 if (first && Boolean.parseBoolean(System.getProperty("soalrun", "true"))) {
                     whole[i] = timed(List.of(ROOT.resolve("soal").toString(), "run", "--script", SCRIPT.toString(), "--input", csv.toString()));
                 }
-                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, d %.1f s, e %.1f s, f %.1f s%s%n", i + 1, a[i], b[i], c[i], d[i], e[i], f[i],
+                System.out.printf("  run %d: a %.1f s, b %.1f s, c %.1f s, w %.1f s, d %.1f s, e %.1f s, f %.1f s%s%n", i + 1, a[i], b[i], c[i], w[i], d[i], e[i], f[i],
                         whole[i] > 0 ? String.format(Locale.ROOT, ", ./soal run %.1f s", whole[i]) : "");
             }
-            double ma = median(a), mb = median(b), mc = median(c), md = median(d), me = median(e), mf = median(f);
-            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f | %.2f | %.2f |%s", size, ma, mb, mc,
-                    md, me, mf, mb / ma, mc / ma, mc / md, me / ma, mf / ma, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
+            double ma = median(a), mb = median(b), mc = median(c), mw = median(w), md = median(d), me = median(e), mf = median(f);
+            report.add(String.format(Locale.ROOT, "| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%s", size, ma, mb, mc,
+                    mw, md, me, mf, mb / ma, mc / ma, mw / ma, mw / md, me / ma, mf / ma, first && whole[0] > 0 ? String.format(Locale.ROOT, " ./soal run %.1f s = %.2f x a", median(whole), median(whole) / ma) : ""));
             first = false;
         }
         System.out.println();
-        System.out.println("| input | a plain Spark | b SoAL cold | c SoAL warm | d DuckDB | e SoAL first job, provisioned | f second ./soal run, soal up | b/a | c/a | c/d | e/a | f/a |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| input | a plain Spark | b SoAL cold | c next job | w warm (jobs 3-5) | d DuckDB | e first job, provisioned | f second ./soal run, soal up | b/a | c/a | w/a | w/d | e/a | f/a |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         report.forEach(System.out::println);
     }
 
-    /** One stack (a new Lambda environment): the first job's wall time (cold), then the next one's (warm). */
+    /** The jobs after the second that give (w), the settled warm figure. */
+    static final int WARM_JOBS = 3;
+
+    /**
+     * One stack (a new Lambda environment): the first job's wall time (cold), the next one's, sent as soon as the first
+     * ended (c: the environment's JIT is still compiling what the first job ran), and the median of the {@link #WARM_JOBS}
+     * after it (w: an environment that has run a few jobs).
+     */
     static double[] soal(RuntimeArtifacts artifacts, Policies policies, Path csv, int run) throws Exception {
         Path home = WORK.resolve("home-" + run);
-        try (EmbeddedStack stack = EmbeddedStack.start(home, artifacts, policies, line -> { })) {
+        boolean verbose = Boolean.getBoolean("verbose");
+        try (EmbeddedStack stack = EmbeddedStack.start(home, artifacts, policies, line -> {
+            if (verbose) {
+                System.out.println("    | " + line);
+            }
+        })) {
             String script = stack.upload(SCRIPT, EmbeddedStack.SCRIPTS, "neighbourhood_stats.sql");
             String input = stack.upload(csv, EmbeddedStack.DATA, "bench/" + csv.getFileName());
-            double[] out = new double[2];
-            for (int j = 0; j < 2; j++) {
+            double[] took = new double[WARM_JOBS + 2];
+            for (int j = 0; j < took.length; j++) {
                 long t0 = System.nanoTime();
                 String id = stack.jobs().submit(new JobRequest(script, null, List.of(input), null, null, null, null, null)).job().id();
                 JobRecord job;
                 while (!(job = stack.jobs().get(id)).state().isTerminal()) {
                     Thread.sleep(20);
                 }
-                out[j] = (System.nanoTime() - t0) / 1e9;
+                took[j] = (System.nanoTime() - t0) / 1e9;
+                if (verbose) {
+                    System.out.printf("    job %d: %.1f s, %s%n", j + 1, took[j], job.message());
+                }
                 if (!job.state().name().equals("SUCCEEDED")) {
                     throw new IllegalStateException("job " + id + " ended " + job.state() + ": " + job.message());
                 }
@@ -110,7 +126,7 @@ public class SmallPath {
                     throw new IllegalStateException("job " + id + " expected " + (j == 0 ? "cold" : "warm") + " but ran in " + job.environment());
                 }
             }
-            return out;
+            return new double[]{took[0], took[1], median(Arrays.copyOfRange(took, 2, took.length))};
         } finally {
             deleteTree(home);
         }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The small path against plain Spark and DuckDB (issue 8): generated 50 MB and 400 MB listings, medians of 3,
-# ratios b/a, c/a, c/d. Options: BENCH_OPTS="-Dsizes=50MB -Druns=3 -Dsoalrun=false". Takes 10-20 minutes.
+# ratios. Options: BENCH_OPTS="-Dsizes=50MB -Druns=5 -Dsoalrun=false -Dprovisioned=false -Dup=false -Dverbose=true". Takes 10-30 minutes.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/soal" --version >/dev/null   # builds the project on first use

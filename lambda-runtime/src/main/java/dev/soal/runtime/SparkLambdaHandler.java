@@ -190,13 +190,22 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
         session.sparkContext().setJobGroup(job.id(), "soal job " + job.id(), true);
         reporter.inApplication(session.sparkContext().applicationId());
+        boolean[] tidied = {false};
+        Runnable tidy = () -> {
+            long t0 = System.nanoTime();
+            shipEventLog(session.sparkContext());
+            cleanAfterJob();
+            tidied[0] = true;
+            System.out.printf("after the job: event log and session tidied in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        };
         try (CancellationWatcher watcher = new CancellationWatcher(reporter, job.id(), session.sparkContext(), cancelPoll)) {
-            return run(job, session, scratch, start, reporter, where, watcher);
+            return run(job, session, scratch, start, reporter, where, watcher, tidy);
         } finally {
             session.sparkContext().clearJobGroup();
             deleteTree(scratch);
-            shipEventLog(session.sparkContext());
-            cleanAfterJob();
+            if (!tidied[0]) {
+                tidy.run(); // the job failed, or was cancelled, before its end was recorded
+            }
         }
     }
 
@@ -340,11 +349,16 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
     }
 
+    /**
+     * @param beforeSuccess what the environment does before a success is recorded (the event log, the session): a job whose
+     *                      end is seen is one whose environment is about to take the next, not one still busy with it
+     *                      (a job sent then would start a new environment, cold, beside it)
+     */
     private Map<String, Object> run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
-                                    String where, CancellationWatcher watcher) {
+                                    String where, CancellationWatcher watcher, Runnable beforeSuccess) {
         RunFlow.Outcome o;
         try (UsageMeter meter = new UsageMeter(session.sparkContext(), config.tmp())) {
-            o = run(job, session, scratch, start, reporter, where, watcher, meter);
+            o = run(job, session, scratch, start, reporter, where, watcher, meter, beforeSuccess);
         }
         if (o.failure() != null && dev.soal.core.ResourceExhaustion.of(o.failure()).isPresent()) {
             replaceSession = true; // what ran out may have left the session broken: the next job gets a new one
@@ -354,7 +368,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     }
 
     private RunFlow.Outcome run(JobRecord job, SparkSession session, Path scratch, long start, JobReporter reporter,
-                                String where, CancellationWatcher watcher, UsageMeter meter) {
+                                String where, CancellationWatcher watcher, UsageMeter meter, Runnable beforeSuccess) {
         return RunFlow.run(job.id(), reporter, watcher, clock, start, where,
                 ms -> dev.soal.core.Prices.lambda(config.memoryMb(), ms), meter, () -> {
             StagedIo.Staged staged = stage(RunnerArgs.of(job, null), scratch);
@@ -366,6 +380,7 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 note = String.format("; inputs copied (%d KB in %d ms), output uploaded (%d objects in %d ms)",
                         staged.inputBytes() >> 10, staged.millis(), objects, (System.nanoTime() - t0) / 1_000_000);
             }
+            beforeSuccess.run();
             return new RunFlow.Ran(r, note);
         });
     }

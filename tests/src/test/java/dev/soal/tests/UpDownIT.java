@@ -63,6 +63,15 @@ class UpDownIT {
                 .doesNotContain("embedded S3 at");
         String firstEnvironment = environment(first, "cold start");
 
+        // a plain soal serve in the same home joins it too, as a second router over its S3, store and environments
+        try (dev.soal.router.serve.ServeProcess serve = dev.soal.router.serve.ServeProcess.start(ROOT, home, null, List.of())) {
+            assertThat(serve.s3()).isEqualTo(record.s3());
+            assertThat(serve.output()).contains("joining the stack that is up in " + home.toAbsolutePath().normalize()
+                    + " (soal up, pid " + record.pid() + ";");
+            assertThat(serve.api()).isNotEqualTo(record.api());
+        }
+        assertThat(UpStack.running(home)).as("the joined server's end leaves the stack up").isPresent();
+
         // the second run, slowed down: while it runs, 'soal down' refuses, since it would end the job
         CompletableFuture<Run> second = CompletableFuture.supplyAsync(() -> soalUnchecked("run", "--home", home.toString(),
                 "--script", slow.toString(), "--input", sample.toString()));
