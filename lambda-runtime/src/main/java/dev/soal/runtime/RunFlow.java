@@ -11,8 +11,16 @@ import java.time.Clock;
  * lease could not be renewed). The entry points only present the outcome their way.
  */
 final class RunFlow {
-    /** What the work ran, and a note for the success message (staged I/O, say). */
-    record Ran(JobRunner.Result result, String note) {
+    /**
+     * What the work ran, and a note for the success message (staged I/O, say).
+     *
+     * @param endedAt when the job's own work ended ({@code clock.millis()}), before what the environment does after it;
+     *                -1 for when the work returned
+     */
+    record Ran(JobRunner.Result result, String note, long endedAt) {
+        Ran(JobRunner.Result result, String note) {
+            this(result, note, -1);
+        }
     }
 
     /** The script's run: may throw whatever the script or Spark throws. */
@@ -70,7 +78,7 @@ final class RunFlow {
             return new Outcome(JobState.FAILED, took, message, e);
         }
         // outside the try: a report that cannot be written is not the script's failure
-        long took = clock.millis() - start;
+        long took = (ran.endedAt() >= 0 ? ran.endedAt() : clock.millis()) - start;
         if (!ran.result().printed().isEmpty()) {
             System.out.print(ran.result().printed());
         }

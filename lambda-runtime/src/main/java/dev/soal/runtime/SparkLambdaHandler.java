@@ -190,22 +190,24 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
         }
         session.sparkContext().setJobGroup(job.id(), "soal job " + job.id(), true);
         reporter.inApplication(session.sparkContext().applicationId());
-        boolean[] tidied = {false};
-        Runnable tidy = () -> {
-            long t0 = System.nanoTime();
-            shipEventLog(session.sparkContext());
-            cleanAfterJob();
-            tidied[0] = true;
-            System.out.printf("after the job: event log and session tidied in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        boolean[] shipped = {false};
+        Runnable ship = () -> {
+            shipped[0] = true;
+            try {
+                shipEventLog(session.sparkContext());
+            } catch (Throwable e) { // the job's work is done: nothing here may change how it ended
+                System.err.println("could not copy the event log: " + e);
+            }
         };
         try (CancellationWatcher watcher = new CancellationWatcher(reporter, job.id(), session.sparkContext(), cancelPoll)) {
-            return run(job, session, scratch, start, reporter, where, watcher, tidy);
+            return run(job, session, scratch, start, reporter, where, watcher, ship);
         } finally {
             session.sparkContext().clearJobGroup();
             deleteTree(scratch);
-            if (!tidied[0]) {
-                tidy.run(); // the job failed, or was cancelled, before its end was recorded
+            if (!shipped[0]) {
+                ship.run(); // the job failed, or was cancelled, before its end was recorded
             }
+            cleanAfterJob();
         }
     }
 
@@ -350,7 +352,8 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
     }
 
     /**
-     * @param beforeSuccess what the environment does before a success is recorded (the event log, the session): a job whose
+     * @param beforeSuccess what the environment does before a success is recorded (it copies the event log), not counted
+     *                      in the job's duration: a job whose
      *                      end is seen is one whose environment is about to take the next, not one still busy with it
      *                      (a job sent then would start a new environment, cold, beside it)
      */
@@ -380,8 +383,9 @@ public final class SparkLambdaHandler implements RequestHandler<Map<String, Obje
                 note = String.format("; inputs copied (%d KB in %d ms), output uploaded (%d objects in %d ms)",
                         staged.inputBytes() >> 10, staged.millis(), objects, (System.nanoTime() - t0) / 1_000_000);
             }
+            long endedAt = clock.millis();
             beforeSuccess.run();
-            return new RunFlow.Ran(r, note);
+            return new RunFlow.Ran(r, note, endedAt);
         });
     }
 

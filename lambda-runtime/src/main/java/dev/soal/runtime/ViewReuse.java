@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.OneRowRelation;
+import org.apache.spark.sql.catalyst.trees.TreePattern;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 import org.apache.spark.sql.execution.datasources.InMemoryFileIndex;
 import org.apache.spark.sql.execution.datasources.LogicalRelation;
@@ -23,9 +24,10 @@ import java.util.regex.Pattern;
  * INSERT and its last SELECT) is computed once: cached for the job when it is defined, dropped from the cache when the
  * job ends (the cache is the environment's, shared by its sessions). Only a view Spark can recompute to the same rows
  * is cached, so caching changes no result: one that reads files alone (a plain listing, not a table's log: Delta's and
- * Iceberg's tables change under DML), whose paths no later statement names, and that is deterministic. And only when
- * it reads {@link #MIN_BYTES} or more: below that, building the cache costs more than the second read (measured on the
- * small path, docs/benchmarks.md).
+ * Iceberg's tables change under DML), with no subquery, whose files and folders no later statement names, that is
+ * deterministic and does not read the current time. And only when it reads {@link #MIN_BYTES} or more (below that,
+ * building the cache costs more than the second read: measured on the small path, docs/benchmarks.md) and at most a
+ * quarter of the heap.
  */
 final class ViewReuse implements AutoCloseable {
     /** The files a view reads, at least, for caching it to pay: measured 5 MB a loss, 15 MB a gain. */
@@ -105,6 +107,12 @@ final class ViewReuse implements AutoCloseable {
         if (!plan.deterministic()) {
             return "it is not deterministic";
         }
+        if (plan.containsPattern(TreePattern.CURRENT_LIKE())) {
+            return "it reads the current time or date, which each statement takes anew";
+        }
+        if (plan.containsPattern(TreePattern.PLAN_EXPRESSION())) {
+            return "it holds a subquery, whose sources are not checked"; // collectLeaves does not enter subqueries
+        }
         long bytes = 0;
         List<String> paths = new ArrayList<>();
         for (LogicalPlan leaf : JavaConverters.seqAsJavaList(plan.collectLeaves())) {
@@ -124,16 +132,44 @@ final class ViewReuse implements AutoCloseable {
             return "it reads " + leaf.nodeName().toLowerCase(Locale.ROOT) + ", which may change during the job";
         }
         for (String text : laterTexts) {
-            for (String p : paths) {
-                if (text.contains(p)) {
-                    return "a later statement names its files (" + p + ")";
+            Matcher quoted = QUOTED.matcher(text);
+            while (quoted.find()) {
+                String named = plainPath(quoted.group(1) != null ? quoted.group(1) : quoted.group(2));
+                for (String p : paths) {
+                    if (!named.isEmpty() && related(plainPath(p), named)) {
+                        return "a later statement names its files or a folder of them (" + named + ")";
+                    }
                 }
             }
         }
         if (bytes < MIN_BYTES) {
             return "it reads " + bytes / 1024 + " KB, where a second read costs less than the cache";
         }
+        if (bytes > Runtime.getRuntime().maxMemory() / 4) {
+            return "it reads " + bytes / (1 << 20) + " MB, more than a quarter of the heap, which its cache could crowd out";
+        }
         return null;
+    }
+
+    private static final Pattern QUOTED = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** A path without its {@code file:} scheme and trailing slashes, for comparing. */
+    static String plainPath(String p) {
+        String s = p.strip();
+        if (s.startsWith("file://")) {
+            s = s.substring("file://".length());
+        } else if (s.startsWith("file:")) {
+            s = s.substring("file:".length());
+        }
+        while (s.length() > 1 && s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s.contains("/") ? s : "";
+    }
+
+    /** The same path, or one holds the other. */
+    static boolean related(String a, String b) {
+        return a.equals(b) || a.startsWith(b.endsWith("/") ? b : b + "/") || b.startsWith(a.endsWith("/") ? a : a + "/");
     }
 
     private static String quoted(String view) {

@@ -115,7 +115,24 @@ class ViewReuseTest {
             try (ViewReuse reuse = new ViewReuse(s, files)) {
                 String note = reuse.afterStatement(1, csv == small ? List.of() : List.of("INSERT OVERWRITE DIRECTORY '" + csv + "' SELECT 1"));
                 assertThat(note).contains("not cached: " + (csv == small ? "it reads " + Files.size(small) / 1024 + " KB, where a second read costs less than the cache"
-                        : "a later statement names its files"));
+                        : "a later statement names its files or a folder of them (" + csv + ")"));
+            }
+        }
+        // a later statement that writes the folder the files are in, by any spelling of it
+        List<SqlScript.Statement> files = SqlScript.split(SCRIPT.replace("${input}", big.toString()));
+        s.sql(files.get(0).text());
+        s.sql(files.get(1).text());
+        try (ViewReuse reuse = new ViewReuse(s, files)) {
+            assertThat(reuse.afterStatement(1, List.of("INSERT OVERWRITE DIRECTORY \"file:" + big.getParent() + "/\" USING csv SELECT 1")))
+                    .endsWith("not cached: a later statement names its files or a folder of them (" + big.getParent() + ")");
+        }
+        // a subquery over a table, and the current time: neither may be frozen for the job
+        for (String body : List.of("SELECT k, s FROM sums WHERE k IN (SELECT k FROM t)", "SELECT k, s, current_timestamp() AS at FROM sums")) {
+            List<SqlScript.Statement> more = SqlScript.split("CREATE OR REPLACE TEMPORARY VIEW q AS " + body + "; SELECT * FROM q; SELECT * FROM q;");
+            s.sql(more.get(0).text());
+            try (ViewReuse reuse = new ViewReuse(s, more)) {
+                assertThat(reuse.afterStatement(0, List.of())).contains("not cached: ")
+                        .contains(body.contains("IN (") ? "it holds a subquery" : "it reads the current time");
             }
         }
         s.sql("DROP TABLE t");

@@ -125,10 +125,11 @@ final class HistoryRule {
 
     /**
      * Whether a run's input was at least 1/{@link #REACH} of this job's, so that scaling its usage by bytes says
-     * something of this job (a larger run always does; one whose bytes are not known, of its shape only, too).
+     * something of this job (a larger run always does). A run of no bytes, or of bytes not known, cannot be scaled:
+     * it says something only of a job of no bytes either (an empty partition of the same shape).
      */
     private static boolean comparable(PastRun r, long asRead) {
-        return r.estimatedBytes() <= 0 || r.estimatedBytes() * REACH >= asRead;
+        return r.estimatedBytes() > 0 ? r.estimatedBytes() * REACH >= asRead : asRead <= 0;
     }
 
     /** This job's bytes over the run's (1 when the run's are not known). */

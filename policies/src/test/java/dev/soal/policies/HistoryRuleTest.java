@@ -57,6 +57,10 @@ class HistoryRuleTest {
         // a quarter of this job's size is near enough to scale
         RoutingDecision near = decide(4, tiny);
         assertThat(near.reasons()).anyMatch(r -> r.startsWith("history: 1 run(s)"));
+        // a run of an empty input of the same shape cannot be scaled at all, below the threshold or beyond it
+        List<PastRun> empty = List.of(lambdaRun("j2", 0, 30_000, 250, 500));
+        assertThat(decide(50, empty).reasons()).noneMatch(r -> r.startsWith("history:"));
+        assertThat(decide(900, empty).backend()).isEqualTo(Backend.STANDALONE);
     }
 
     @Test

@@ -78,7 +78,7 @@ class UpDownIT {
         awaitBusy(record);
         Run refused = soal("down", "--home", home.toString());
         assertThat(refused.code()).as(refused.out()).isEqualTo(1);
-        assertThat(refused.out()).contains("1 environment runs a job").contains("soal down --force");
+        assertThat(refused.out()).contains("jobs are still running or queued (").contains("soal down --force");
         assertThat(ProcessHandle.of(record.pid()).map(ProcessHandle::isAlive)).contains(true);
 
         Run secondRun = second.get(5, TimeUnit.MINUTES);

@@ -149,7 +149,17 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean localOutput = output != null && !output.startsWith("s3://") && !output.startsWith("s3a://");
         EmbeddedStack.Options options = up.map(u -> new EmbeddedStack.Options(u.s3(), null)).orElse(EmbeddedStack.Options.defaults());
-        try (EmbeddedStack stack = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line), options)) {
+        EmbeddedStack started;
+        try {
+            started = EmbeddedStack.start(stackHome, artifacts, policies, line -> out.println("  | " + line), options);
+        } catch (IllegalStateException e) {
+            if (up.isEmpty()) {
+                throw e;
+            }
+            System.err.println("soal run: cannot join the stack that is up in " + stackHome + ": " + e.getMessage());
+            return 2;
+        }
+        try (EmbeddedStack stack = started) {
             if (up.isPresent()) {
                 out.println("using the stack that is up (soal up, pid " + up.get().pid() + "): S3 at " + up.get().s3()
                         + ", jobs API " + up.get().api() + "/jobs");
@@ -183,12 +193,6 @@ final class RunCommand implements Callable<Integer> {
                 dev.soal.router.SoalMetrics.print(jobs.meters(), out);
             }
             return code;
-        } catch (IllegalStateException e) {
-            if (up.isEmpty()) {
-                throw e;
-            }
-            System.err.println("soal run: cannot join the stack that is up in " + stackHome + ": " + e.getMessage());
-            return 2;
         } catch (JobRejectedException | IllegalArgumentException e) {
             System.err.println("soal run: rejected: " + e.getMessage());
             return 2;

@@ -60,8 +60,9 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("soal serve: --simulate-runs must be >= 0, but was " + simulateRunsMillis);
             return 2;
         }
-        if (up && running.isPresent()) {
-            System.err.println("soal serve: a stack is already up in " + home + " (pid " + running.get().pid() + "); 'soal down' stops it");
+        if (up && (running.isPresent() || !UpStack.lock(home))) {
+            System.err.println("soal serve: a stack is already up or starting in " + home
+                    + running.map(r -> " (pid " + r.pid() + ")").orElse("") + "; 'soal down' stops it");
             return 2;
         }
         boolean joinsUp = joinable.isPresent();

@@ -34,7 +34,7 @@ final class StatusCommand implements Callable<Integer> {
     /** The home's stack that is up; a record whose process is gone is removed, and said so. */
     static Optional<UpStack> upOrForget(Path home, PrintStream out) {
         Optional<UpStack> recorded = UpStack.read(home);
-        if (recorded.isPresent() && !recorded.get().alive()) {
+        if (recorded.isPresent() && !recorded.get().alive(home)) {
             UpStack.removeAny(home);
             out.println("the stack recorded in " + UpStack.file(home) + " (pid " + recorded.get().pid()
                     + ") is gone; its record is removed (its log: " + recorded.get().log() + ")");

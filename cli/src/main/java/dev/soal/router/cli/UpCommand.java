@@ -58,16 +58,23 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("soal up: " + e.getMessage());
             return 2;
         }
+        if (UpStack.locked(home)) {
+            System.err.println("soal up: a stack is starting in " + home + " (it holds " + home.resolve(UpStack.LOCK)
+                    + " but has written no record yet); 'soal status' tells once it is up");
+            return 1;
+        }
         Path log = home.resolve("work").resolve("up.log");
         Files.createDirectories(log.getParent());
+        Files.deleteIfExists(log);
+        UpStack.ownerOnly(log); // it shows the API's token
         Instant launched = Instant.now();
         Process p = new ProcessBuilder(command(home)).directory(EmbeddedOptions.root().toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         p.getOutputStream().close();
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         UpStack up = null;
         while (up == null) {
-            Optional<UpStack> r = UpStack.read(home).filter(u -> !u.startedAt().isBefore(launched));
+            Optional<UpStack> r = UpStack.read(home).filter(u -> u.pid() == p.pid() && !u.startedAt().isBefore(launched));
             if (r.isPresent()) {
                 up = r.get();
             } else if (!p.isAlive()) {
@@ -132,10 +139,7 @@ final class UpCommand implements Callable<Integer> {
     private int giveUp(Process p, Path log, String what) throws InterruptedException {
         System.err.println("soal up: the stack " + what + " within " + timeoutSeconds + " s; stopping it. " + log + " ends:");
         tail(log, 20).forEach(l -> System.err.println("  " + l));
-        p.destroy();
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
+        dev.soal.adapters.local.LocalProcesses.stop(p.toHandle(), java.time.Duration.ofSeconds(DownCommand.STOP_SECONDS));
         return 1;
     }
 

@@ -30,12 +30,12 @@ public final class JobsApiClient {
     private final ApiAuth auth;
     private final HttpClient http;
 
-    /** @param base the API's root, the one {@code jobs} is under ({@code http://127.0.0.1:8080/}, a stage's URL) */
     /** The API's base address. */
     public URI base() {
         return base;
     }
 
+    /** @param base the API's root, the one {@code jobs} is under ({@code http://127.0.0.1:8080/}, a stage's URL) */
     public JobsApiClient(URI base, ApiAuth auth) {
         String b = base.toString();
         this.base = URI.create(b.endsWith("/") ? b : b + "/");

@@ -36,6 +36,41 @@ public final class LocalProcesses {
         }
     }
 
+    /**
+     * Stops a process that closes its own children when asked (SIGTERM runs its shutdown hooks): politely, then, after
+     * {@code polite}, it and what it started by force. True once it is gone; false when it may not be signalled (another
+     * user's) or outlived even that.
+     */
+    public static boolean stop(ProcessHandle p, java.time.Duration polite) {
+        if (!p.isAlive()) {
+            return true;
+        }
+        if (!p.destroy()) {
+            return false;
+        }
+        try {
+            p.onExit().get(polite.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            try {
+                p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException again) {
+                return false;
+            } catch (InterruptedException again) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !p.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Stops a process and its children: politely, then after 10 s by force. */
     public static void kill(Process p) {
         List<ProcessHandle> children = p.descendants().toList();
