@@ -56,6 +56,16 @@ class UpDownIT {
         assertThat(status.code()).as(status.out()).isZero();
         assertThat(status.out()).contains("(pid " + record.pid() + ")").contains("jobs API: " + record.api() + "/jobs");
 
+        // one stack per home: a second soal up finds it, and a second server of the home's refuses (it holds the lock)
+        Run again = soal("up", "--home", home.toString(), "--port", "0");
+        assertThat(again.code()).as(again.out()).isZero();
+        assertThat(again.out()).contains("soal up: already up").contains("(pid " + record.pid() + ")");
+        UpStack.removeAny(home); // as if its record were lost: the lock still tells that a stack is there
+        Run secondServer = soal("serve", "--up", "--home", home.toString(), "--port", "0");
+        assertThat(secondServer.code()).as(secondServer.out()).isEqualTo(2);
+        assertThat(secondServer.out()).contains("a stack is already up or starting in " + home.toAbsolutePath().normalize());
+        record.write(home);
+
         Run first = soal("run", "--home", home.toString(), "--script", ROOT.resolve("examples/listings/neighbourhood_stats.sql").toString(),
                 "--input", sample.toString());
         assertThat(first.code()).as(first.out()).isZero();

@@ -90,12 +90,11 @@ public record HostedServices(URI lambdaEndpoint, List<String> functions, String 
         return hosted;
     }
 
-    /** Whether something listens at the endpoint's host and port (within 2 s). */
-    static boolean answers(URI endpoint) {
+    private static boolean answers(URI endpoint) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), CONNECT_TIMEOUT_MILLIS);
             return true;
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
             return false;
         }
     }
