@@ -21,7 +21,8 @@ import java.util.Locale;
  * first ends, (w) warm: the median of the three jobs after it, (d) DuckDB JDBC in a fresh JVM, (e) the first job on a provisioned, primed environment, (f) at the first
  * size, the second whole `./soal run` on a stack `soal up` started (the first run's environment is then warm); and the
  * whole `./soal run` on its own (a fresh process and stack) at the first size.
- * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true -Dprovisioned=true -Dup=true -Dverbose=false (the stacks' output).
+ * Options: -Dsizes=50MB,400MB -Druns=3 -Dsoalrun=true -Dprovisioned=true -Dup=true -Dverbose=false (the stacks' output),
+ * -Druntime=DIR (the runner jar, spark-home and AppCDS archive of another lambda-runtime/target).
  */
 public class SmallPath {
     static final Path ROOT = Path.of(System.getProperty("soal.home")).toAbsolutePath().normalize();
@@ -32,7 +33,10 @@ public class SmallPath {
         int runs = Integer.getInteger("runs", 3);
         String helpers = System.getProperty("helpers");
         String duckdb = System.getProperty("duckdb.jar");
-        RuntimeArtifacts artifacts = RuntimeArtifacts.inCheckout(ROOT).requireBuilt();
+        // -Druntime=<a lambda-runtime/target of another make-up> (bench/hudi-cold.sh: the image without Hudi's jars)
+        String runtime = System.getProperty("runtime");
+        RuntimeArtifacts artifacts = (runtime == null ? RuntimeArtifacts.inCheckout(ROOT)
+                : new RuntimeArtifacts(Path.of(runtime, "soal-runner.jar"), Path.of(runtime, "spark-home"))).requireBuilt();
         Policies policies = PolicyLoader.defaults();
         Files.createDirectories(WORK);
         List<String> report = new ArrayList<>();

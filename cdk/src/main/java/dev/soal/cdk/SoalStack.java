@@ -375,8 +375,8 @@ public final class SoalStack extends Stack {
         // Spark's event log, with every other path's, for soal history
         args.put("--enable-spark-ui", "true");
         args.put("--spark-event-logs-path", eventLogDir());
-        // Iceberg 1.10.0 and Delta 3.3.2, the versions the runtime image carries (docs/tables.md)
-        args.put("--datalake-formats", "iceberg,delta");
+        // Iceberg 1.10.0, Delta 3.3.2 and Hudi 1.0.2, the versions the runtime image carries (docs/tables.md)
+        args.putAll(dev.soal.core.TableFormats.GLUE_ARGUMENTS);
         return CfnJob.Builder.create(this, "GlueJob")
                 .name(config.prefix() + "-runner")
                 .description("SoAL's runner on Glue: one run per job")

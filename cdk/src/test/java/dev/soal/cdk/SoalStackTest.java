@@ -192,7 +192,8 @@ class SoalStackTest {
                 "GlueVersion", Match.stringLikeRegexp("5\\.[0-9]+"),
                 "Command", Map.of("Name", "glueetl", "ScriptLocation", Match.anyValue()),
                 "DefaultArguments", Match.objectLike(Map.of("--job-language", "scala", "--class", "SoalGlueEntry",
-                        "--extra-jars", Match.anyValue())),
+                        "--extra-jars", Match.anyValue(), "--datalake-formats", "iceberg,delta,hudi",
+                        "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer")),
                 "WorkerType", config.policies().glue().workerType(),
                 "NumberOfWorkers", config.policies().glue().numberOfWorkers()));
         template.hasResourceProperties("AWS::IAM::Role", Map.of("AssumeRolePolicyDocument", Map.of("Statement", List.of(

@@ -61,7 +61,7 @@ class PackagesIT {
         List<String> jars = entries(FUNCTIONS).stream().filter(e -> e.endsWith(".jar")).toList();
         assertThat(jars).allMatch(j -> j.startsWith("lib/"), "jars in lib/, where Lambda's Java runtimes look");
         assertThat(jars).anyMatch(j -> j.startsWith("lib/soal-router-"));
-        assertThat(jars).noneMatch(j -> j.matches("lib/(soal-cli|soal-embedded-s3|soal-lambda-runtime|s3proxy|jclouds|jetty|picocli|spark|scala|guice|hadoop|netty).*"));
+        assertThat(jars).noneMatch(j -> j.matches("lib/(soal-cli|soal-embedded-s3|soal-lambda-runtime|s3proxy|jclouds|jetty|picocli|spark|scala|guice|hadoop|netty|hudi|hive|iceberg|delta).*"));
     }
 
     @Test
@@ -74,7 +74,8 @@ class PackagesIT {
         assertThat(classes).anyMatch(c -> c.equals("dev/soal/adapters/s3/S3JobStore.class"));
         assertThat(classes).noneMatch(c -> c.startsWith("software/amazon/awssdk/") || c.startsWith("io/github/resilience4j/")
                 || c.startsWith("io/micrometer/") || c.startsWith("dev/soal/adapters/glue/") || c.startsWith("dev/soal/adapters/emr/")
-                || c.startsWith("dev/soal/adapters/lambda/") || c.startsWith("org/apache/spark/"));
+                || c.startsWith("dev/soal/adapters/lambda/") || c.startsWith("org/apache/spark/")
+                || c.startsWith("org/apache/hudi/") || c.startsWith("org/apache/hadoop/hive/"));
     }
 
     @Test

@@ -27,6 +27,7 @@ class TableVersionsTest {
         String scala = property(pom, "scala.binary.version");
         String iceberg = property(pom, "iceberg.version");
         String delta = property(pom, "delta.version");
+        String hudi = property(pom, "hudi.version");
         String java = property(pom, "maven.compiler.release");
         List<String> rows = Files.readAllLines(ROOT.resolve("docs/tables.md")).stream().filter(l -> l.startsWith("| ")).toList();
         for (String path : List.of("Lambda image", "standalone cluster")) {
@@ -37,12 +38,22 @@ class TableVersionsTest {
             assertThat(cells[4].trim()).as(path + " Java").isEqualTo(java);
             assertThat(cells[5].trim()).as(path + " Iceberg").isEqualTo(iceberg);
             assertThat(cells[6].trim()).as(path + " Delta").isEqualTo(delta);
+            assertThat(cells[7].trim()).as(path + " Hudi").isEqualTo(hudi);
         }
         Path jars = ROOT.resolve("lambda-runtime/target/spark-home/jars");
         assertThat(jars.resolve("spark-sql_" + scala + "-" + spark + ".jar")).exists();
         assertThat(jars.resolve("iceberg-spark-runtime-3.5_" + scala + "-" + iceberg + ".jar")).exists();
         assertThat(jars.resolve("delta-spark_" + scala + "-" + delta + ".jar")).exists();
         assertThat(jars.resolve("delta-storage-" + delta + ".jar")).exists();
+        assertThat(jars.resolve("hudi-spark3.5-bundle_" + scala + "-" + hudi + ".jar")).exists();
+        // the Hive classes Hudi reads Parquet through, at the Hive version Spark 3.5 builds with, and no metastore
+        String hive = property(pom, "hive.version");
+        for (String module : List.of("hive-exec-" + hive + "-core", "hive-common-" + hive, "hive-serde-" + hive,
+                "spark-hive_" + scala + "-" + spark)) {
+            assertThat(jars.resolve(module + ".jar")).exists();
+        }
+        assertThat(Files.list(jars).map(j -> j.getFileName().toString()))
+                .noneMatch(n -> n.startsWith("hive-metastore") || n.startsWith("derby"));
         // the Glue Data Catalog's client, at the SDK version the image has for S3
         String sdk = Files.list(jars).map(j -> j.getFileName().toString()).filter(n -> n.matches("s3-[0-9.]+\\.jar"))
                 .findFirst().orElseThrow().replaceAll("s3-|\\.jar", "");

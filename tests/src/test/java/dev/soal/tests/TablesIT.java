@@ -195,6 +195,39 @@ class TablesIT {
         assertThat(csvRows(read.request().outputUri())).containsExactly("1,1,2,2");
     }
 
+    @Test
+    void hudiTable_createdUpsertedUpdatedDeleted_readAsOfACommitAndIncrementally_onBothPaths_withTheSameRows()
+            throws Exception {
+        // each path's first job, at once: create, insert, MERGE
+        JobRecord small = stack.jobs().submit(job(script("hudi_1.sql"), Map.of("ns", "on_lambda"), false)).job();
+        JobRecord large = stack.jobs().submit(job(script("hudi_1.sql"), Map.of("ns", "on_cluster"), true)).job();
+        for (JobRecord first : List.of(awaitEnd(small), awaitEnd(large))) {
+            assertThat(first.state()).as(first.message()).isEqualTo(JobState.SUCCEEDED);
+        }
+        // a moment clearly between the two jobs' commits, as a Hudi instant (the machine's time zone, as Hudi's)
+        Thread.sleep(1500);
+        String asOf = java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmssSSS")
+                .format(java.time.LocalDateTime.now());
+        Thread.sleep(1500);
+        String second = script("hudi_2.sql");
+        small = stack.jobs().submit(job(second, Map.of("ns", "on_lambda", "asOf", asOf), false)).job();
+        large = stack.jobs().submit(job(second, Map.of("ns", "on_cluster", "asOf", asOf), true)).job();
+        small = awaitEnd(small);
+        large = awaitEnd(large);
+        assertThat(small.state()).as(small.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(small.decision().backend()).isEqualTo(Backend.LAMBDA);
+        assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
+        // now: 3 paid by the second MERGE, 5 inserted by it, 1 doubled by UPDATE, 4 deleted; then: after the first
+        // MERGE (2 paid, 4 inserted); since then: the rows the second job changed, as they are now
+        List<String> expected = List.of(
+                "now,1,new,20.0", "now,2,paid,20.0", "now,3,paid,30.0", "now,5,new,50.0",
+                "since,1,new,20.0", "since,3,paid,30.0", "since,5,new,50.0",
+                "then,1,new,10.0", "then,2,paid,20.0", "then,3,new,30.0", "then,4,new,40.0");
+        assertThat(csvRows(small.request().outputUri())).isEqualTo(expected);
+        assertThat(csvRows(large.request().outputUri())).isEqualTo(expected);
+    }
+
     /**
      * Writers a (on the Lambda path) and b (on the standalone cluster), each in its own process, run {@code script}
      * on {@code soal.<namespace>.<table>} and commit from the same snapshot: the table's catalog row is held until

@@ -11,6 +11,7 @@ import dev.soal.core.JobBackend;
 import dev.soal.core.JobRecord;
 import dev.soal.core.JobState;
 import dev.soal.core.RunnerArgs;
+import dev.soal.core.TableFormats;
 import dev.soal.core.SubmitOutcome;
 import dev.soal.core.TableSettings;
 import dev.soal.policies.Policies;
@@ -70,12 +71,6 @@ public final class EmrServerlessBackend implements JobBackend {
         }
     }
 
-    /**
-     * Iceberg's and Delta's jars as an EMR 7.x release ships them (Iceberg 1.10.0-amzn-0 and Delta 3.3.2-amzn-1 on
-     * emr-7.12.0, docs/tables.md): a run has them on its classpath only when asked.
-     */
-    public static final String TABLE_FORMAT_JARS = "/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar,"
-            + "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar";
 
     private final EmrServerlessClient emr;
     private final Config config;
@@ -106,7 +101,8 @@ public final class EmrServerlessBackend implements JobBackend {
                 .jobDriver(d -> d.sparkSubmit(s -> s.entryPoint(config.runnerJarUri())
                         .entryPointArguments(RunnerArgs.of(job, config.jobStore(), config.tables()).toArgs())
                         .sparkSubmitParameters(config.policy().sparkSubmitParameters(RUNNER_MAIN)
-                                + " --conf spark.jars=" + TABLE_FORMAT_JARS + eventLogParameters())))
+                                + " --conf spark.jars=" + TableFormats.EMR_JARS + " --conf " + TableFormats.SERIALIZER
+                                + eventLogParameters())))
                 .executionTimeoutMinutes((long) config.policy().timeoutMinutes())
                 .configurationOverrides(o -> {
                     if (config.logUri() != null) {

@@ -81,9 +81,11 @@ public final class GlueBackend implements JobBackend {
     /** The StartJobRun request this backend sends for {@code job}. */
     public StartJobRunRequest startRequest(JobRecord job) {
         Policies.GluePolicy p = config.policy();
+        Map<String, String> arguments = new java.util.LinkedHashMap<>(dev.soal.core.TableFormats.GLUE_ARGUMENTS);
+        arguments.putAll(RunnerArgs.of(job, config.jobStore(), config.tables()).toMap());
         return StartJobRunRequest.builder()
                 .jobName(config.jobName())
-                .arguments(RunnerArgs.of(job, config.jobStore(), config.tables()).toMap())
+                .arguments(arguments)
                 .workerType(p.workerType())
                 .numberOfWorkers(p.numberOfWorkers())
                 .timeout(p.timeoutMinutes())

@@ -113,9 +113,11 @@ class EmrServerlessBackendTest {
                 .startsWith("--class dev.soal.runtime.RunnerMain ")
                 .contains("--conf spark.executor.cores=4", "--conf spark.executor.memory=16g",
                         "--conf spark.dynamicAllocation.maxExecutors=20")
-                // Iceberg's and Delta's jars as the EMR release ships them
+                // Iceberg's, Delta's and Hudi's jars as the EMR release ships them, and the serializer Hudi needs
                 .contains("--conf spark.jars=/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar,"
-                        + "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar");
+                        + "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar,"
+                        + "/usr/lib/hudi/hudi-spark-bundle.jar ")
+                .contains("--conf spark.serializer=org.apache.spark.serializer.KryoSerializer");
         assertThat(body.path("configurationOverrides").path("monitoringConfiguration").path("s3MonitoringConfiguration")
                 .path("logUri").asText()).isEqualTo("s3://soal-logs/emr/");
         assertThat(body.path("tags").path("soal-job-id").asText()).isEqualTo(job.id());

@@ -96,7 +96,11 @@ class GlueBackendTest {
         assertThat(body.path("ExecutionClass").asText()).isEqualTo("FLEX");
         @SuppressWarnings("unchecked")
         Map<String, String> args = Json.mapper().convertValue(body.path("Arguments"), Map.class);
-        assertThat(args).isEqualTo(RunnerArgs.of(job, "s3://soal-jobs/", WAREHOUSE).toMap());
+        assertThat(args).containsAllEntriesOf(RunnerArgs.of(job, "s3://soal-jobs/", WAREHOUSE).toMap());
+        // Glue 5.1's Iceberg, Delta and Hudi, and Kryo, which Hudi's writes need
+        assertThat(args).containsEntry("--datalake-formats", "iceberg,delta,hudi")
+                .containsEntry("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer")
+                .hasSize(RunnerArgs.of(job, "s3://soal-jobs/", WAREHOUSE).toMap().size() + 2);
         // the soal catalog: the Glue Data Catalog, the warehouse the router was given
         assertThat(args).containsEntry("--catalog", "glue").containsEntry("--warehouse", "s3://soal-data/warehouse/");
     }
