@@ -2,7 +2,7 @@
 # What Hudi's jars cost a cold start (issue 21): the small path's cold job (b) and plain Spark in a fresh JVM (a), at
 # 50 MB, with the runtime as built (Iceberg, Delta, Hudi and the Hive classes Hudi needs) and with a copy of it
 # without Hudi's and Hive's jars (its own AppCDS archive, made as the build makes one). Rounds alternate between the
-# two, one job each. Options: ROUNDS=3. Takes 10-20 minutes.
+# two, one job each. Options: ROUNDS=3. Takes about 5 minutes a round.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/soal" --version >/dev/null   # builds the project on first use
@@ -22,12 +22,12 @@ if [ ! -f "$without/soal-runtime.jsa" ] || [ "$without/soal-runtime.jsa" -ot "$b
   done
   java -cp "$without/soal-runner.jar:$without/spark-home/jars/*" dev.soal.runtime.CdsArchive "$without"
 fi
-du -sh "$built/spark-home/jars" "$without/spark-home/jars"
+du -shl "$built/spark-home/jars" "$without/spark-home/jars"
 for round in $(seq 1 "${ROUNDS:-3}"); do
   for variant in with without; do
     opts="-Dsizes=50MB -Druns=1 -Dsoalrun=false -Dprovisioned=false -Dup=false"
     [ "$variant" = without ] && opts="$opts -Druntime=$without"
     echo "== round $round, $variant Hudi"
-    BENCH_OPTS="$opts" bash "$root/bench/small-path.sh" | grep -E '^\| (input|50 MB)'
+    BENCH_OPTS="$opts" bash "$root/bench/small-path.sh" | grep -E "^(  run|\\| 50MB)"
   done
 done

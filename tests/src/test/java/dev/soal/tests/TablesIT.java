@@ -20,7 +20,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -179,48 +180,34 @@ class TablesIT {
     }
 
     @Test
-    void timeTravelByTimestamp_onIcebergAndDelta() throws Exception {
-        JobRecord first = run(job(script("travel_1.sql"), Map.of("ns", "travel"), false));
-        assertThat(first.state()).as(first.message()).isEqualTo(JobState.SUCCEEDED);
-        // a moment clearly between the two commits (Delta dates a commit by its file's S3 time, to the second)
-        Thread.sleep(1500);
-        String asOf = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        Thread.sleep(1500);
-        JobRecord second = run(job(script("travel_2.sql"), Map.of("ns", "travel"), false));
-        assertThat(second.state()).as(second.message()).isEqualTo(JobState.SUCCEEDED);
-
-        JobRecord read = run(job(script("travel_3.sql"), Map.of("ns", "travel", "asOf", asOf), true));
-        assertThat(read.state()).as(read.message()).isEqualTo(JobState.SUCCEEDED);
-        // one row in each then, two now
-        assertThat(csvRows(read.request().outputUri())).containsExactly("1,1,2,2");
-    }
-
-    @Test
-    void hudiTable_createdUpsertedUpdatedDeleted_readAsOfACommitAndIncrementally_onBothPaths_withTheSameRows()
+    void hudiIcebergAndDelta_readAsOfAnEarlierCommit_andHudiIncrementally_onBothPaths_withTheSameRows()
             throws Exception {
-        // each path's first job, at once: create, insert, MERGE
-        JobRecord small = stack.jobs().submit(job(script("hudi_1.sql"), Map.of("ns", "on_lambda"), false)).job();
-        JobRecord large = stack.jobs().submit(job(script("hudi_1.sql"), Map.of("ns", "on_cluster"), true)).job();
+        // each path's first job, at once: first commits; the Hudi table created, inserted into, merged into
+        JobRecord small = stack.jobs().submit(job(script("as_of_1.sql"), Map.of("ns", "asof_lambda"), false)).job();
+        JobRecord large = stack.jobs().submit(job(script("as_of_1.sql"), Map.of("ns", "asof_cluster"), true)).job();
         for (JobRecord first : List.of(awaitEnd(small), awaitEnd(large))) {
             assertThat(first.state()).as(first.message()).isEqualTo(JobState.SUCCEEDED);
         }
-        // a moment clearly between the two jobs' commits, as a Hudi instant (the machine's time zone, as Hudi's)
+        // a moment clearly between the two jobs' commits (Delta dates a commit by its file's S3 time, to the second),
+        // also as a Hudi instant, which is in the machine's time zone
         Thread.sleep(1500);
-        String asOf = java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmssSSS")
-                .format(java.time.LocalDateTime.now());
+        ZonedDateTime now = ZonedDateTime.now().truncatedTo(ChronoUnit.MILLIS);
+        String asOf = now.toInstant().toString();
+        String instant = DateTimeFormatter.ofPattern("yyyyMMddHHmmssSSS").format(now);
         Thread.sleep(1500);
-        String second = script("hudi_2.sql");
-        small = stack.jobs().submit(job(second, Map.of("ns", "on_lambda", "asOf", asOf), false)).job();
-        large = stack.jobs().submit(job(second, Map.of("ns", "on_cluster", "asOf", asOf), true)).job();
+        String second = script("as_of_2.sql");
+        small = stack.jobs().submit(job(second, Map.of("ns", "asof_lambda", "asOf", asOf, "instant", instant), false)).job();
+        large = stack.jobs().submit(job(second, Map.of("ns", "asof_cluster", "asOf", asOf, "instant", instant), true)).job();
         small = awaitEnd(small);
         large = awaitEnd(large);
         assertThat(small.state()).as(small.message()).isEqualTo(JobState.SUCCEEDED);
         assertThat(large.state()).as(large.message()).isEqualTo(JobState.SUCCEEDED);
         assertThat(small.decision().backend()).isEqualTo(Backend.LAMBDA);
         assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
-        // now: 3 paid by the second MERGE, 5 inserted by it, 1 doubled by UPDATE, 4 deleted; then: after the first
-        // MERGE (2 paid, 4 inserted); since then: the rows the second job changed, as they are now
-        List<String> expected = List.of(
+        // Iceberg and Delta: one row then, two now. Hudi now: 3 paid by the second MERGE, 5 inserted by it, 1 doubled
+        // by UPDATE, 4 deleted; then: after the first MERGE (2 paid, 4 inserted); since then: the rows the second job
+        // changed, as they are now
+        List<String> expected = List.of("delta,1,2,", "iceberg,1,2,",
                 "now,1,new,20.0", "now,2,paid,20.0", "now,3,paid,30.0", "now,5,new,50.0",
                 "since,1,new,20.0", "since,3,paid,30.0", "since,5,new,50.0",
                 "then,1,new,10.0", "then,2,paid,20.0", "then,3,new,30.0", "then,4,new,40.0");

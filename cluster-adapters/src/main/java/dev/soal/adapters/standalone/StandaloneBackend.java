@@ -87,8 +87,8 @@ public final class StandaloneBackend implements JobBackend {
                 .setAppResource(a.runnerJar().toString())
                 // the driver builds broadcast tables: more room than the small path's tiers, so a job that spilled over fits
                 .setConf(SparkLauncher.DRIVER_MEMORY, "2g")
-                .setConf(SparkLauncher.DRIVER_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
-                .setConf(SparkLauncher.EXECUTOR_EXTRA_JAVA_OPTIONS, a.sparkJavaOptionsLine())
+                .setConf(SparkLauncher.DRIVER_EXTRA_JAVA_OPTIONS, javaOptions(a))
+                .setConf(SparkLauncher.EXECUTOR_EXTRA_JAVA_OPTIONS, javaOptions(a))
                 .setConf(SparkLauncher.EXECUTOR_MEMORY, "1g")
                 .setConf("spark.driver.host", "127.0.0.1")
                 .setConf("spark.driver.bindAddress", "127.0.0.1")
@@ -130,5 +130,17 @@ public final class StandaloneBackend implements JobBackend {
     @Override
     public void cancel(JobRecord job) {
         drivers.cancel(job.id());
+    }
+
+    /** The variable whose JVM options a run's driver and executors get beside Spark's own (none when unset). */
+    public static final String JAVA_OPTIONS_VARIABLE = "SOAL_CLUSTER_JAVA_OPTIONS";
+
+    /**
+     * Spark's JVM options, then those of {@value #JAVA_OPTIONS_VARIABLE}: the tests give the C1 compiler only
+     * ({@code -XX:TieredStopAtLevel=1}), since their cluster jobs are short and each JVM is new.
+     */
+    static String javaOptions(RuntimeArtifacts a) {
+        String extra = System.getenv(JAVA_OPTIONS_VARIABLE);
+        return extra == null || extra.isBlank() ? a.sparkJavaOptionsLine() : a.sparkJavaOptionsLine() + " " + extra.trim();
     }
 }
