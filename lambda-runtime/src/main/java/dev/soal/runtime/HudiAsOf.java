@@ -1,5 +1,6 @@
 package dev.soal.runtime;
 
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
@@ -11,10 +12,13 @@ import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.parser.ParseException;
 import org.apache.spark.sql.catalyst.parser.ParserInterface;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.plans.logical.TimeTravelRelation;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
+import scala.Tuple2;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 import scala.runtime.AbstractFunction1;
@@ -39,8 +43,14 @@ import java.util.regex.Pattern;
  * Hudi's time-travel node. Any other statement goes through Hudi's parser as before ({@code CALL}, indexes).
  */
 public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, BoxedUnit> {
-    /** The parser beneath Hudi's, from {@link Beneath} to this extension: one session's parsers are built in turn. */
-    private static final ThreadLocal<ParserInterface> BENEATH = new ThreadLocal<>();
+    /**
+     * The parser beneath Hudi's, from {@link Beneath} to this extension, with the session it was built for: one
+     * session's parsers are built in turn, on one thread.
+     */
+    private static final ThreadLocal<Built> BENEATH = new ThreadLocal<>();
+
+    private record Built(SparkSession session, ParserInterface parser) {
+    }
     private static final Pattern AS_OF = Pattern.compile("(?is).*\\b(timestamp|version|system_time|system_version)\\s+as\\s+of\\b.*");
 
     @Override
@@ -48,9 +58,10 @@ public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, Bo
         extensions.injectParser(new AbstractFunction2<SparkSession, ParserInterface, ParserInterface>() {
             @Override
             public ParserInterface apply(SparkSession session, ParserInterface hudi) {
-                ParserInterface beneath = BENEATH.get();
+                Built beneath = BENEATH.get();
                 BENEATH.remove();
-                return beneath == null ? hudi : new Parser(session, hudi, beneath);
+                // only this session's (a session whose building failed after Beneath's left one behind)
+                return beneath == null || beneath.session() != session ? hudi : new Parser(session, hudi, beneath.parser());
             }
         });
         return BoxedUnit.UNIT;
@@ -63,7 +74,7 @@ public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, Bo
             extensions.injectParser(new AbstractFunction2<SparkSession, ParserInterface, ParserInterface>() {
                 @Override
                 public ParserInterface apply(SparkSession session, ParserInterface beneath) {
-                    BENEATH.set(beneath);
+                    BENEATH.set(new Built(session, beneath));
                     return beneath;
                 }
             });
@@ -93,12 +104,15 @@ public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, Bo
             return AS_OF.matcher(sql).matches() ? toHudi(beneath.parseQuery(sql)) : hudi.parseQuery(sql);
         }
 
-        /** Spark's time travel on a Hudi table made Hudi's, which is what Hudi's rules resolve. */
+        /**
+         * Spark's time travel on a Hudi table made Hudi's, which is what Hudi's rules resolve: in the plan, its
+         * subqueries, and its {@code WITH} clauses' queries (which are not the plan's children).
+         */
         private LogicalPlan toHudi(LogicalPlan plan) {
             return plan.transformUpWithSubqueries(new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
                 @Override
                 public boolean isDefinedAt(LogicalPlan p) {
-                    return p instanceof RelationTimeTravel t && isHudi(t.relation());
+                    return p instanceof UnresolvedWith || p instanceof RelationTimeTravel t && isHudi(t.relation());
                 }
 
                 @Override
@@ -106,10 +120,20 @@ public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, Bo
                     if (!isDefinedAt(p)) {
                         return otherwise.apply(p);
                     }
-                    RelationTimeTravel t = (RelationTimeTravel) p;
+                    LogicalPlan made;
+                    if (p instanceof UnresolvedWith w) {
+                        List<Tuple2<String, SubqueryAlias>> ctes = new java.util.ArrayList<>();
+                        for (Tuple2<String, SubqueryAlias> cte : JavaConverters.seqAsJavaList(w.cteRelations())) {
+                            ctes.add(new Tuple2<>(cte._1(), (SubqueryAlias) toHudi(cte._2())));
+                        }
+                        made = w.copy(w.child(), JavaConverters.asScalaBuffer(ctes).toList());
+                    } else {
+                        RelationTimeTravel t = (RelationTimeTravel) p;
+                        made = new TimeTravelRelation(t.relation(), t.timestamp(), t.version());
+                    }
                     @SuppressWarnings("unchecked")
-                    B1 hudiNode = (B1) new TimeTravelRelation(t.relation(), t.timestamp(), t.version());
-                    return hudiNode;
+                    B1 b = (B1) made;
+                    return b;
                 }
             });
         }
@@ -135,7 +159,7 @@ public final class HudiAsOf extends AbstractFunction1<SparkSessionExtensions, Bo
                 }
                 Option<String> provider = catalog.getTableMetadata(id).provider();
                 return provider.isDefined() && provider.get().toLowerCase(Locale.ROOT).equals("hudi");
-            } catch (Exception e) {
+            } catch (AnalysisException e) {
                 return false; // not a table the session catalog can name: Spark's own rules say why
             }
         }

@@ -43,7 +43,6 @@ public final class SparkSettings {
         c.put("spark.sql.adaptive.enabled", "true");
         c.put("spark.sql.adaptive.coalescePartitions.enabled", "true");
         c.put("spark.hadoop.fs.s3a.buffer.dir", tmp.resolve("s3a").toString());
-        c.put("spark.sql.catalogImplementation", "in-memory");
         // a Hudi write would start a timeline server (a web server) for executors; a local session has none
         c.put("hoodie.embed.timeline.server", "false");
         // where Hudi's merges spill what does not fit in memory: the job's own /tmp
@@ -59,11 +58,14 @@ public final class SparkSettings {
      * Tables, the same on every path: Delta, Iceberg and Hudi's SQL (each where its classes are on the classpath;
      * Delta's extension first, or {@code UPDATE} on a Delta path fails with a {@code MatchError}; Hudi's last, with
      * {@link HudiAsOf} after it, and Kryo, which Hudi's writes need), Delta's
-     * catalog as the session catalog (for {@code delta.`path`}), and the Iceberg catalog {@code soal}: the Glue
+     * catalog as the session catalog (for {@code delta.`path`}), in memory, and the Iceberg catalog {@code soal}: the Glue
      * Data Catalog in AWS, a JDBC catalog elsewhere, its warehouse on S3.
      */
     public static Map<String, String> tables(TableSettings t) {
         Map<String, String> c = new LinkedHashMap<>();
+        // the session catalog holds a job's own names only, on every path: not a metastore a platform may default to
+        // (EMR's and Glue's Hive client on the Glue Data Catalog), where CREATE TABLE would outlive the job
+        c.put("spark.sql.catalogImplementation", "in-memory");
         java.util.List<String> extensions = new java.util.ArrayList<>();
         if (present(DELTA_EXTENSION)) {
             extensions.add(DELTA_EXTENSION);
@@ -83,6 +85,9 @@ public final class SparkSettings {
             // no metadata table: it doubles every commit's writes (a small job's MERGE 1.3 s without, 3-4 s with), and
             // the same on every path, since a writer without it deletes a table's metadata table (docs/tables.md)
             c.put("hoodie.metadata.enable", "false");
+            // a commit's instant in UTC, whatever the writer's zone: the instants of writers on two paths keep their
+            // order, and TIMESTAMP AS OF means the same on each
+            c.put("hoodie.table.timeline.timezone", "UTC");
         }
         if (!extensions.isEmpty()) {
             c.put("spark.sql.extensions", String.join(",", extensions));

@@ -20,7 +20,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -189,11 +188,11 @@ class TablesIT {
             assertThat(first.state()).as(first.message()).isEqualTo(JobState.SUCCEEDED);
         }
         // a moment clearly between the two jobs' commits (Delta dates a commit by its file's S3 time, to the second),
-        // also as a Hudi instant, which is in the machine's time zone
+        // also as a Hudi instant, in UTC on every path (the tests run in another zone: tests/pom.xml)
         Thread.sleep(1500);
-        ZonedDateTime now = ZonedDateTime.now().truncatedTo(ChronoUnit.MILLIS);
-        String asOf = now.toInstant().toString();
-        String instant = DateTimeFormatter.ofPattern("yyyyMMddHHmmssSSS").format(now);
+        java.time.Instant now = java.time.Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String asOf = now.toString();
+        String instant = DateTimeFormatter.ofPattern("yyyyMMddHHmmssSSS").withZone(java.time.ZoneOffset.UTC).format(now);
         Thread.sleep(1500);
         String second = script("as_of_2.sql");
         small = stack.jobs().submit(job(second, Map.of("ns", "asof_lambda", "asOf", asOf, "instant", instant), false)).job();
@@ -206,11 +205,11 @@ class TablesIT {
         assertThat(large.decision().backend()).isEqualTo(Backend.STANDALONE);
         // Iceberg and Delta: one row then, two now. Hudi now: 3 paid by the second MERGE, 5 inserted by it, 1 doubled
         // by UPDATE, 4 deleted; then: after the first MERGE (2 paid, 4 inserted); since then: the rows the second job
-        // changed, as they are now
+        // changed, as they are now; both paths in UTC, as in AWS, though the tests' own zone is not
         List<String> expected = List.of("delta,1,2,", "iceberg,1,2,",
                 "now,1,new,20.0", "now,2,paid,20.0", "now,3,paid,30.0", "now,5,new,50.0",
                 "since,1,new,20.0", "since,3,paid,30.0", "since,5,new,50.0",
-                "then,1,new,10.0", "then,2,paid,20.0", "then,3,new,30.0", "then,4,new,40.0");
+                "then,1,new,10.0", "then,2,paid,20.0", "then,3,new,30.0", "then,4,new,40.0", "zone,UTC,,");
         assertThat(csvRows(small.request().outputUri())).isEqualTo(expected);
         assertThat(csvRows(large.request().outputUri())).isEqualTo(expected);
     }

@@ -136,11 +136,15 @@ public final class StandaloneBackend implements JobBackend {
     public static final String JAVA_OPTIONS_VARIABLE = "SOAL_CLUSTER_JAVA_OPTIONS";
 
     /**
-     * Spark's JVM options, then those of {@value #JAVA_OPTIONS_VARIABLE}: the tests give the C1 compiler only
-     * ({@code -XX:TieredStopAtLevel=1}), since their cluster jobs are short and each JVM is new.
+     * Spark's JVM options, UTC (the zone Lambda, EMR and Glue run in, and the embedded Lambda too: a script's
+     * zone-less timestamps mean the same on every path), then those of {@value #JAVA_OPTIONS_VARIABLE}: the tests give
+     * the C1 compiler only ({@code -XX:TieredStopAtLevel=1}), since their cluster jobs are short and each JVM is new.
      */
     static String javaOptions(RuntimeArtifacts a) {
+        String line = a.sparkJavaOptionsLine() + " " + UTC;
         String extra = System.getenv(JAVA_OPTIONS_VARIABLE);
-        return extra == null || extra.isBlank() ? a.sparkJavaOptionsLine() : a.sparkJavaOptionsLine() + " " + extra.trim();
+        return extra == null || extra.isBlank() ? line : line + " " + extra.trim();
     }
+
+    static final String UTC = "-Duser.timezone=UTC";
 }
