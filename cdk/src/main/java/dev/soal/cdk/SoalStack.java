@@ -555,7 +555,7 @@ public final class SoalStack extends Stack {
 
     /**
      * The soal catalog, where the policies name a warehouse: the Glue Data Catalog's databases and tables of this
-     * account and region, and the warehouse's objects read, written and deleted (Iceberg expires its own files).
+     * account and region (and the partitions of the Hudi tables registered there: docs/tables.md), and the warehouse's objects read, written and deleted (Iceberg expires its own files).
      */
     private void allowTables(IRole role) {
         Policies.TablesPolicy tables = config.policies().tables();
@@ -565,7 +565,7 @@ public final class SoalStack extends Stack {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("TheSoalCatalog")
                 .actions(List.of("glue:GetDatabase", "glue:GetDatabases", "glue:CreateDatabase", "glue:UpdateDatabase",
                         "glue:DeleteDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
-                        "glue:DeleteTable"))
+                        "glue:DeleteTable", "glue:BatchCreatePartition"))
                 .resources(List.of(arn("glue", "catalog"), arn("glue", "database/*"), arn("glue", "table/*/*"))).build());
         String warehouse = tables.warehouse().substring("s3://".length());
         role.addToPrincipalPolicy(PolicyStatement.Builder.create().sid("ListTheWarehouse")

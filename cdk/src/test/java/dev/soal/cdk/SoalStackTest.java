@@ -313,7 +313,7 @@ class SoalStackTest {
             List<String> actions = new ArrayList<>();
             st.get("TheSoalCatalog").path("Action").forEach(a -> actions.add(a.asText()));
             assertThat(actions).as(role).contains("glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable",
-                    "glue:CreateTable", "glue:UpdateTable").allMatch(a -> a.startsWith("glue:"));
+                    "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition").allMatch(a -> a.startsWith("glue:"));
             // the account's catalog, its databases and tables: named, never "*"
             assertThat(st.get("TheSoalCatalog").path("Resource").toString())
                     .contains(":catalog").contains(":database/*").contains(":table/*/*");

@@ -101,6 +101,10 @@ public final class SparkSettings {
             if (t.catalog().equals(TableSettings.GLUE)) {
                 c.put(soal + "." + OnceCatalog.DELEGATE, "org.apache.iceberg.aws.glue.GlueCatalog");
                 c.put(soal + ".io-impl", "org.apache.iceberg.aws.s3.S3FileIO");
+                if (present(HUDI_EXTENSION)) {
+                    // Hudi tables named in a database are in that Glue database too, after every commit
+                    c.putAll(HudiGlueTables.settings());
+                }
             } else {
                 c.put(soal + "." + OnceCatalog.DELEGATE, "org.apache.iceberg.jdbc.JdbcCatalog");
                 c.put(soal + ".uri", t.catalog());

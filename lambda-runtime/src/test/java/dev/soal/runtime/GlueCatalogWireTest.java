@@ -132,15 +132,75 @@ class GlueCatalogWireTest {
                 .isNotEqualTo(first);
     }
 
+    @Test
+    void aHudiTableNamedInADatabase_isInThatGlueDatabase_withThePartitionsEachStatementWrote() {
+        String path = tmp.resolve("hudi-purchases").toUri().toString();
+        spark.sql("CREATE DATABASE IF NOT EXISTS shop");
+        spark.sql("CREATE TABLE shop.purchases (id BIGINT, amount DECIMAL(10,2), tags ARRAY<STRING>, ts BIGINT, day STRING)"
+                + " USING hudi PARTITIONED BY (day) LOCATION '" + path + "' TBLPROPERTIES (primaryKey = 'id', preCombineField = 'ts')");
+        spark.sql("INSERT INTO shop.purchases VALUES (1, 10.00, array('a'), 1, '2026-12-06')");
+
+        JsonNode t = GLUE.table("shop", "purchases");
+        assertThat(t).as("registered").isNotNull();
+        assertThat(GLUE.requests("CreateDatabase")).anySatisfy(r ->
+                assertThat(r.path("DatabaseInput").path("Name").asText()).isEqualTo("shop"));
+        assertThat(t.path("TableType").asText()).isEqualTo("EXTERNAL_TABLE");
+        assertThat(t.path("Parameters").path("spark.sql.sources.provider").asText()).isEqualTo("hudi");
+        Map<String, String> columns = new java.util.LinkedHashMap<>();
+        t.path("StorageDescriptor").path("Columns").forEach(c -> columns.put(c.path("Name").asText(), c.path("Type").asText()));
+        assertThat(columns).containsEntry("_hoodie_commit_time", "string").containsEntry("id", "bigint")
+                .containsEntry("amount", "decimal(10,2)").containsEntry("tags", "array<string>").containsEntry("ts", "bigint")
+                .doesNotContainKey("day");
+        assertThat(t.path("PartitionKeys")).singleElement().satisfies(k -> {
+            assertThat(k.path("Name").asText()).isEqualTo("day");
+            assertThat(k.path("Type").asText()).isEqualTo("string");
+        });
+        assertThat(t.path("StorageDescriptor").path("Location").asText()).endsWith("hudi-purchases");
+        assertThat(t.path("StorageDescriptor").path("InputFormat").asText()).isEqualTo("org.apache.hudi.hadoop.HoodieParquetInputFormat");
+        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"));
+
+        // a MERGE (for which Hudi's own meta sync is off) into a new day and an old one: the new day's partition, and
+        // no new version of an unchanged table
+        spark.sql("MERGE INTO shop.purchases t USING (SELECT CAST(2 AS BIGINT) AS id, CAST(20.00 AS DECIMAL(10,2)) AS amount,"
+                + " array('b') AS tags, CAST(2 AS BIGINT) AS ts, '2026-12-07' AS day UNION ALL SELECT 1, 11.00, array('a'), 2,"
+                + " '2026-12-06') s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
+        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"), List.of("2026-12-07"));
+        assertThat(GLUE.requests("UpdateTable")).noneSatisfy(r ->
+                assertThat(r.path("TableInput").path("Name").asText()).isEqualTo("purchases"));
+
+        // Glue refuses: the statement fails naming the table, and its commit stands
+        GLUE.refuseNext.put("BatchCreatePartition", "AccessDeniedException");
+        assertThatThrownBy(() -> spark.sql("INSERT INTO shop.purchases VALUES (3, 30.00, array('c'), 3, '2026-12-08')"))
+                .hasStackTraceContaining("Hudi table shop.purchases").hasStackTraceContaining("AccessDeniedException");
+        spark.sql("REFRESH TABLE shop.purchases"); // the failed statement did not refresh the session's cache of it
+        assertThat(spark.sql("SELECT count(*) FROM shop.purchases").first().getLong(0)).isEqualTo(3);
+        assertThat(GLUE.partitions("shop", "purchases")).hasSize(2);
+        // ... until a later commit writes that partition again
+        spark.sql("UPDATE shop.purchases SET amount = 31.00, ts = 4 WHERE id = 3");
+        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"), List.of("2026-12-07"),
+                List.of("2026-12-08"));
+
+        // a Hudi table of Spark's default database is the job's own
+        spark.sql("CREATE TABLE scratch (id BIGINT, ts BIGINT) USING hudi LOCATION '" + tmp.resolve("hudi-scratch").toUri()
+                + "' TBLPROPERTIES (primaryKey = 'id', preCombineField = 'ts')");
+        spark.sql("INSERT INTO scratch VALUES (1, 1)");
+        assertThat(GLUE.requests("GetTable")).noneSatisfy(r -> assertThat(r.path("Name").asText()).isEqualTo("scratch"));
+    }
+
     /**
      * The Glue operations Iceberg's catalog calls, over a catalog kept here: {@code GetDatabase},
      * {@code GetDatabases}, {@code CreateDatabase}, {@code GetTables}, {@code GetTable}, {@code CreateTable}, {@code UpdateTable} (refused with
-     * {@code ConcurrentModificationException} unless its {@code VersionId} is the table's). Errors as Glue's JSON
+     * {@code ConcurrentModificationException} unless its {@code VersionId} is the table's), and
+     * {@code BatchCreatePartition}, which Hudi's tables' registration calls (an existing partition is an entry of
+     * {@code Errors}, as Glue answers). Errors as Glue's JSON
      * 1.1 protocol sends them: status 400, {@code __type} and {@code Message}.
      */
     static final class GlueCatalogState implements ResponseDefinitionTransformerV2 {
         final AtomicBoolean refuseNextUpdate = new AtomicBoolean();
+        /** An operation's next call refused with this error type (Glue's {@code __type}). */
+        final Map<String, String> refuseNext = new java.util.concurrent.ConcurrentHashMap<>();
         private final Map<String, ObjectNode> databases = new TreeMap<>();
+        private final Map<String, List<List<String>>> partitions = new TreeMap<>();
         private final Map<String, ObjectNode> tables = new TreeMap<>();
         private final Map<String, List<JsonNode>> requests = new TreeMap<>();
 
@@ -155,6 +215,10 @@ class GlueCatalogWireTest {
 
         synchronized JsonNode table(String database, String name) {
             return tables.get(database + "." + name);
+        }
+
+        synchronized List<List<String>> partitions(String database, String table) {
+            return new ArrayList<>(partitions.getOrDefault(database + "." + table, List.of()));
         }
 
         synchronized void putTable(String database, String name, Map<String, String> parameters) {
@@ -177,6 +241,10 @@ class GlueCatalogWireTest {
                 return error(400, "SerializationException", e.getMessage());
             }
             requests.computeIfAbsent(op, k -> new ArrayList<>()).add(in);
+            String refusal = refuseNext.remove(op);
+            if (refusal != null) {
+                return error(400, refusal, "User is not authorized to perform: glue:" + op);
+            }
             switch (op) {
                 case "GetDatabase": {
                     ObjectNode db = databases.get(in.path("Name").asText());
@@ -244,6 +312,28 @@ class GlueCatalogWireTest {
                     }
                     tables.put(key, stored(in, db, version + 1));
                     return ok(JSON.createObjectNode());
+                }
+                case "BatchCreatePartition": {
+                    String key = in.path("DatabaseName").asText() + "." + in.path("TableName").asText();
+                    if (!tables.containsKey(key)) {
+                        return notFound("Table " + in.path("TableName").asText() + " not found.");
+                    }
+                    List<List<String>> have = partitions.computeIfAbsent(key, k -> new ArrayList<>());
+                    ObjectNode out = JSON.createObjectNode();
+                    var errors = out.putArray("Errors");
+                    for (JsonNode p : in.path("PartitionInputList")) {
+                        List<String> values = new ArrayList<>();
+                        p.path("Values").forEach(v -> values.add(v.asText()));
+                        if (have.contains(values)) {
+                            ObjectNode e = errors.addObject();
+                            e.set("PartitionValues", p.path("Values"));
+                            e.putObject("ErrorDetail").put("ErrorCode", "AlreadyExistsException")
+                                    .put("ErrorMessage", "Partition already exists.");
+                        } else {
+                            have.add(values);
+                        }
+                    }
+                    return ok(out);
                 }
                 default:
                     return error(400, "InvalidInputException", "operation " + op + " is not imitated here");

@@ -29,7 +29,7 @@ public final class S3Clients {
     public static S3Client create(S3Settings settings) {
         requireSdk(software.amazon.awssdk.core.util.VersionInfo.SDK_VERSION);
         S3ClientBuilder b = S3Client.builder().region(Region.of(settings.region()));
-        if (hasUrlConnectionClient()) {
+        if (urlConnectionClientPresent()) {
             b.httpClientBuilder(UrlConnectionHttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10))
                     .socketTimeout(Duration.ofSeconds(60)));
@@ -84,7 +84,8 @@ public final class S3Clients {
         return n;
     }
 
-    private static boolean hasUrlConnectionClient() {
+    /** Whether the classpath has the SDK's URL-connection HTTP client, which SoAL's AWS clients use when it is. */
+    public static boolean urlConnectionClientPresent() {
         try {
             Class.forName("software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient", false, S3Clients.class.getClassLoader());
             return true;

@@ -1,0 +1,254 @@
+package dev.soal.runtime;
+
+import dev.soal.adapters.s3.S3Clients;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.hudi.callback.HoodieWriteCommitCallback;
+import org.apache.hudi.callback.common.HoodieWriteCommitCallbackMessage;
+import org.apache.hudi.common.model.HoodieTableType;
+import org.apache.hudi.common.model.HoodieWriteStat;
+import org.apache.hudi.common.table.HoodieTableConfig;
+import org.apache.hudi.common.table.HoodieTableMetaClient;
+import org.apache.hudi.common.table.TableSchemaResolver;
+import org.apache.hudi.common.util.PartitionPathEncodeUtils;
+import org.apache.hudi.config.HoodieWriteConfig;
+import org.apache.hudi.hadoop.fs.HadoopFSUtils;
+import org.apache.spark.sql.SparkSession;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.glue.GlueClient;
+import software.amazon.awssdk.services.glue.GlueClientBuilder;
+import software.amazon.awssdk.services.glue.model.AlreadyExistsException;
+import software.amazon.awssdk.services.glue.model.BatchCreatePartitionResponse;
+import software.amazon.awssdk.services.glue.model.Column;
+import software.amazon.awssdk.services.glue.model.EntityNotFoundException;
+import software.amazon.awssdk.services.glue.model.GlueException;
+import software.amazon.awssdk.services.glue.model.PartitionError;
+import software.amazon.awssdk.services.glue.model.PartitionInput;
+import software.amazon.awssdk.services.glue.model.SerDeInfo;
+import software.amazon.awssdk.services.glue.model.StorageDescriptor;
+import software.amazon.awssdk.services.glue.model.Table;
+import software.amazon.awssdk.services.glue.model.TableInput;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Hudi tables in the Glue Data Catalog, in AWS: after every commit to a Hudi table named in a database of its own
+ * ({@code CREATE TABLE shop.orders ... USING hudi LOCATION 's3://...'}), the table is in that Glue database (made if
+ * missing), with its columns, partition keys and location, and each partition the commit wrote, as Athena, Glue and
+ * EMR read a Hudi table there. A table in Spark's {@code default} database stays the job's own.
+ *
+ * <p>A Hudi commit callback ({@code hoodie.write.commit.callback.class}), which {@link SparkSettings#tables} turns on
+ * when the {@code soal} catalog is the Glue Data Catalog: Hudi calls it after every commit of every statement
+ * ({@code INSERT}, {@code MERGE}, {@code UPDATE}, {@code DELETE}), whereas its own meta sync is forced off for
+ * {@code MERGE} in a session whose catalog is not Hive's. It speaks to the {@code soal} catalog's Glue (its endpoint
+ * and catalog id, if set). A failed registration fails the statement, naming the table: the commit itself stands.
+ */
+public final class HudiGlueTables implements HoodieWriteCommitCallback {
+    /** The Iceberg catalog's properties this shares: Glue's endpoint and the catalog's account. */
+    static final String ENDPOINT = "spark.sql.catalog." + SparkSettings.CATALOG + ".glue.endpoint";
+    static final String CATALOG_ID = "spark.sql.catalog." + SparkSettings.CATALOG + ".glue.id";
+
+    /** As Hudi makes its callbacks: with the writer's config, which this does not need. */
+    public HudiGlueTables(HoodieWriteConfig config) {
+    }
+
+    @Override
+    public void call(HoodieWriteCommitCallbackMessage commit) {
+        SparkSession spark = SparkSession.active();
+        HoodieTableMetaClient table = HoodieTableMetaClient.builder()
+                .setConf(HadoopFSUtils.getStorageConfWithCopy(spark.sparkContext().hadoopConfiguration()))
+                .setBasePath(commit.getBasePath()).build();
+        HoodieTableConfig t = table.getTableConfig();
+        String database = t.getDatabaseName();
+        if (database == null || database.isBlank() || database.equalsIgnoreCase("default")) {
+            return;
+        }
+        String name = t.getTableName();
+        try (GlueClient glue = client(spark)) {
+            String catalogId = spark.conf().getOption(CATALOG_ID).getOrElse(() -> null);
+            Schema schema = new TableSchemaResolver(table).getTableAvroSchema();
+            register(glue, catalogId, database.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT), commit, t, schema);
+        } catch (GlueException e) {
+            throw new IllegalStateException("Hudi table " + database + "." + name + " (commit " + commit.getCommitTime()
+                    + ", which stands) could not be registered in the Glue Data Catalog: "
+                    + e.awsErrorDetails().errorCode() + ": " + e.awsErrorDetails().errorMessage(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Hudi table " + database + "." + name + " (commit " + commit.getCommitTime()
+                    + ", which stands) could not be registered in the Glue Data Catalog: " + e.getMessage(), e);
+        }
+    }
+
+    static void register(GlueClient glue, String catalogId, String database, String name,
+                         HoodieWriteCommitCallbackMessage commit, HoodieTableConfig t, Schema schema) {
+        List<String> partitionKeys = t.getPartitionFields().map(List::of).orElse(List.of());
+        List<Column> columns = new ArrayList<>();
+        List<Column> keys = new ArrayList<>();
+        for (Schema.Field f : schema.getFields()) {
+            Column c = Column.builder().name(f.name().toLowerCase(Locale.ROOT)).type(hiveType(f.schema())).build();
+            if (partitionKeys.contains(f.name())) {
+                keys.add(c);
+            } else {
+                columns.add(c);
+            }
+        }
+        boolean mor = t.getTableType() == HoodieTableType.MERGE_ON_READ;
+        String location = commit.getBasePath();
+        TableInput input = TableInput.builder().name(name).tableType("EXTERNAL_TABLE")
+                .parameters(Map.of("EXTERNAL", "TRUE", "spark.sql.sources.provider", "hudi",
+                        "hoodie.table.type", t.getTableType().name(), "classification", "hudi"))
+                .partitionKeys(keys)
+                .storageDescriptor(storage(columns, location, mor)).build();
+        try {
+            glue.createDatabase(r -> r.catalogId(catalogId).databaseInput(d -> d.name(database)));
+        } catch (AlreadyExistsException e) {
+            // made by Iceberg's CREATE NAMESPACE, another job, or another tool
+        }
+        try {
+            Table now = glue.getTable(r -> r.catalogId(catalogId).databaseName(database).name(name)).table();
+            // a new version only for a change of what readers see (Glue keeps every version of a table)
+            if (!now.storageDescriptor().columns().equals(columns) || !now.partitionKeys().equals(keys)
+                    || !location.equals(now.storageDescriptor().location())) {
+                glue.updateTable(r -> r.catalogId(catalogId).databaseName(database).tableInput(input));
+            }
+        } catch (EntityNotFoundException e) {
+            try {
+                glue.createTable(r -> r.catalogId(catalogId).databaseName(database).tableInput(input));
+            } catch (AlreadyExistsException raced) {
+                // another writer's commit registered it first: the same table
+            }
+        }
+        if (!keys.isEmpty()) {
+            partitions(glue, catalogId, database, name, commit, columns, keys.size(), location, mor,
+                    Boolean.parseBoolean(t.getUrlEncodePartitioning()));
+        }
+    }
+
+    /** The partitions {@code commit} wrote, each made unless Glue has it already. */
+    private static void partitions(GlueClient glue, String catalogId, String database, String name,
+                                   HoodieWriteCommitCallbackMessage commit, List<Column> columns, int keys,
+                                   String location, boolean mor, boolean escaped) {
+        Set<String> paths = new LinkedHashSet<>();
+        for (HoodieWriteStat s : commit.getHoodieWriteStat()) {
+            if (s.getPartitionPath() != null && !s.getPartitionPath().isEmpty()) {
+                paths.add(s.getPartitionPath());
+            }
+        }
+        List<PartitionInput> inputs = new ArrayList<>();
+        for (String path : paths) {
+            inputs.add(PartitionInput.builder().values(partitionValues(path, keys, escaped))
+                    .storageDescriptor(storage(columns, location + "/" + path, mor)).build());
+        }
+        // BatchCreatePartition takes at most 100 partitions a call
+        for (int i = 0; i < inputs.size(); i += 100) {
+            List<PartitionInput> batch = inputs.subList(i, Math.min(inputs.size(), i + 100));
+            BatchCreatePartitionResponse r = glue.batchCreatePartition(b -> b.catalogId(catalogId)
+                    .databaseName(database).tableName(name).partitionInputList(batch));
+            for (PartitionError e : r.errors()) {
+                if (!"AlreadyExistsException".equals(e.errorDetail().errorCode())) {
+                    throw new IllegalStateException("partition " + e.partitionValues() + ": " + e.errorDetail().errorCode()
+                            + ": " + e.errorDetail().errorMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * A partition path's values, Hive-style ({@code day=2026-12-07/region=eu}) or not ({@code 2026-12-07/eu}),
+     * unescaped where the table escapes them ({@code hoodie.datasource.write.partitionpath.urlencode}).
+     */
+    static List<String> partitionValues(String path, int keys, boolean escaped) {
+        String[] parts = path.split("/", -1);
+        if (parts.length != keys) {
+            throw new IllegalArgumentException("partition path " + path + " does not have " + keys + " parts");
+        }
+        List<String> values = new ArrayList<>();
+        for (String p : parts) {
+            int eq = p.indexOf('=');
+            String value = eq < 0 ? p : p.substring(eq + 1);
+            values.add(escaped ? PartitionPathEncodeUtils.unescapePathName(value) : value);
+        }
+        return values;
+    }
+
+    private static StorageDescriptor storage(List<Column> columns, String location, boolean mor) {
+        return StorageDescriptor.builder().columns(columns).location(location)
+                .inputFormat(mor ? "org.apache.hudi.hadoop.realtime.HoodieParquetRealtimeInputFormat"
+                        : "org.apache.hudi.hadoop.HoodieParquetInputFormat")
+                .outputFormat("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat")
+                .serdeInfo(SerDeInfo.builder().serializationLibrary("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe")
+                        .parameters(Map.of("serialization.format", "1", "path", location)).build())
+                .build();
+    }
+
+    /** The Hive type Glue holds for a column of Avro type {@code s} (a nullable one is a union with null). */
+    static String hiveType(Schema s) {
+        LogicalType logical = s.getLogicalType();
+        switch (s.getType()) {
+            case UNION: {
+                List<Schema> types = s.getTypes().stream().filter(x -> x.getType() != Schema.Type.NULL).toList();
+                if (types.size() != 1) {
+                    throw new IllegalArgumentException("a union of " + types + " has no Hive type");
+                }
+                return hiveType(types.get(0));
+            }
+            case BOOLEAN:
+                return "boolean";
+            case INT:
+                return logical instanceof LogicalTypes.Date ? "date" : "int";
+            case LONG:
+                return logical instanceof LogicalTypes.TimestampMillis || logical instanceof LogicalTypes.TimestampMicros
+                        ? "timestamp" : "bigint";
+            case FLOAT:
+                return "float";
+            case DOUBLE:
+                return "double";
+            case STRING:
+            case ENUM:
+                return "string";
+            case BYTES:
+            case FIXED:
+                return logical instanceof LogicalTypes.Decimal d ? "decimal(" + d.getPrecision() + "," + d.getScale() + ")" : "binary";
+            case ARRAY:
+                return "array<" + hiveType(s.getElementType()) + ">";
+            case MAP:
+                return "map<string," + hiveType(s.getValueType()) + ">";
+            case RECORD: {
+                List<String> fields = new ArrayList<>();
+                for (Schema.Field f : s.getFields()) {
+                    fields.add(f.name().toLowerCase(Locale.ROOT) + ":" + hiveType(f.schema()));
+                }
+                return "struct<" + String.join(",", fields) + ">";
+            }
+            default:
+                throw new IllegalArgumentException("Avro type " + s.getType() + " has no Hive type");
+        }
+    }
+
+    private static GlueClient client(SparkSession spark) {
+        GlueClientBuilder b = GlueClient.builder();
+        if (S3Clients.urlConnectionClientPresent()) {
+            b.httpClientBuilder(UrlConnectionHttpClient.builder());
+        }
+        String endpoint = spark.conf().getOption(ENDPOINT).getOrElse(() -> null);
+        if (endpoint != null) {
+            b.endpointOverride(URI.create(endpoint));
+        }
+        return b.build();
+    }
+
+    /** The settings that turn this on, for a session whose {@code soal} catalog is the Glue Data Catalog. */
+    static Map<String, String> settings() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("hoodie.write.commit.callback.on", "true");
+        c.put("hoodie.write.commit.callback.class", HudiGlueTables.class.getName());
+        return c;
+    }
+}
