@@ -6,6 +6,8 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.hudi.callback.HoodieWriteCommitCallback;
 import org.apache.hudi.callback.common.HoodieWriteCommitCallbackMessage;
+import org.apache.hudi.common.engine.HoodieLocalEngineContext;
+import org.apache.hudi.common.fs.FSUtils;
 import org.apache.hudi.common.model.HoodieTableType;
 import org.apache.hudi.common.model.HoodieWriteStat;
 import org.apache.hudi.common.table.HoodieTableConfig;
@@ -14,6 +16,7 @@ import org.apache.hudi.common.table.TableSchemaResolver;
 import org.apache.hudi.common.util.PartitionPathEncodeUtils;
 import org.apache.hudi.config.HoodieWriteConfig;
 import org.apache.hudi.hadoop.fs.HadoopFSUtils;
+import org.apache.hudi.storage.StorageConfiguration;
 import org.apache.spark.sql.SparkSession;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.glue.GlueClient;
@@ -33,17 +36,16 @@ import software.amazon.awssdk.services.glue.model.TableInput;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Hudi tables in the Glue Data Catalog, in AWS: after every commit to a Hudi table named in a database of its own
  * ({@code CREATE TABLE shop.orders ... USING hudi LOCATION 's3://...'}), the table is in that Glue database (made if
- * missing), with its columns, partition keys and location, and each partition the commit wrote, as Athena, Glue and
- * EMR read a Hudi table there. A table in Spark's {@code default} database stays the job's own.
+ * missing), with its columns, partition keys and location, and its partitions (all of them when the table is new
+ * there, then those each commit wrote), as Athena, Glue and EMR read a Hudi table there. A table in Spark's {@code default} database stays the job's own.
  *
  * <p>A Hudi commit callback ({@code hoodie.write.commit.callback.class}), which {@link SparkSettings#tables} turns on
  * when the {@code soal} catalog is the Glue Data Catalog: Hudi calls it after every commit of every statement
@@ -63,9 +65,8 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
     @Override
     public void call(HoodieWriteCommitCallbackMessage commit) {
         SparkSession spark = SparkSession.active();
-        HoodieTableMetaClient table = HoodieTableMetaClient.builder()
-                .setConf(HadoopFSUtils.getStorageConfWithCopy(spark.sparkContext().hadoopConfiguration()))
-                .setBasePath(commit.getBasePath()).build();
+        StorageConfiguration<?> conf = HadoopFSUtils.getStorageConfWithCopy(spark.sparkContext().hadoopConfiguration());
+        HoodieTableMetaClient table = HoodieTableMetaClient.builder().setConf(conf).setBasePath(commit.getBasePath()).build();
         HoodieTableConfig t = table.getTableConfig();
         String database = t.getDatabaseName();
         if (database == null || database.isBlank() || database.equalsIgnoreCase("default")) {
@@ -75,7 +76,15 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
         try (GlueClient glue = client(spark)) {
             String catalogId = spark.conf().getOption(CATALOG_ID).getOrElse(() -> null);
             Schema schema = new TableSchemaResolver(table).getTableAvroSchema();
-            register(glue, catalogId, database.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT), commit, t, schema);
+            List<String> written = new ArrayList<>();
+            for (HoodieWriteStat s : commit.getHoodieWriteStat()) {
+                if (s.getPartitionPath() != null && !s.getPartitionPath().isEmpty() && !written.contains(s.getPartitionPath())) {
+                    written.add(s.getPartitionPath());
+                }
+            }
+            register(glue, catalogId, database.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT),
+                    location(commit.getBasePath()), t, schema, written, () -> FSUtils.getAllPartitionPaths(
+                            new HoodieLocalEngineContext(conf), table.getStorage(), table.getBasePath(), false));
         } catch (GlueException e) {
             throw new IllegalStateException("Hudi table " + database + "." + name + " (commit " + commit.getCommitTime()
                     + ", which stands) could not be registered in the Glue Data Catalog: "
@@ -86,64 +95,106 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
         }
     }
 
-    static void register(GlueClient glue, String catalogId, String database, String name,
-                         HoodieWriteCommitCallbackMessage commit, HoodieTableConfig t, Schema schema) {
-        List<String> partitionKeys = t.getPartitionFields().map(List::of).orElse(List.of());
-        List<Column> columns = new ArrayList<>();
+    /**
+     * The table {@code database.name} at {@code location} in Glue: made with every partition the table has
+     * ({@code allPartitions}: it may have commits from before), else updated where what readers see changed, and
+     * the partitions {@code written} by a commit. A Glue table of that name that is not a Hudi table is left alone.
+     */
+    static void register(GlueClient glue, String catalogId, String database, String name, String location,
+                         HoodieTableConfig t, Schema schema, List<String> written, Supplier<List<String>> allPartitions) {
+        List<String> partitionFields = t.getPartitionFields().map(List::of).orElse(List.of());
         List<Column> keys = new ArrayList<>();
+        for (String field : partitionFields) {
+            Schema.Field f = schema.getFields().stream().filter(x -> x.name().equalsIgnoreCase(field)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("partition field " + field + " is not a column of the table"));
+            keys.add(column(f));
+        }
+        List<Column> columns = new ArrayList<>();
         for (Schema.Field f : schema.getFields()) {
-            Column c = Column.builder().name(f.name().toLowerCase(Locale.ROOT)).type(hiveType(f.schema())).build();
-            if (partitionKeys.contains(f.name())) {
-                keys.add(c);
-            } else {
-                columns.add(c);
+            if (partitionFields.stream().noneMatch(k -> k.equalsIgnoreCase(f.name()))) {
+                columns.add(column(f));
             }
         }
         boolean mor = t.getTableType() == HoodieTableType.MERGE_ON_READ;
-        String location = commit.getBasePath();
-        TableInput input = TableInput.builder().name(name).tableType("EXTERNAL_TABLE")
-                .parameters(Map.of("EXTERNAL", "TRUE", "spark.sql.sources.provider", "hudi",
-                        "hoodie.table.type", t.getTableType().name(), "classification", "hudi"))
-                .partitionKeys(keys)
-                .storageDescriptor(storage(columns, location, mor)).build();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("EXTERNAL", "TRUE");
+        parameters.put(PROVIDER, "hudi");
+        parameters.put("hoodie.table.type", t.getTableType().name());
+        parameters.put("classification", "hudi");
         try {
-            glue.createDatabase(r -> r.catalogId(catalogId).databaseInput(d -> d.name(database)));
-        } catch (AlreadyExistsException e) {
-            // made by Iceberg's CREATE NAMESPACE, another job, or another tool
+            glue.getDatabase(r -> r.catalogId(catalogId).name(database));
+        } catch (EntityNotFoundException e) {
+            try {
+                glue.createDatabase(r -> r.catalogId(catalogId).databaseInput(d -> d.name(database)));
+            } catch (AlreadyExistsException raced) {
+                // made meanwhile by another job, Iceberg's CREATE NAMESPACE or another tool
+            }
         }
+        List<String> partitions = written;
         try {
             Table now = glue.getTable(r -> r.catalogId(catalogId).databaseName(database).name(name)).table();
-            // a new version only for a change of what readers see (Glue keeps every version of a table)
-            if (!now.storageDescriptor().columns().equals(columns) || !now.partitionKeys().equals(keys)
+            if (!"hudi".equalsIgnoreCase(now.parameters().get(PROVIDER))) {
+                throw new IllegalStateException("Glue already has a table " + database + "." + name + " that is not a Hudi table ("
+                        + now.parameters().getOrDefault("table_type", now.tableType()) + "); SoAL leaves it alone: name the Hudi "
+                        + "table otherwise");
+            }
+            // a new version only for a change of what readers see (Glue keeps every version of a table); what other
+            // tools keep in the table's parameters stays
+            if (!shape(now.storageDescriptor().columns()).equals(shape(columns)) || !shape(now.partitionKeys()).equals(shape(keys))
                     || !location.equals(now.storageDescriptor().location())) {
-                glue.updateTable(r -> r.catalogId(catalogId).databaseName(database).tableInput(input));
+                Map<String, String> kept = new LinkedHashMap<>(now.parameters());
+                kept.putAll(parameters);
+                glue.updateTable(r -> r.catalogId(catalogId).databaseName(database)
+                        .tableInput(input(name, kept, keys, columns, location, mor)));
             }
         } catch (EntityNotFoundException e) {
             try {
-                glue.createTable(r -> r.catalogId(catalogId).databaseName(database).tableInput(input));
+                glue.createTable(r -> r.catalogId(catalogId).databaseName(database)
+                        .tableInput(input(name, parameters, keys, columns, location, mor)));
             } catch (AlreadyExistsException raced) {
                 // another writer's commit registered it first: the same table
             }
+            partitions = keys.isEmpty() ? List.of() : allPartitions.get();
         }
         if (!keys.isEmpty()) {
-            partitions(glue, catalogId, database, name, commit, columns, keys.size(), location, mor,
+            partitions(glue, catalogId, database, name, partitions, columns, keys, location, mor,
                     Boolean.parseBoolean(t.getUrlEncodePartitioning()));
         }
     }
 
-    /** The partitions {@code commit} wrote, each made unless Glue has it already. */
-    private static void partitions(GlueClient glue, String catalogId, String database, String name,
-                                   HoodieWriteCommitCallbackMessage commit, List<Column> columns, int keys,
-                                   String location, boolean mor, boolean escaped) {
-        Set<String> paths = new LinkedHashSet<>();
-        for (HoodieWriteStat s : commit.getHoodieWriteStat()) {
-            if (s.getPartitionPath() != null && !s.getPartitionPath().isEmpty()) {
-                paths.add(s.getPartitionPath());
-            }
+    private static final String PROVIDER = "spark.sql.sources.provider";
+
+    private static Column column(Schema.Field f) {
+        return Column.builder().name(f.name().toLowerCase(Locale.ROOT)).type(hiveType(f.schema())).build();
+    }
+
+    /** What readers see of columns: their names and types (not comments or other tools' parameters). */
+    private static List<String> shape(List<Column> columns) {
+        return columns.stream().map(c -> c.name().toLowerCase(Locale.ROOT) + " " + c.type()).toList();
+    }
+
+    private static TableInput input(String name, Map<String, String> parameters, List<Column> keys, List<Column> columns,
+                                    String location, boolean mor) {
+        return TableInput.builder().name(name).tableType("EXTERNAL_TABLE").parameters(parameters).partitionKeys(keys)
+                .storageDescriptor(storage(columns, location, mor)).build();
+    }
+
+    /** A table's location as Athena, Glue and EMR name it: {@code s3://}, no trailing slash. */
+    static String location(String basePath) {
+        String l = basePath.startsWith("s3a://") ? "s3://" + basePath.substring("s3a://".length()) : basePath;
+        while (l.endsWith("/") && !l.endsWith("://")) {
+            l = l.substring(0, l.length() - 1);
         }
+        return l;
+    }
+
+    /** The partitions at {@code paths}, each made unless Glue has it already. */
+    private static void partitions(GlueClient glue, String catalogId, String database, String name, List<String> paths,
+                                   List<Column> columns, List<Column> keys, String location, boolean mor, boolean escaped) {
         List<PartitionInput> inputs = new ArrayList<>();
+        List<String> keyNames = keys.stream().map(Column::name).toList();
         for (String path : paths) {
-            inputs.add(PartitionInput.builder().values(partitionValues(path, keys, escaped))
+            inputs.add(PartitionInput.builder().values(partitionValues(path, keyNames, escaped))
                     .storageDescriptor(storage(columns, location + "/" + path, mor)).build());
         }
         // BatchCreatePartition takes at most 100 partitions a call
@@ -161,18 +212,19 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
     }
 
     /**
-     * A partition path's values, Hive-style ({@code day=2026-12-07/region=eu}) or not ({@code 2026-12-07/eu}),
-     * unescaped where the table escapes them ({@code hoodie.datasource.write.partitionpath.urlencode}).
+     * A partition path's values, one for each of {@code keys}, Hive-style ({@code day=2026-12-07/region=eu}) or not
+     * ({@code 2026-12-07/eu}), unescaped where the table escapes them
+     * ({@code hoodie.datasource.write.partitionpath.urlencode}).
      */
-    static List<String> partitionValues(String path, int keys, boolean escaped) {
+    static List<String> partitionValues(String path, List<String> keys, boolean escaped) {
         String[] parts = path.split("/", -1);
-        if (parts.length != keys) {
-            throw new IllegalArgumentException("partition path " + path + " does not have " + keys + " parts");
+        if (parts.length != keys.size()) {
+            throw new IllegalArgumentException("partition path " + path + " does not have " + keys.size() + " parts " + keys);
         }
         List<String> values = new ArrayList<>();
-        for (String p : parts) {
-            int eq = p.indexOf('=');
-            String value = eq < 0 ? p : p.substring(eq + 1);
+        for (int i = 0; i < parts.length; i++) {
+            String prefix = keys.get(i) + "=";
+            String value = parts[i].regionMatches(true, 0, prefix, 0, prefix.length()) ? parts[i].substring(prefix.length()) : parts[i];
             values.add(escaped ? PartitionPathEncodeUtils.unescapePathName(value) : value);
         }
         return values;

@@ -133,13 +133,22 @@ class GlueCatalogWireTest {
     }
 
     @Test
-    void aHudiTableNamedInADatabase_isInThatGlueDatabase_withThePartitionsEachStatementWrote() {
+    void aHudiTableNamedInADatabase_isInThatGlueDatabase_withItsPartitions_andATakenNameIsLeftAlone() {
         String path = tmp.resolve("hudi-purchases").toUri().toString();
         spark.sql("CREATE DATABASE IF NOT EXISTS shop");
         spark.sql("CREATE TABLE shop.purchases (id BIGINT, amount DECIMAL(10,2), tags ARRAY<STRING>, ts BIGINT, day STRING)"
                 + " USING hudi PARTITIONED BY (day) LOCATION '" + path + "' TBLPROPERTIES (primaryKey = 'id', preCombineField = 'ts')");
-        spark.sql("INSERT INTO shop.purchases VALUES (1, 10.00, array('a'), 1, '2026-12-06')");
+        // Glue refuses the first registration: the statement fails naming the table, and its commit stands
+        GLUE.refuseNext.put("CreateTable", "AccessDeniedException");
+        assertThatThrownBy(() -> spark.sql("INSERT INTO shop.purchases VALUES (1, 10.00, array('a'), 1, '2026-12-06')"))
+                .hasStackTraceContaining("Hudi table shop.purchases").hasStackTraceContaining("which stands")
+                .hasStackTraceContaining("AccessDeniedException");
+        assertThat(GLUE.table("shop", "purchases")).isNull();
+        spark.sql("REFRESH TABLE shop.purchases"); // the failed statement did not refresh the session's cache of it
+        assertThat(spark.sql("SELECT count(*) FROM shop.purchases").first().getLong(0)).isEqualTo(1);
 
+        // the next commit registers it, with every partition the table has, not only its own
+        spark.sql("INSERT INTO shop.purchases VALUES (4, 40.00, array('d'), 1, '2026-12-05')");
         JsonNode t = GLUE.table("shop", "purchases");
         assertThat(t).as("registered").isNotNull();
         assertThat(GLUE.requests("CreateDatabase")).anySatisfy(r ->
@@ -155,36 +164,47 @@ class GlueCatalogWireTest {
             assertThat(k.path("Name").asText()).isEqualTo("day");
             assertThat(k.path("Type").asText()).isEqualTo("string");
         });
-        assertThat(t.path("StorageDescriptor").path("Location").asText()).endsWith("hudi-purchases");
+        String location = t.path("StorageDescriptor").path("Location").asText();
+        assertThat(location).endsWith("hudi-purchases");
         assertThat(t.path("StorageDescriptor").path("InputFormat").asText()).isEqualTo("org.apache.hudi.hadoop.HoodieParquetInputFormat");
-        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"));
+        assertThat(GLUE.partitions("shop", "purchases")).containsExactlyInAnyOrder(List.of("2026-12-06"), List.of("2026-12-05"));
+        JsonNode batch = GLUE.requests("BatchCreatePartition").get(0);
+        assertThat(batch.path("PartitionInputList")).allSatisfy(p -> assertThat(p.path("StorageDescriptor").path("Location").asText())
+                .isEqualTo(location + "/day=" + p.path("Values").get(0).asText()));
 
         // a MERGE (for which Hudi's own meta sync is off) into a new day and an old one: the new day's partition, and
         // no new version of an unchanged table
         spark.sql("MERGE INTO shop.purchases t USING (SELECT CAST(2 AS BIGINT) AS id, CAST(20.00 AS DECIMAL(10,2)) AS amount,"
                 + " array('b') AS tags, CAST(2 AS BIGINT) AS ts, '2026-12-07' AS day UNION ALL SELECT 1, 11.00, array('a'), 2,"
                 + " '2026-12-06') s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
-        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"), List.of("2026-12-07"));
+        assertThat(GLUE.partitions("shop", "purchases")).containsExactlyInAnyOrder(List.of("2026-12-06"), List.of("2026-12-05"),
+                List.of("2026-12-07"));
         assertThat(GLUE.requests("UpdateTable")).noneSatisfy(r ->
                 assertThat(r.path("TableInput").path("Name").asText()).isEqualTo("purchases"));
-
-        // Glue refuses: the statement fails naming the table, and its commit stands
-        GLUE.refuseNext.put("BatchCreatePartition", "AccessDeniedException");
-        assertThatThrownBy(() -> spark.sql("INSERT INTO shop.purchases VALUES (3, 30.00, array('c'), 3, '2026-12-08')"))
-                .hasStackTraceContaining("Hudi table shop.purchases").hasStackTraceContaining("AccessDeniedException");
-        spark.sql("REFRESH TABLE shop.purchases"); // the failed statement did not refresh the session's cache of it
-        assertThat(spark.sql("SELECT count(*) FROM shop.purchases").first().getLong(0)).isEqualTo(3);
-        assertThat(GLUE.partitions("shop", "purchases")).hasSize(2);
-        // ... until a later commit writes that partition again
+        // an UPDATE's commit too
+        spark.sql("INSERT INTO shop.purchases VALUES (3, 30.00, array('c'), 3, '2026-12-08')");
         spark.sql("UPDATE shop.purchases SET amount = 31.00, ts = 4 WHERE id = 3");
-        assertThat(GLUE.partitions("shop", "purchases")).containsExactly(List.of("2026-12-06"), List.of("2026-12-07"),
-                List.of("2026-12-08"));
+        assertThat(GLUE.partitions("shop", "purchases")).hasSize(4);
+
+        // a name Glue already has for an Iceberg table: refused, and the Iceberg table left as it was
+        GLUE.putTable("shop", "taken", Map.of("table_type", "ICEBERG", "metadata_location", "s3://w/taken/00001.metadata.json"));
+        spark.sql("CREATE TABLE shop.taken (id BIGINT, ts BIGINT) USING hudi LOCATION '" + tmp.resolve("hudi-taken").toUri()
+                + "' TBLPROPERTIES (primaryKey = 'id', preCombineField = 'ts')");
+        assertThatThrownBy(() -> spark.sql("INSERT INTO shop.taken VALUES (1, 1)"))
+                .hasStackTraceContaining("Glue already has a table shop.taken that is not a Hudi table (ICEBERG)");
+        assertThat(GLUE.table("shop", "taken").path("Parameters").path("metadata_location").asText())
+                .isEqualTo("s3://w/taken/00001.metadata.json");
+        assertThat(GLUE.requests("UpdateTable")).noneSatisfy(r ->
+                assertThat(r.path("TableInput").path("Name").asText()).isEqualTo("taken"));
 
         // a Hudi table of Spark's default database is the job's own
         spark.sql("CREATE TABLE scratch (id BIGINT, ts BIGINT) USING hudi LOCATION '" + tmp.resolve("hudi-scratch").toUri()
                 + "' TBLPROPERTIES (primaryKey = 'id', preCombineField = 'ts')");
         spark.sql("INSERT INTO scratch VALUES (1, 1)");
         assertThat(GLUE.requests("GetTable")).noneSatisfy(r -> assertThat(r.path("Name").asText()).isEqualTo("scratch"));
+        assertThat(GLUE.requests("CreateTable")).noneSatisfy(r ->
+                assertThat(r.path("TableInput").path("Name").asText()).isEqualTo("scratch"));
+        assertThat(GLUE.requests("GetDatabase")).noneSatisfy(r -> assertThat(r.path("Name").asText()).isEqualTo("default"));
     }
 
     /**
@@ -319,12 +339,18 @@ class GlueCatalogWireTest {
                         return notFound("Table " + in.path("TableName").asText() + " not found.");
                     }
                     List<List<String>> have = partitions.computeIfAbsent(key, k -> new ArrayList<>());
+                    int keys = tables.get(key).path("PartitionKeys").size();
                     ObjectNode out = JSON.createObjectNode();
                     var errors = out.putArray("Errors");
                     for (JsonNode p : in.path("PartitionInputList")) {
                         List<String> values = new ArrayList<>();
                         p.path("Values").forEach(v -> values.add(v.asText()));
-                        if (have.contains(values)) {
+                        if (values.size() != keys) {
+                            ObjectNode e = errors.addObject();
+                            e.set("PartitionValues", p.path("Values"));
+                            e.putObject("ErrorDetail").put("ErrorCode", "InvalidInputException")
+                                    .put("ErrorMessage", "The number of partition values does not match the table's partition keys.");
+                        } else if (have.contains(values)) {
                             ObjectNode e = errors.addObject();
                             e.set("PartitionValues", p.path("Values"));
                             e.putObject("ErrorDetail").put("ErrorCode", "AlreadyExistsException")

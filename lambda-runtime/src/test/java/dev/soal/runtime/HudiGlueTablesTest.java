@@ -38,11 +38,20 @@ class HudiGlueTablesTest {
 
     @Test
     void partitionPaths_hiveStyleOrNot_asValues_unescapedOnlyWhereTheTableEscapes() {
-        assertThat(HudiGlueTables.partitionValues("day=2026-12-07/region=eu", 2, false)).containsExactly("2026-12-07", "eu");
-        assertThat(HudiGlueTables.partitionValues("2026-12-07/eu", 2, false)).containsExactly("2026-12-07", "eu");
-        assertThat(HudiGlueTables.partitionValues("at=2026-12-07 10%3A00", 1, true)).containsExactly("2026-12-07 10:00");
-        assertThat(HudiGlueTables.partitionValues("at=a+b%3A", 1, false)).containsExactly("a+b%3A");
-        assertThatThrownBy(() -> HudiGlueTables.partitionValues("2026/12/07", 1, false))
-                .hasMessageContaining("partition path 2026/12/07 does not have 1 parts");
+        List<String> dayRegion = List.of("day", "region");
+        assertThat(HudiGlueTables.partitionValues("day=2026-12-07/region=eu", dayRegion, false)).containsExactly("2026-12-07", "eu");
+        assertThat(HudiGlueTables.partitionValues("2026-12-07/eu", dayRegion, false)).containsExactly("2026-12-07", "eu");
+        // a value with '=' in it, not Hive-style: kept whole
+        assertThat(HudiGlueTables.partitionValues("a=b/eu", dayRegion, false)).containsExactly("a=b", "eu");
+        assertThat(HudiGlueTables.partitionValues("at=2026-12-07 10%3A00", List.of("at"), true)).containsExactly("2026-12-07 10:00");
+        assertThat(HudiGlueTables.partitionValues("at=a+b%3A", List.of("at"), false)).containsExactly("a+b%3A");
+        assertThatThrownBy(() -> HudiGlueTables.partitionValues("2026/12/07", List.of("day"), false))
+                .hasMessageContaining("partition path 2026/12/07 does not have 1 parts [day]");
+    }
+
+    @Test
+    void locations_asAthenaNamesThem() {
+        assertThat(HudiGlueTables.location("s3a://soal-data/hudi/shop/orders/")).isEqualTo("s3://soal-data/hudi/shop/orders");
+        assertThat(HudiGlueTables.location("s3://soal-data/hudi/orders")).isEqualTo("s3://soal-data/hudi/orders");
     }
 }
