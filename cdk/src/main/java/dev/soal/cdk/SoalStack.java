@@ -555,7 +555,8 @@ public final class SoalStack extends Stack {
 
     /**
      * The soal catalog, where the policies name a warehouse: the Glue Data Catalog's databases and tables of this
-     * account and region (and the partitions of the Hudi tables registered there: docs/tables.md), and the warehouse's objects read, written and deleted (Iceberg expires its own files).
+     * account and region (and the partitions of the Hudi tables registered there: docs/tables.md), and the
+     * warehouse's objects read, written and deleted (Iceberg expires its own files).
      */
     private void allowTables(IRole role) {
         Policies.TablesPolicy tables = config.policies().tables();

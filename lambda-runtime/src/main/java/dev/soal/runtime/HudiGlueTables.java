@@ -39,13 +39,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * Hudi tables in the Glue Data Catalog, in AWS: after every commit to a Hudi table named in a database of its own
  * ({@code CREATE TABLE shop.orders ... USING hudi LOCATION 's3://...'}), the table is in that Glue database (made if
  * missing), with its columns, partition keys and location, and its partitions (all of them when the table is new
- * there, then those each commit wrote), as Athena, Glue and EMR read a Hudi table there. A table in Spark's {@code default} database stays the job's own.
+ * there, then those each commit wrote), as Athena, Glue and EMR read a Hudi table there. A table in Spark's
+ * {@code default} database stays the job's own.
  *
  * <p>A Hudi commit callback ({@code hoodie.write.commit.callback.class}), which {@link SparkSettings#tables} turns on
  * when the {@code soal} catalog is the Glue Data Catalog: Hudi calls it after every commit of every statement
@@ -58,22 +60,32 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
     static final String ENDPOINT = "spark.sql.catalog." + SparkSettings.CATALOG + ".glue.endpoint";
     static final String CATALOG_ID = "spark.sql.catalog." + SparkSettings.CATALOG + ".glue.id";
 
-    /** As Hudi makes its callbacks: with the writer's config, which this does not need. */
+    /** Glue clients by endpoint ("" for AWS's own), made once a JVM: commits come often, a client is costly. */
+    private static final Map<String, GlueClient> CLIENTS = new ConcurrentHashMap<>();
+
+    private final HoodieWriteConfig config;
+
+    /** As Hudi makes its callbacks: with the writer's config. */
     public HudiGlueTables(HoodieWriteConfig config) {
+        this.config = config;
     }
 
     @Override
     public void call(HoodieWriteCommitCallbackMessage commit) {
+        // the writer says which database, for a SQL write: a table of Spark's default one costs nothing more
+        if (isDefault(config.getProps().getProperty(HoodieTableConfig.DATABASE_NAME.key()))) {
+            return;
+        }
         SparkSession spark = SparkSession.active();
         StorageConfiguration<?> conf = HadoopFSUtils.getStorageConfWithCopy(spark.sparkContext().hadoopConfiguration());
         HoodieTableMetaClient table = HoodieTableMetaClient.builder().setConf(conf).setBasePath(commit.getBasePath()).build();
         HoodieTableConfig t = table.getTableConfig();
         String database = t.getDatabaseName();
-        if (database == null || database.isBlank() || database.equalsIgnoreCase("default")) {
+        if (database == null || isDefault(database)) {
             return;
         }
         String name = t.getTableName();
-        try (GlueClient glue = client(spark)) {
+        try {
             String catalogId = spark.conf().getOption(CATALOG_ID).getOrElse(() -> null);
             Schema schema = new TableSchemaResolver(table).getTableAvroSchema();
             List<String> written = new ArrayList<>();
@@ -82,17 +94,19 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
                     written.add(s.getPartitionPath());
                 }
             }
-            register(glue, catalogId, database.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT),
+            register(client(spark), catalogId, database.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT),
                     location(commit.getBasePath()), t, schema, written, () -> FSUtils.getAllPartitionPaths(
                             new HoodieLocalEngineContext(conf), table.getStorage(), table.getBasePath(), false));
-        } catch (GlueException e) {
-            throw new IllegalStateException("Hudi table " + database + "." + name + " (commit " + commit.getCommitTime()
-                    + ", which stands) could not be registered in the Glue Data Catalog: "
-                    + e.awsErrorDetails().errorCode() + ": " + e.awsErrorDetails().errorMessage(), e);
         } catch (Exception e) {
+            String why = e instanceof GlueException g && g.awsErrorDetails() != null
+                    ? g.awsErrorDetails().errorCode() + ": " + g.awsErrorDetails().errorMessage() : e.getMessage();
             throw new IllegalStateException("Hudi table " + database + "." + name + " (commit " + commit.getCommitTime()
-                    + ", which stands) could not be registered in the Glue Data Catalog: " + e.getMessage(), e);
+                    + ", which stands) could not be registered in the Glue Data Catalog: " + why, e);
         }
+    }
+
+    private static boolean isDefault(String database) {
+        return database != null && (database.isBlank() || database.equalsIgnoreCase("default"));
     }
 
     /**
@@ -285,15 +299,17 @@ public final class HudiGlueTables implements HoodieWriteCommitCallback {
     }
 
     private static GlueClient client(SparkSession spark) {
-        GlueClientBuilder b = GlueClient.builder();
-        if (S3Clients.urlConnectionClientPresent()) {
-            b.httpClientBuilder(UrlConnectionHttpClient.builder());
-        }
-        String endpoint = spark.conf().getOption(ENDPOINT).getOrElse(() -> null);
-        if (endpoint != null) {
-            b.endpointOverride(URI.create(endpoint));
-        }
-        return b.build();
+        String endpoint = spark.conf().getOption(ENDPOINT).getOrElse(() -> "");
+        return CLIENTS.computeIfAbsent(endpoint, e -> {
+            GlueClientBuilder b = GlueClient.builder();
+            if (S3Clients.urlConnectionClientPresent()) {
+                b.httpClientBuilder(UrlConnectionHttpClient.builder());
+            }
+            if (!e.isEmpty()) {
+                b.endpointOverride(URI.create(e));
+            }
+            return b.build();
+        });
     }
 
     /** The settings that turn this on, for a session whose {@code soal} catalog is the Glue Data Catalog. */
